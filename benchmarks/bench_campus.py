@@ -1,0 +1,56 @@
+"""Campus model throughput: scenario-years per second for a batch of variants.
+
+Target (issue #2): at least 1,000,000 scenario-years per second for a batch of 100,000
+variants. The batch is the Stargate UAE scenario with PUE, phase power and the quota varied
+per variant, so quota and power both bind somewhere in the batch.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from gigacampus.model import from_scenario, simulate
+from gigacampus.scenario import load_scenario
+
+SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
+
+
+def batch(n: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    base = from_scenario(load_scenario(SCENARIO)).repeat(n)
+    return replace(
+        base,
+        pue=rng.uniform(1.05, 1.6, n),
+        phase_power_mw=base.phase_power_mw * rng.uniform(0.5, 2.0, (n, 1)),
+        quota_units=np.broadcast_to(rng.uniform(20_000, 600_000, (n, 1)), base.quota_units.shape).copy(),
+    )
+
+
+def run(repeat: int) -> list[dict]:
+    rows = []
+    for n in (1_000, 100_000):
+        inputs = batch(n)
+        simulate(inputs)  # warm-up
+        times = []
+        for _ in range(repeat):
+            start = time.perf_counter()
+            simulate(inputs)
+            times.append(time.perf_counter() - start)
+        median = statistics.median(times)
+        scenario_years = n * inputs.years.size
+        rows.append(
+            {
+                "name": f"campus.simulate {n:,} variants x {inputs.years.size} years",
+                "metric": f"median of {repeat} runs, {median * 1e3:.1f} ms per batch",
+                "value": scenario_years / median,
+                "unit": "scenario-years/s",
+                "seconds": median,
+                "variants": n,
+            }
+        )
+    return rows

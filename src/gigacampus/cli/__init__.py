@@ -1,0 +1,45 @@
+"""The ``gigacampus`` command line: a thin layer over the public API.
+
+Commands live in modules of this package, each registering on :data:`app`. Input
+problems print one line each on stderr and exit with code 2.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gigacampus._version import __version__
+
+app = typer.Typer(
+    name="gigacampus",
+    help="Plan and simulate gigawatt-scale AI compute campuses.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"gigacampus {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Plan and simulate gigawatt-scale AI compute campuses."""
+
+
+# Command modules register themselves on `app` when imported.
+from gigacampus.cli import core  # noqa: E402,F401
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="gigacampus")

@@ -1,0 +1,138 @@
+"""Core commands: run, validate, catalog, schema."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from gigacampus.catalog import load_catalog
+from gigacampus.cli import app
+from gigacampus.cli.common import (
+    EXIT_INPUT,
+    FormatOption,
+    OutOption,
+    ScenarioArg,
+    SeedOption,
+    SetOption,
+    TableOrJson,
+    console,
+    handles_input_errors,
+    print_json,
+)
+from gigacampus.errors import InputError, Problem, closest
+from gigacampus.pipeline import run_file
+from gigacampus.report import catalog_table, run_table, write_run
+from gigacampus.report.terminal import headline_text
+from gigacampus.scenario import load_scenario
+from gigacampus.scenario.reference import json_schema, markdown_reference
+
+
+@app.command()
+@handles_input_errors
+def run(
+    file: ScenarioArg,
+    out: OutOption = None,
+    fmt: FormatOption = TableOrJson.table,
+    set_: SetOption = None,
+    seed: SeedOption = None,
+) -> None:
+    """Run a scenario year by year and show power, accelerators, compute and energy.
+
+    --out writes summary.json, timeline.csv and phases.csv.
+    """
+    result = run_file(file, overrides=set_ or (), seed=seed)
+    written = write_run(result, out) if out is not None else []
+    if fmt is TableOrJson.json:
+        print_json(result.to_summary())
+        return
+    con = console()
+    con.print(run_table(result))
+    con.print(headline_text(result))
+    for line in result.explanations:
+        con.print(f"  {line}")
+    for path in written:
+        con.print(f"wrote {path}")
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
+    fmt: FormatOption = TableOrJson.table,
+) -> None:
+    """Check scenario files; print one line per problem (exit code 2 if any)."""
+    report = []
+    for file in files:
+        try:
+            load_scenario(file)
+            report.append({"file": str(file), "ok": True, "problems": []})
+        except InputError as err:
+            report.append({"file": str(file), "ok": False, "problems": [p.to_dict() for p in err.problems]})
+    if fmt is TableOrJson.json:
+        print_json(report)
+    else:
+        for item in report:
+            if item["ok"]:
+                print(f"ok: {item['file']}")
+            for problem in item["problems"]:
+                print(f"error: {problem['text']}", file=sys.stderr)
+    if not all(item["ok"] for item in report):
+        raise typer.Exit(EXIT_INPUT)
+
+
+@app.command()
+@handles_input_errors
+def catalog(
+    item: Annotated[str | None, typer.Argument(help="An accelerator or system id; omit to list all.")] = None,
+    fmt: FormatOption = TableOrJson.table,
+) -> None:
+    """List the hardware catalog, or show one item with its derived values and sources."""
+    cat = load_catalog()
+    if item is not None and item not in cat.ids():
+        raise InputError(
+            [
+                Problem(
+                    "catalog", "ID", f"unknown id {item!r}; allowed: {', '.join(cat.ids())}", closest(item, cat.ids())
+                )
+            ]
+        )
+    if fmt is TableOrJson.json:
+        print_json(cat.describe(item) if item else [cat.describe(i) for i in cat.ids()])
+        return
+    con = console()
+    if item is None:
+        con.print(catalog_table(cat))
+        con.print(
+            "Systems: "
+            + ", ".join(f"{s.id} ({s.accelerators_per_system} x {s.accelerator})" for s in cat.systems.values())
+        )
+        con.print("Details and sources: gigacampus catalog ID --format json")
+        return
+    data = cat.describe(item)
+    units = data.pop("units")
+    derived = data.pop("derived")
+    for key, value in [*data.items(), *derived.items()]:
+        unit = units.get(key, "") if value is not None else ""
+        shown = "-" if value is None else value
+        con.print(f"{key:>28}: {shown} {unit if unit != 'year' else ''}".rstrip(), markup=False)
+
+
+class SchemaFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def schema(
+    fmt: Annotated[SchemaFormat, typer.Option("--format", help="markdown reference or JSON schema.")] = (
+        SchemaFormat.markdown
+    ),
+) -> None:
+    """Print the scenario file reference (every key, its bounds, unit and default)."""
+    if fmt is SchemaFormat.json:
+        print_json(json_schema())
+    else:
+        sys.stdout.write(markdown_reference())

@@ -1,0 +1,15 @@
+"""Pure, vectorised model functions (numpy arrays with a leading scenario axis)."""
+
+from gigacampus.model.campus import BINDING, HOURS_PER_YEAR, CampusOutputs, phase_slots, simulate
+from gigacampus.model.inputs import CampusInputs, from_scenario, stack
+
+__all__ = [
+    "BINDING",
+    "HOURS_PER_YEAR",
+    "CampusInputs",
+    "CampusOutputs",
+    "from_scenario",
+    "phase_slots",
+    "simulate",
+    "stack",
+]

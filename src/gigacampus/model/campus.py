@@ -1,0 +1,187 @@
+"""The campus model, year by year: pure numpy functions over a leading scenario axis.
+
+For each year ``t`` and phase ``p`` (in priority order):
+
+1. facility power online = sum of phases with ``online_year <= t``;
+   IT power = facility power / PUE;
+2. slots = floor(phase IT power / (system power per accelerator x (1 + overhead_fraction)));
+3. retired = accelerators added in year ``t - lifetime_years`` (replaced within the same limits);
+4. demand = max(slots - (installed last year - retired), 0);
+5. shipments = demand cut first by the vendor supply of the phase's model, then by what is
+   left of the year's quota in units, H100e and TPP; earlier phases take from the supply and
+   quota first;
+6. installed = installed last year - retired + shipments.
+
+``binding_constraint`` per year: ``quota`` when the quota cut shipments (and cut at least as
+many as supply did), ``supply`` when the vendor supply did, ``power`` when all demand was met
+and power (the slots) limits the fleet, ``none`` when no power is online.
+
+Energy uses the mid-year convention: accelerators added or retired during a year serve half
+of it, so the average fleet is (installed last year + installed this year) / 2; a year has
+8,760 hours.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gigacampus.model.inputs import CampusInputs
+
+__all__ = ["BINDING", "CampusOutputs", "HOURS_PER_YEAR", "simulate"]
+
+#: Codes of ``binding_constraint``: ``BINDING[code]`` is its name.
+BINDING: tuple[str, ...] = ("none", "power", "quota", "supply")
+NONE, POWER, QUOTA, SUPPLY = range(4)
+
+#: Hours in a modelled year (365 days).
+HOURS_PER_YEAR = 8760.0
+
+
+@dataclass(frozen=True)
+class CampusOutputs:
+    """Results of :func:`simulate`. ``(S, T)`` per year, ``(S, T, P)`` per year and phase."""
+
+    facility_power_mw: np.ndarray
+    """(S, T) facility (grid) power online [MW]."""
+    it_power_mw: np.ndarray
+    """(S, T) IT power online = facility power / PUE [MW]."""
+    slots: np.ndarray
+    """(S, T, P) accelerators the power online can host."""
+    accelerators: np.ndarray
+    """(S, T, P) accelerators installed at year end."""
+    accelerators_added: np.ndarray
+    """(S, T, P) accelerators shipped and installed during the year."""
+    accelerators_retired: np.ndarray
+    """(S, T, P) accelerators retired at end of life during the year."""
+    demand: np.ndarray
+    """(S, T, P) accelerators wanted to fill the slots (new and replacement)."""
+    cut_by_supply: np.ndarray
+    """(S, T) accelerators wanted but not shipped because of vendor supply."""
+    cut_by_quota: np.ndarray
+    """(S, T) accelerators wanted but not shipped because of the quota."""
+    binding: np.ndarray
+    """(S, T) code of the binding constraint (see :data:`BINDING`)."""
+    h100e: np.ndarray
+    """(S, T) H100-equivalents installed."""
+    tpp: np.ndarray
+    """(S, T) total TPP installed."""
+    dense_bf16_flops: np.ndarray
+    """(S, T) dense BF16 throughput installed [FLOP/s]."""
+    dense_fp8_flops: np.ndarray
+    """(S, T) dense 8-bit throughput installed [FLOP/s]."""
+    power_used_mw: np.ndarray
+    """(S, T) facility power drawn by the installed fleet at nameplate [MW]."""
+    stranded_power_mw: np.ndarray
+    """(S, T) facility power online that could host accelerators but has none [MW]."""
+    it_energy_mwh: np.ndarray
+    """(S, T) IT energy used in the year [MWh]."""
+    energy_mwh: np.ndarray
+    """(S, T) facility energy used in the year = IT energy x PUE [MWh]."""
+    emissions_tco2: np.ndarray
+    """(S, T) emissions from the facility energy [tCO2] (NaN without a grid intensity)."""
+
+
+def phase_slots(inputs: CampusInputs) -> np.ndarray:
+    """(S, T, P) accelerators each phase's power can host in each year."""
+    online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
+    per_acc_w = inputs.accelerator_power_w * (1.0 + inputs.overhead_fraction[:, None])
+    phase_it_w = inputs.phase_power_mw * 1e6 / inputs.pue[:, None]
+    capacity = np.floor(phase_it_w / per_acc_w)
+    return np.where(online, capacity[:, None, :], 0.0)
+
+
+def simulate(inputs: CampusInputs) -> CampusOutputs:
+    """Run the campus model for every variant and year. Pure: no I/O, no global state."""
+    n_s, n_p = inputs.phase_power_mw.shape
+    n_t = inputs.years.shape[0]
+    rows = np.arange(n_s)
+    slots = phase_slots(inputs)
+    installed = np.zeros((n_s, n_t, n_p))
+    added = np.zeros((n_s, n_t, n_p))
+    retired = np.zeros((n_s, n_t, n_p))
+    demand = np.zeros((n_s, n_t, n_p))
+    cut_supply = np.zeros((n_s, n_t))
+    cut_quota = np.zeros((n_s, n_t))
+    h_pa = inputs.h100e_per_accelerator
+    tpp_pa = inputs.tpp_per_accelerator
+    prev = np.zeros((n_s, n_p))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # an accelerator with no 8-bit support (H100e = 0) does not draw on an H100e cap
+        h_room = np.where(h_pa > 0, 1.0 / h_pa, np.inf)
+        tpp_room = np.where(tpp_pa > 0, 1.0 / tpp_pa, np.inf)
+    for t in range(n_t):
+        src = t - inputs.lifetime_years
+        ret = np.where((src >= 0)[:, None], added[rows, np.maximum(src, 0), :], 0.0)
+        base = prev - ret
+        want = np.maximum(slots[:, t, :] - base, 0.0)
+        rem_units = inputs.quota_units[:, t].copy()
+        rem_h = inputs.quota_h100e[:, t].copy()
+        rem_tpp = inputs.quota_tpp[:, t].copy()
+        rem_supply = inputs.supply_units[:, :, t].copy()
+        ship = np.empty((n_s, n_p))
+        for p in range(n_p):
+            m = inputs.phase_model[p]
+            d = want[:, p]
+            after_supply = np.floor(np.minimum(d, rem_supply[:, m]))
+            with np.errstate(invalid="ignore"):
+                lim = np.minimum(after_supply, rem_units)
+                lim = np.minimum(lim, np.where(np.isinf(h_room[:, p]), np.inf, rem_h * h_room[:, p]))
+                lim = np.minimum(lim, np.where(np.isinf(tpp_room[:, p]), np.inf, rem_tpp * tpp_room[:, p]))
+            s = np.floor(np.maximum(lim, 0.0))
+            cut_supply[:, t] += d - after_supply
+            cut_quota[:, t] += after_supply - s
+            rem_supply[:, m] -= s
+            rem_units -= s
+            rem_h -= s * h_pa[:, p]
+            rem_tpp -= s * tpp_pa[:, p]
+            ship[:, p] = s
+        installed[:, t, :] = base + ship
+        added[:, t, :] = ship
+        retired[:, t, :] = ret
+        demand[:, t, :] = want
+        prev = installed[:, t, :]
+
+    total_slots = slots.sum(axis=2)
+    binding = np.where(
+        (cut_quota > 0) & (cut_quota >= cut_supply),
+        QUOTA,
+        np.where(cut_supply > 0, SUPPLY, np.where(total_slots > 0, POWER, NONE)),
+    ).astype(np.int8)
+
+    online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
+    facility = (inputs.phase_power_mw[:, None, :] * online).sum(axis=2)
+    pue = inputs.pue[:, None]
+    per_acc_mw = inputs.accelerator_power_w * (1.0 + inputs.overhead_fraction[:, None]) / 1e6  # (S, P)
+    power_used = (installed * per_acc_mw[:, None, :]).sum(axis=2) * pue
+    stranded = ((slots - installed) * per_acc_mw[:, None, :]).sum(axis=2) * pue
+    before = np.concatenate([np.zeros((n_s, 1, n_p)), installed[:, :-1, :]], axis=1)
+    average_fleet = (before + installed) / 2.0
+    it_energy = (average_fleet * (per_acc_mw * inputs.utilization)[:, None, :]).sum(axis=2) * HOURS_PER_YEAR
+    energy = it_energy * pue
+
+    def per_year(per_acc: np.ndarray) -> np.ndarray:
+        return (installed * per_acc[:, None, :]).sum(axis=2)
+
+    return CampusOutputs(
+        facility_power_mw=facility,
+        it_power_mw=facility / pue,
+        slots=slots,
+        accelerators=installed,
+        accelerators_added=added,
+        accelerators_retired=retired,
+        demand=demand,
+        cut_by_supply=cut_supply,
+        cut_by_quota=cut_quota,
+        binding=binding,
+        h100e=per_year(h_pa),
+        tpp=per_year(tpp_pa),
+        dense_bf16_flops=per_year(inputs.dense_bf16_flops_per_accelerator),
+        dense_fp8_flops=per_year(inputs.dense_fp8_flops_per_accelerator),
+        power_used_mw=power_used,
+        stranded_power_mw=stranded,
+        it_energy_mwh=it_energy,
+        energy_mwh=energy,
+        emissions_tco2=energy * inputs.grid_kgco2_per_kwh[:, None],
+    )

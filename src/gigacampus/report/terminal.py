@@ -1,0 +1,104 @@
+"""Rich tables for the terminal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.table import Table
+from rich.text import Text
+
+from gigacampus.catalog import Catalog
+from gigacampus.results import Result
+
+__all__ = ["catalog_table", "headline_text", "run_table"]
+
+_BINDING_STYLE = {"power": "green", "quota": "bold red", "supply": "yellow", "none": "dim"}
+
+
+def _n(value: float, digits: int = 0) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def run_table(result: Result) -> Table:
+    """One row per year: power, accelerators added/retired/installed, binding, H100e, EFLOP/s, energy."""
+    info = result.scenario.scenario
+    table = Table(title=f"{info.name}: {info.start_year}-{info.end_year}", title_justify="left")
+    for header in (
+        "Year",
+        "Facility MW",
+        "IT MW",
+        "Added",
+        "Retired",
+        "Installed",
+        "Binding",
+        "Stranded MW",
+        "H100e",
+        "BF16 EFLOP/s",
+        "Energy GWh",
+    ):
+        table.add_column(header, justify="left" if header == "Binding" else "right", no_wrap=True)
+    for year, row in result.timeline.iterrows():
+        binding = str(row["binding_constraint"])
+        table.add_row(
+            str(year),
+            _n(row["facility_power_mw"]),
+            _n(row["it_power_mw"]),
+            _n(row["accelerators_added"]),
+            _n(row["accelerators_retired"]),
+            _n(row["accelerators"]),
+            Text(binding, style=_BINDING_STYLE.get(binding, "")),
+            _n(row["stranded_power_mw"]),
+            _n(row["h100e"]),
+            _n(row["dense_bf16_flops"] / 1e18, 1),
+            _n(row["energy_mwh"] / 1e3),
+        )
+    return table
+
+
+def headline_text(result: Result) -> str:
+    """One paragraph: the campus at the end of the horizon and the year it is full."""
+    h = result.headline
+    models = ", ".join(f"{int(result.timeline[f'accelerators_{m}'].iloc[-1]):,} {m}" for m in result.model_ids)
+    full = f"full in {h['full_year']}" if h["full_year"] else "not full by the end of the horizon"
+    return (
+        f"In {h['year']}: {h['facility_power_mw']:,.0f} MW, {h['accelerators']:,} accelerators ({models}), "
+        f"{h['h100e']:,.0f} H100e, {h['dense_bf16_exaflops']:,.1f} dense BF16 EFLOP/s; {full}."
+    )
+
+
+def catalog_table(catalog: Catalog, ids: Iterable[str] | None = None) -> Table:
+    """Accelerators with their key figures and derived TPP, H100e and per-accelerator IT power."""
+    table = Table(title="Accelerators (dense throughput)", title_justify="left")
+    for header in (
+        "id",
+        "name",
+        "year",
+        "BF16 TFLOP/s",
+        "FP8 TFLOP/s",
+        "HBM GB",
+        "TB/s",
+        "TDP W",
+        "TPP",
+        "H100e",
+        "system",
+        "IT W/acc",
+    ):
+        table.add_column(header, justify="left" if header in ("id", "name", "system") else "right")
+    for acc_id in ids or catalog.accelerators:
+        acc = catalog.accelerators[acc_id]
+        d = catalog.derived(acc_id)
+        table.add_row(
+            acc.id,
+            acc.name,
+            str(acc.release_year),
+            _n(acc.dense_bf16_tflops),
+            _n(acc.dense_fp8_tflops) if acc.dense_fp8_tflops else "-",
+            _n(acc.hbm_gb),
+            f"{acc.hbm_bandwidth_tbps:g}",
+            _n(acc.tdp_w) if acc.tdp_w else "-",
+            _n(d["tpp"]),
+            f"{d['h100e']:.2f}",
+            d["default_system"],
+            _n(d["it_power_w"]) if d["it_power_w"] else "(give)",
+        )
+    return table

@@ -1,0 +1,305 @@
+"""Results as documented tables with canonical column names, and the summary JSON.
+
+:class:`Result` holds one scenario's run: a ``timeline`` table (one row per year), a
+``by_phase`` table (one row per year and phase), a ``phases`` table (one row per phase),
+the effective inputs, and named ``blocks`` that later analyses (policy, economics,
+reliability, ...) attach with :meth:`Result.with_block`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gigacampus._version import __version__
+from gigacampus.catalog import Catalog
+from gigacampus.model import BINDING, CampusInputs, CampusOutputs
+from gigacampus.scenario import ResolvedInput, Scenario
+
+__all__ = ["COLUMN_UNITS", "Result", "build_result", "jsonable"]
+
+#: Unit of every canonical column of the timeline and phase tables.
+COLUMN_UNITS: dict[str, str] = {
+    "year": "year",
+    "facility_power_mw": "MW",
+    "it_power_mw": "MW",
+    "power_used_mw": "MW",
+    "stranded_power_mw": "MW",
+    "accelerator_slots": "accelerators",
+    "accelerators": "accelerators",
+    "accelerators_added": "accelerators/year",
+    "accelerators_retired": "accelerators/year",
+    "accelerators_wanted": "accelerators/year",
+    "accelerators_cut_by_quota": "accelerators/year",
+    "accelerators_cut_by_supply": "accelerators/year",
+    "h100e": "H100e",
+    "tpp": "TPP",
+    "dense_bf16_flops": "FLOP/s",
+    "dense_fp8_flops": "FLOP/s",
+    "it_energy_mwh": "MWh/year",
+    "energy_mwh": "MWh/year",
+    "emissions_tco2": "tCO2/year",
+    "binding_constraint": "",
+    "accelerator_it_power_w": "W",
+    "full_year": "year",
+    "power_mw": "MW",
+    "online_year": "year",
+}
+
+_INT_COLUMNS = (
+    "accelerator_slots",
+    "accelerators",
+    "accelerators_added",
+    "accelerators_retired",
+    "accelerators_wanted",
+    "accelerators_cut_by_quota",
+    "accelerators_cut_by_supply",
+)
+
+
+def jsonable(value: Any) -> Any:
+    """Plain Python values for JSON: numpy scalars unwrapped, NaN and inf as ``None``."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return [jsonable(v) for v in value.tolist()]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+@dataclass(frozen=True)
+class Result:
+    """One scenario's results.
+
+    Attributes
+    ----------
+    scenario:
+        The validated scenario.
+    seed:
+        Seed of every random draw made for this run.
+    timeline:
+        One row per year (index ``year``) with the canonical columns of :data:`COLUMN_UNITS`
+        and ``accelerators_<id>`` per accelerator model.
+    by_phase:
+        One row per year and phase: slots, installed, added, retired, wanted.
+    phases:
+        One row per phase: power, accelerator, system, capacity and the year it is full.
+    inputs:
+        Every effective input with its origin.
+    blocks:
+        Extra summary sections added by analyses (e.g. ``"policy"``), JSON-ready.
+    """
+
+    scenario: Scenario
+    seed: int
+    timeline: pd.DataFrame
+    by_phase: pd.DataFrame
+    phases: pd.DataFrame
+    inputs: tuple[ResolvedInput, ...]
+    headline: Mapping[str, Any]
+    explanations: tuple[str, ...]
+    gigacampus_version: str = __version__
+    blocks: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def years(self) -> list[int]:
+        return [int(y) for y in self.timeline.index]
+
+    def with_block(self, name: str, block: Any, columns: pd.DataFrame | None = None) -> Result:
+        """A copy with a summary block and, optionally, extra per-year columns (indexed by year)."""
+        timeline = self.timeline if columns is None else self.timeline.join(columns, how="left")
+        return replace(self, blocks={**self.blocks, name: block}, timeline=timeline)
+
+    @property
+    def model_ids(self) -> list[str]:
+        """Accelerator ids used by the scenario's phases, in first-use order."""
+        return list(dict.fromkeys(ph.accelerator for ph in self.scenario.phase))
+
+    def year_records(self) -> list[dict[str, Any]]:
+        """The ``years`` list of summary.json: timeline rows with a ``by_accelerator`` map."""
+        per_model = {f"accelerators_{m}": m for m in self.model_ids}
+        records = []
+        for year, row in self.timeline.iterrows():
+            rec: dict[str, Any] = {"year": int(year)}
+            rec.update({str(c): v for c, v in row.items() if c not in per_model})
+            rec["by_accelerator"] = {m: row[c] for c, m in per_model.items()}
+            records.append(rec)
+        return jsonable(records)
+
+    def to_summary(self) -> dict[str, Any]:
+        """The summary.json document."""
+        info = self.scenario.scenario
+        summary: dict[str, Any] = {
+            "scenario": {
+                "name": info.name,
+                "description": info.description,
+                "start_year": info.start_year,
+                "end_year": info.end_year,
+                "years": self.years,
+                "seed": self.seed,
+                "site": self.scenario.site.name,
+                "sources": list(info.sources),
+            },
+            "gigacampus_version": self.gigacampus_version,
+            "seed": self.seed,
+            "headline": dict(self.headline),
+            "explanations": list(self.explanations),
+            "phases": self.phases.to_dict(orient="records"),
+            "years": self.year_records(),
+            "inputs": [i.to_dict() for i in self.inputs],
+            "units": {c: u for c, u in COLUMN_UNITS.items() if u},
+        }
+        for name, block in self.blocks.items():
+            summary[name] = block
+        return jsonable(summary)
+
+
+def _first_full_year(years: np.ndarray, slots: np.ndarray, installed: np.ndarray) -> int | None:
+    """First year with slots and every slot filled (``slots`` and ``installed`` are (T,))."""
+    full = (slots > 0) & (installed >= slots)
+    return int(years[np.argmax(full)]) if full.any() else None
+
+
+def _explain(year: int, row: pd.Series, prev_power: float) -> str:
+    binding = row["binding_constraint"]
+    added, wanted = int(row["accelerators_added"]), int(row["accelerators_wanted"])
+    retired = int(row["accelerators_retired"])
+    power = row["facility_power_mw"]
+    lead = f"{year}: {power:,.0f} MW online"
+    if power > prev_power and prev_power > 0:
+        lead += f" (+{power - prev_power:,.0f} MW)"
+    if binding == "none":
+        return f"{year}: no power online yet, so nothing to install."
+    if binding == "power":
+        text = f"{lead}; power bound: the campus holds {int(row['accelerator_slots']):,} accelerators and is full"
+        if added:
+            text += f" after {added:,} were installed"
+            if retired:
+                text += f" ({retired:,} of them replacing retirements)"
+        return text + "."
+    cut_quota = int(row["accelerators_cut_by_quota"])
+    cut_supply = int(row["accelerators_cut_by_supply"])
+    parts = []
+    if cut_quota:
+        parts.append(f"the quota held back {cut_quota:,}")
+    if cut_supply:
+        parts.append(f"vendor supply held back {cut_supply:,}")
+    return (
+        f"{lead}; {binding} bound: {added:,} of the {wanted:,} accelerators wanted were shipped "
+        f"({' and '.join(parts)}), leaving {row['stranded_power_mw']:,.0f} MW without accelerators."
+    )
+
+
+def build_result(
+    scenario: Scenario,
+    catalog: Catalog,
+    inputs: CampusInputs,
+    outputs: CampusOutputs,
+    resolved: tuple[ResolvedInput, ...],
+    *,
+    variant: int = 0,
+    seed: int | None = None,
+) -> Result:
+    """Tables for one variant of a model run."""
+    v = variant
+    years = inputs.years
+    installed = outputs.accelerators[v]  # (T, P)
+    data: dict[str, Any] = {
+        "facility_power_mw": outputs.facility_power_mw[v],
+        "it_power_mw": outputs.it_power_mw[v],
+        "power_used_mw": outputs.power_used_mw[v],
+        "stranded_power_mw": outputs.stranded_power_mw[v],
+        "accelerator_slots": outputs.slots[v].sum(axis=1),
+        "accelerators": installed.sum(axis=1),
+        "accelerators_added": outputs.accelerators_added[v].sum(axis=1),
+        "accelerators_retired": outputs.accelerators_retired[v].sum(axis=1),
+        "accelerators_wanted": outputs.demand[v].sum(axis=1),
+        "accelerators_cut_by_quota": outputs.cut_by_quota[v],
+        "accelerators_cut_by_supply": outputs.cut_by_supply[v],
+        "h100e": outputs.h100e[v],
+        "tpp": outputs.tpp[v],
+        "dense_bf16_flops": outputs.dense_bf16_flops[v],
+        "dense_fp8_flops": outputs.dense_fp8_flops[v],
+        "it_energy_mwh": outputs.it_energy_mwh[v],
+        "energy_mwh": outputs.energy_mwh[v],
+        "emissions_tco2": outputs.emissions_tco2[v],
+        "binding_constraint": [BINDING[c] for c in outputs.binding[v]],
+    }
+    for m, model_id in enumerate(inputs.models):
+        data[f"accelerators_{model_id}"] = installed[:, inputs.phase_model == m].sum(axis=1).astype(np.int64)
+    timeline = pd.DataFrame(data, index=pd.Index(years, name="year"))
+    for col in _INT_COLUMNS:
+        timeline[col] = timeline[col].round().astype(np.int64)
+
+    rows = []
+    phase_rows = []
+    for p, ph in enumerate(scenario.phase):
+        system = catalog.system_for(ph.accelerator, ph.system)
+        for t, year in enumerate(years):
+            rows.append(
+                {
+                    "year": int(year),
+                    "phase": ph.name,
+                    "accelerator": ph.accelerator,
+                    "accelerator_slots": int(outputs.slots[v, t, p]),
+                    "accelerators": int(installed[t, p]),
+                    "accelerators_added": int(outputs.accelerators_added[v, t, p]),
+                    "accelerators_retired": int(outputs.accelerators_retired[v, t, p]),
+                    "accelerators_wanted": int(outputs.demand[v, t, p]),
+                }
+            )
+        capacity = int(outputs.slots[v, -1, p])
+        phase_rows.append(
+            {
+                "name": ph.name,
+                "online_year": ph.online_year,
+                "power_mw": ph.power_mw,
+                "accelerator": ph.accelerator,
+                "system": system.id,
+                "accelerator_it_power_w": float(inputs.accelerator_power_w[v, p]),
+                "accelerator_slots": capacity,
+                "full_year": _first_full_year(years, outputs.slots[v, :, p], installed[:, p]),
+            }
+        )
+    by_phase = pd.DataFrame(rows)
+    phases = pd.DataFrame(phase_rows)
+
+    last = timeline.iloc[-1]
+    last_online = max(ph.online_year for ph in scenario.phase)
+    total_slots = outputs.slots[v].sum(axis=1)
+    after = years >= last_online
+    full_year = _first_full_year(years[after], total_slots[after], installed.sum(axis=1)[after])
+    headline = {
+        "year": int(years[-1]),
+        "facility_power_mw": float(last["facility_power_mw"]),
+        "it_power_mw": float(last["it_power_mw"]),
+        "accelerators": int(last["accelerators"]),
+        "h100e": float(last["h100e"]),
+        "dense_bf16_exaflops": float(last["dense_bf16_flops"]) / 1e18,
+        "dense_fp8_exaflops": float(last["dense_fp8_flops"]) / 1e18,
+        "full_year": full_year,
+        "energy_mwh_total": float(timeline["energy_mwh"].sum()),
+        "binding_constraints": {int(y): str(b) for y, b in timeline["binding_constraint"].items()},
+    }
+    prev = np.concatenate([[0.0], timeline["facility_power_mw"].to_numpy()[:-1]])
+    explanations = tuple(_explain(int(y), row, prev[i]) for i, (y, row) in enumerate(timeline.iterrows()))
+    return Result(
+        scenario=scenario,
+        seed=scenario.scenario.seed if seed is None else seed,
+        timeline=timeline,
+        by_phase=by_phase,
+        phases=phases,
+        inputs=resolved,
+        headline=headline,
+        explanations=explanations,
+    )
