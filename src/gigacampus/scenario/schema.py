@@ -187,39 +187,6 @@ class SupplyLimit(_Section):
     """Year-specific limits that replace ``units_per_year`` in those years, e.g. ``{2026 = 50000}``."""
 
 
-class Scenario(_Section):
-    """A whole scenario file."""
-
-    scenario: ScenarioInfo
-    """Name, years and sources."""
-    site: Site
-    """The campus."""
-    phase: tuple[Phase, ...] = Field(min_length=1, max_length=MAX_PHASES)
-    """Power phases, in priority order: when shipments are short, earlier phases fill first."""
-    fleet: Fleet = Field(default_factory=Fleet)
-    """Accelerator lifetime."""
-    quota: Quota | None = None
-    """Optional national cap on shipments."""
-    supply: dict[str, SupplyLimit] = Field(default_factory=dict)
-    """Optional vendor supply limits, keyed by accelerator id."""
-    network: Network | None = None
-    """Optional scale-out fabric sizing; with ``model = "clos"`` its power replaces the network
-    share of ``site.overhead_fraction``."""
-    training: Training | None = None
-    """Optional training and serving assumptions (defaults from the catalog apply without it)."""
-
-    @property
-    def years(self) -> range:
-        return range(self.scenario.start_year, self.scenario.end_year + 1)
-
-    @model_validator(mode="after")
-    def _consistent(self, info: ValidationInfo) -> Scenario:
-        problems = cross_field_problems(self.model_dump(), _catalog(info))
-        if problems:
-            raise ScenarioChecksFailed(problems)
-        return self
-
-
 REACH_CLASSES = ("dac", "multimode", "singlemode")
 
 
@@ -300,6 +267,39 @@ class Training(_Section):
     kv_bytes_per_token: float = _num("B/token", gt=0.0, le=1e8, default=516_096.0)
     """KV-cache bytes per token of context: 2 x layers x KV heads x head size x bytes; default
     Llama 3.1 405B in BF16 (2 x 126 x 8 x 128 x 2)."""
+
+
+class Scenario(_Section):
+    """A whole scenario file."""
+
+    scenario: ScenarioInfo
+    """Name, years and sources."""
+    site: Site
+    """The campus."""
+    phase: tuple[Phase, ...] = Field(min_length=1, max_length=MAX_PHASES)
+    """Power phases, in priority order: when shipments are short, earlier phases fill first."""
+    fleet: Fleet = Field(default_factory=Fleet)
+    """Accelerator lifetime."""
+    quota: Quota | None = None
+    """Optional national cap on shipments."""
+    supply: dict[str, SupplyLimit] = Field(default_factory=dict)
+    """Optional vendor supply limits, keyed by accelerator id."""
+    network: Network | None = None
+    """Optional scale-out fabric sizing; with ``model = "clos"`` its power replaces the network
+    share of ``site.overhead_fraction``."""
+    training: Training | None = None
+    """Optional training and serving assumptions (defaults from the catalog apply without it)."""
+
+    @property
+    def years(self) -> range:
+        return range(self.scenario.start_year, self.scenario.end_year + 1)
+
+    @model_validator(mode="after")
+    def _consistent(self, info: ValidationInfo) -> Scenario:
+        problems = cross_field_problems(self.model_dump(), _catalog(info))
+        if problems:
+            raise ScenarioChecksFailed(problems)
+        return self
 
 
 def network_problems(data: Any, cat: Catalog) -> list[tuple[str, str, str | None]]:
