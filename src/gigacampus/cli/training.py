@@ -9,7 +9,15 @@ import typer
 from rich.table import Table
 
 from gigacampus.cli import app
-from gigacampus.cli.common import FormatOption, ScenarioArg, SetOption, TableOrJson, console, handles_input_errors, print_json
+from gigacampus.cli.common import (
+    FormatOption,
+    ScenarioArg,
+    SetOption,
+    TableOrJson,
+    console,
+    handles_input_errors,
+    print_json,
+)
 from gigacampus.pipeline import run_file
 
 
@@ -22,13 +30,23 @@ class Precision(StrEnum):
 @handles_input_errors
 def train(
     file: ScenarioArg,
-    days: Annotated[float | None, typer.Option("--days", min=0.001, max=3650, help="Length of the run [days] (default 100).")] = None,
-    mfu: Annotated[float | None, typer.Option("--mfu", min=0.001, max=1.0, help="Model FLOP utilisation (default: catalog, 0.40).")] = None,
-    precision: Annotated[Precision | None, typer.Option("--precision", help="Tensor precision of the run (default bf16).")] = None,
-    tokens_per_parameter: Annotated[
-        float | None, typer.Option("--tokens-per-parameter", min=0.001, help="Tokens per parameter (default: catalog, 20).")
+    days: Annotated[
+        float | None, typer.Option("--days", min=0.001, max=3650, help="Length of the run [days] (default 100).")
     ] = None,
-    goodput: Annotated[float | None, typer.Option("--goodput", min=0.001, max=1.0, help="Useful fraction of the run (default: catalog, 0.90).")] = None,
+    mfu: Annotated[
+        float | None, typer.Option("--mfu", min=0.001, max=1.0, help="Model FLOP utilisation (default: catalog, 0.40).")
+    ] = None,
+    precision: Annotated[
+        Precision | None, typer.Option("--precision", help="Tensor precision of the run (default bf16).")
+    ] = None,
+    tokens_per_parameter: Annotated[
+        float | None,
+        typer.Option("--tokens-per-parameter", min=0.001, help="Tokens per parameter (default: catalog, 20)."),
+    ] = None,
+    goodput: Annotated[
+        float | None,
+        typer.Option("--goodput", min=0.001, max=1.0, help="Useful fraction of the run (default: catalog, 0.90)."),
+    ] = None,
     fmt: FormatOption = TableOrJson.table,
     set_: SetOption = None,
 ) -> None:

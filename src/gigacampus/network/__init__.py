@@ -85,7 +85,8 @@ def plan(scn: Scenario, cat: Catalog) -> FabricPlan | None:
     for ph in scn.phase:
         system = cat.system_for(ph.accelerator, ph.system)
         nic = scale_out().get(system.id)
-        nic_gbps = net.link_gbps if net.link_gbps is not None else nic.nic_gbps_per_accelerator  # type: ignore[union-attr]
+        nic_gbps = net.link_gbps if net.link_gbps is not None else nic.nic_gbps_per_accelerator  # type: ignore
+
         port = min(nic_gbps, switch.port_gbps)
         link.append(port)
         ports.append(math.ceil(nic_gbps / port - 1e-9))

@@ -262,7 +262,9 @@ class Training(_Section):
     """Bytes per weight when serving (2 = BF16, 1 = FP8)."""
     serve_batch: int = Field(default=64, strict=True, ge=1, le=100_000, json_schema_extra={"unit": "sequences"})
     """Sequences decoded together by one model replica (an assumption)."""
-    serve_context_tokens: int = Field(default=4096, strict=True, ge=1, le=10_000_000, json_schema_extra={"unit": "tokens"})
+    serve_context_tokens: int = Field(
+        default=4096, strict=True, ge=1, le=10_000_000, json_schema_extra={"unit": "tokens"}
+    )
     """Tokens of context held in the KV cache per sequence (an assumption)."""
     kv_bytes_per_token: float = _num("B/token", gt=0.0, le=1e8, default=516_096.0)
     """KV-cache bytes per token of context: 2 x layers x KV heads x head size x bytes; default
