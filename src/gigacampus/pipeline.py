@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.network import network_analysis
+from gigacampus.training import training_analysis
 from gigacampus.model import from_scenario, simulate
 from gigacampus.results import Result, build_result
 from gigacampus.scenario import Scenario, input_table, load_scenario
@@ -13,15 +15,20 @@ from gigacampus.scenario import Scenario, input_table, load_scenario
 __all__ = ["run", "run_file"]
 
 
-def run(scenario: Scenario, *, catalog: Catalog | None = None, seed: int | None = None) -> Result:
+def run(
+    scenario: Scenario, *, catalog: Catalog | None = None, seed: int | None = None, **training: object
+) -> Result:
     """Run the campus model for one validated scenario.
 
     ``seed`` overrides the scenario's ``[scenario] seed``; the seed used is in the result.
+    ``training`` overrides ``[training]`` values (``days``, ``mfu``, ``precision``, ...).
     """
     cat = catalog or load_catalog()
     inputs = from_scenario(scenario, cat)
     outputs = simulate(inputs)
-    return build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
+    result = build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
+    result = network_analysis(result, scenario, cat, inputs, outputs)
+    return training_analysis(result, scenario, cat, inputs, outputs, **training)
 
 
 def run_file(
@@ -30,7 +37,8 @@ def run_file(
     overrides: Sequence[str] = (),
     seed: int | None = None,
     catalog: Catalog | None = None,
+    **training: object,
 ) -> Result:
     """Load, validate and run a scenario file (``overrides`` as ``key.path=value``)."""
     scenario = load_scenario(path, overrides=overrides, catalog=catalog)
-    return run(scenario, catalog=catalog, seed=seed)
+    return run(scenario, catalog=catalog, seed=seed, **training)

@@ -26,7 +26,7 @@ from gigacampus.cli.common import (
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
 from gigacampus.report import catalog_table, run_table, write_run
-from gigacampus.report.terminal import headline_text
+from gigacampus.report.terminal import headline_text, section_lines
 from gigacampus.scenario import load_scenario
 from gigacampus.scenario.reference import json_schema, markdown_reference
 
@@ -54,6 +54,8 @@ def run(
     con.print(headline_text(result))
     for line in result.explanations:
         con.print(f"  {line}")
+    for line in section_lines(result):
+        con.print(line)
     for path in written:
         con.print(f"wrote {path}")
 

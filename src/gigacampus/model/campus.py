@@ -83,10 +83,16 @@ class CampusOutputs:
     """(S, T) emissions from the facility energy [tCO2] (NaN without a grid intensity)."""
 
 
+def _overhead(inputs: CampusInputs) -> np.ndarray:
+    """Overhead fraction as (S, P): one per variant, or per phase (network ``model = "clos"``)."""
+    o = inputs.overhead_fraction
+    return o[:, None] if o.ndim == 1 else o
+
+
 def phase_slots(inputs: CampusInputs) -> np.ndarray:
     """(S, T, P) accelerators each phase's power can host in each year."""
     online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
-    per_acc_w = inputs.accelerator_power_w * (1.0 + inputs.overhead_fraction[:, None])
+    per_acc_w = inputs.accelerator_power_w * (1.0 + _overhead(inputs))
     phase_it_w = inputs.phase_power_mw * 1e6 / inputs.pue[:, None]
     capacity = np.floor(phase_it_w / per_acc_w)
     return np.where(online, capacity[:, None, :], 0.0)
@@ -153,7 +159,7 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
     online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
     facility = (inputs.phase_power_mw[:, None, :] * online).sum(axis=2)
     pue = inputs.pue[:, None]
-    per_acc_mw = inputs.accelerator_power_w * (1.0 + inputs.overhead_fraction[:, None]) / 1e6  # (S, P)
+    per_acc_mw = inputs.accelerator_power_w * (1.0 + _overhead(inputs)) / 1e6  # (S, P)
     power_used = (installed * per_acc_mw[:, None, :]).sum(axis=2) * pue
     stranded = ((slots - installed) * per_acc_mw[:, None, :]).sum(axis=2) * pue
     before = np.concatenate([np.zeros((n_s, 1, n_p)), installed[:, :-1, :]], axis=1)

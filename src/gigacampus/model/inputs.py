@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
+from gigacampus import network
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.scenario import resolve
 from gigacampus.scenario.schema import Scenario
@@ -42,7 +43,8 @@ class CampusInputs:
     pue: np.ndarray
     """(S,) facility power / IT power [-]."""
     overhead_fraction: np.ndarray
-    """(S,) non-accelerator IT power as a fraction of accelerator-system power [-]."""
+    """(S,) non-accelerator IT power as a fraction of accelerator-system power [-]; (S, P) per
+    phase when the network is sized (``[network] model = "clos"``, see docs/network.md)."""
     accelerator_power_w: np.ndarray
     """(S, P) system power per accelerator [W] (system power / accelerators per system)."""
     utilization: np.ndarray
@@ -118,6 +120,12 @@ def from_scenario(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs
     def row(values: Sequence[float]) -> np.ndarray:
         return np.asarray([values], dtype=np.float64)
 
+    overhead = np.asarray([resolve.overhead_fraction(scn, cat)], dtype=np.float64)
+    fabric_plan = network.plan(scn, cat)
+    if fabric_plan is not None and fabric_plan.model == "clos":
+        it_w = row([ph.power_mw * 1e6 / scn.site.pue for ph in scn.phase])
+        overhead, _ = network.phase_overhead_fraction(fabric_plan, it_w, row(per_acc_w))
+
     return CampusInputs(
         years=years,
         models=models,
@@ -126,7 +134,7 @@ def from_scenario(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs
         phase_online_year=np.asarray([[ph.online_year for ph in scn.phase]], dtype=np.int64),
         phase_power_mw=row([ph.power_mw for ph in scn.phase]),
         pue=np.asarray([scn.site.pue], dtype=np.float64),
-        overhead_fraction=np.asarray([resolve.overhead_fraction(scn, cat)], dtype=np.float64),
+        overhead_fraction=overhead,
         accelerator_power_w=row(per_acc_w),
         utilization=row([resolve.utilization(ph, cat) for ph in scn.phase]),
         lifetime_years=np.asarray([resolve.lifetime_years(scn, cat)], dtype=np.int64),

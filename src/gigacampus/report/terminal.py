@@ -10,7 +10,7 @@ from rich.text import Text
 from gigacampus.catalog import Catalog
 from gigacampus.results import Result
 
-__all__ = ["catalog_table", "headline_text", "run_table"]
+__all__ = ["catalog_table", "headline_text", "run_table", "section_lines"]
 
 _BINDING_STYLE = {"power": "green", "quota": "bold red", "supply": "yellow", "none": "dim"}
 
@@ -102,3 +102,27 @@ def catalog_table(catalog: Catalog, ids: Iterable[str] | None = None) -> Table:
             _n(d["it_power_w"]) if d["it_power_w"] else "(give)",
         )
     return table
+
+
+def section_lines(result: Result) -> list[str]:
+    """One line each for the network and training blocks of the last year."""
+    lines = []
+    net = result.blocks.get("network")
+    if net:
+        f = net["final_year"]
+        power = f"{f['power_mw']:,.1f} MW" if f["power_mw"] == f["power_mw"] else "power unknown (give switch_power_w)"
+        lines.append(
+            f"Network in {f['year']} ({net['switch']['id']}, {net['model']}): {f['switches']:,} switches, "
+            f"{f['transceivers']:,} transceivers, {f['cables']:,} cables, {power}."
+        )
+    tr = result.blocks.get("training")
+    if tr and tr["years"]:
+        y = tr["years"][-1]
+        a = tr["assumptions"]
+        lines.append(
+            f"Training in {y['year']}: {y['training_flop']:.2e} FLOP in {a['days']:g} days "
+            f"({y['versus']['llama-3.1-405b']:,.1f} x Llama 3.1 405B), compute-optimal "
+            f"{y['parameters'] / 1e9:,.0f}B parameters on {y['tokens'] / 1e12:,.1f}T tokens; "
+            f"details: gigacampus train FILE."
+        )
+    return lines

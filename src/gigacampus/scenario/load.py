@@ -254,6 +254,8 @@ def _kind(annotation: Any) -> str:
             names.append("text")
         elif t is bool:
             names.append("true or false")
+        elif origin is typing.Literal:
+            names.append("one of " + ", ".join(repr(a) for a in typing.get_args(t)))
         elif origin in (tuple, list):
             item = typing.get_args(t)[0]
             if isinstance(item, type) and issubclass(item, BaseModel):

@@ -11,7 +11,7 @@ Catalog ids are checked against the catalog passed in the validation context
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -20,6 +20,9 @@ from gigacampus.errors import closest
 
 __all__ = [
     "Fleet",
+    "Network",
+    "Training",
+    "network_problems",
     "Phase",
     "Quota",
     "Scenario",
@@ -184,6 +187,90 @@ class SupplyLimit(_Section):
     """Year-specific limits that replace ``units_per_year`` in those years, e.g. ``{2026 = 50000}``."""
 
 
+REACH_CLASSES = ("dac", "multimode", "singlemode")
+
+
+class Network(_Section):
+    """``[network]``: the scale-out fabric, a rail-optimised folded Clos (fat-tree) per phase.
+
+    Every phase's accelerators get their own fabric: one NIC port per accelerator at the
+    system's scale-out speed (catalog ``scale_out``), leaves in rail groups, and as many tiers
+    of ``switch`` as the count needs. See docs/network.md.
+    """
+
+    model: Literal["fraction", "clos"] = "fraction"
+    """``fraction``: size and report the fabric, keep ``site.overhead_fraction`` for power;
+    ``clos``: the fabric's power replaces the network share of the overhead (solved with the
+    accelerator count) and ``other_overhead_fraction`` covers the rest."""
+    switch: str = Field(default="nvidia-qm9700", min_length=1, max_length=64)
+    """Catalog id of the switch used in every tier (see catalog ``switches.csv``)."""
+    switch_power_w: float | None = _num("W", gt=0.0, le=100_000.0, default=None)
+    """Power of one switch without optics [W]; required where the catalog has none."""
+    switch_price_usd: float | None = _num("USD", ge=0.0, le=1e8, default=None)
+    """Price of one switch [USD]; gives ``network_capex_usd`` with ``transceiver_price_usd``."""
+    transceiver_price_usd: float | None = _num("USD", ge=0.0, le=1e6, default=None)
+    """Price of one transceiver module or copper cable end [USD]."""
+    link_gbps: float | None = _num("Gb/s", gt=0.0, le=1_600.0, default=None)
+    """Scale-out speed per accelerator [Gb/s]; default: the system's NIC (catalog ``scale_out``)."""
+    oversubscription: float = _num("-", ge=1.0, le=16.0, default=1.0)
+    """Leaf downlink:uplink ratio [-]; 1 = full bisection bandwidth."""
+    rails: int | None = Field(default=None, strict=True, ge=1, le=64, json_schema_extra={"unit": "count"})
+    """Rails (leaf group size); default: NIC ports per server node from the catalog."""
+    reach: tuple[Literal["dac", "multimode", "singlemode"], ...] = Field(default=("singlemode",), min_length=1)
+    """Link class per tier boundary, endpoint-leaf first; the last repeats for higher tiers."""
+    frontend_fraction: float = _num("-", ge=0.0, le=1.0, default=0.0)
+    """Front-end and storage network as a fraction of the scale-out fabric's switches, optics,
+    power and cost [-]; 0 leaves it out."""
+    other_overhead_fraction: float | None = _num("-", ge=0.0, le=1.0, default=None)
+    """With ``model = "clos"``: IT power for storage, CPU hosts and management outside the
+    accelerator systems and the fabric, as a fraction of system power [-] (required)."""
+
+    @field_validator("switch")
+    @classmethod
+    def _known_switch(cls, value: str) -> str:
+        from gigacampus.network.parts import switches
+
+        known = switches()
+        if value not in known:
+            raise ScenarioChecksFailed(
+                [("", f"unknown switch {value!r}; allowed: {', '.join(known)}", closest(value, known))]
+            )
+        return value
+
+
+class Training(_Section):
+    """``[training]``: the largest training run and the serving capacity (docs/training.md)."""
+
+    days: float = _num("day", gt=0.0, le=3650.0, default=100.0)
+    """Length of the training run [days]."""
+    precision: Literal["bf16", "fp8"] = "bf16"
+    """Tensor precision of the run: its dense rate per accelerator counts."""
+    mfu: float | None = _num("-", gt=0.0, le=1.0, default=None)
+    """Model FLOP utilisation [-]. Default: catalog ``training.mfu``."""
+    goodput: float | None = _num("-", gt=0.0, le=1.0, default=None)
+    """Fraction of the run's time doing useful training [-]. Default: catalog ``training.goodput``."""
+    tokens_per_parameter: float | None = _num("tokens/parameter", gt=0.0, le=100_000.0, default=None)
+    """Training tokens per parameter of the compute-optimal model. Default: catalog."""
+    bytes_per_parameter: float | None = _num("B/parameter", gt=0.0, le=1_000.0, default=None)
+    """Training-state memory per parameter (weights, gradients, optimiser). Default: catalog."""
+    scope: Literal["campus", "largest_phase"] = "campus"
+    """``campus``: one run across every installed accelerator; ``largest_phase``: the phase
+    (one fabric) with the most compute."""
+    serve_parameters: float = _num("parameters", gt=0.0, le=1e15, default=405e9)
+    """Parameters of the served dense model (default: Llama 3.1 405B's 405 billion)."""
+    serve_bytes_per_parameter: float = _num("B/parameter", gt=0.0, le=8.0, default=2.0)
+    """Bytes per weight when serving (2 = BF16, 1 = FP8)."""
+    serve_batch: int = Field(default=64, strict=True, ge=1, le=100_000, json_schema_extra={"unit": "sequences"})
+    """Sequences decoded together by one model replica (an assumption)."""
+    serve_context_tokens: int = Field(
+        default=4096, strict=True, ge=1, le=10_000_000, json_schema_extra={"unit": "tokens"}
+    )
+    """Tokens of context held in the KV cache per sequence (an assumption)."""
+    kv_bytes_per_token: float = _num("B/token", gt=0.0, le=1e8, default=516_096.0)
+    """KV-cache bytes per token of context: 2 x layers x KV heads x head size x bytes; default
+    Llama 3.1 405B in BF16 (2 x 126 x 8 x 128 x 2)."""
+
+
 class Scenario(_Section):
     """A whole scenario file."""
 
@@ -199,6 +286,11 @@ class Scenario(_Section):
     """Optional national cap on shipments."""
     supply: dict[str, SupplyLimit] = Field(default_factory=dict)
     """Optional vendor supply limits, keyed by accelerator id."""
+    network: Network | None = None
+    """Optional scale-out fabric sizing; with ``model = "clos"`` its power replaces the network
+    share of ``site.overhead_fraction``."""
+    training: Training | None = None
+    """Optional training and serving assumptions (defaults from the catalog apply without it)."""
 
     @property
     def years(self) -> range:
@@ -210,6 +302,93 @@ class Scenario(_Section):
         if problems:
             raise ScenarioChecksFailed(problems)
         return self
+
+
+def network_problems(data: Any, cat: Catalog) -> list[tuple[str, str, str | None]]:
+    """Checks of ``[network]`` against the phases and the catalog, on raw data."""
+    from gigacampus.network.parts import optic_for, scale_out, switches
+
+    net = data.get("network") if isinstance(data, dict) else None
+    if not isinstance(net, dict):
+        return []
+    problems: list[tuple[str, str, str | None]] = []
+    model = net.get("model", "fraction")
+    switch = switches().get(net.get("switch", "nvidia-qm9700")) if isinstance(net.get("switch", ""), str) else None
+    if model == "clos":
+        if net.get("other_overhead_fraction") is None:
+            problems.append(
+                (
+                    "network.other_overhead_fraction",
+                    'missing; with model = "clos" give the IT power for storage, CPU hosts and management '
+                    "as a fraction of system power (a number >= 0 and <= 1)",
+                    None,
+                )
+            )
+        if switch is not None and switch.power_w is None and net.get("switch_power_w") is None:
+            problems.append(
+                (
+                    "network.switch_power_w",
+                    f'missing; with model = "clos" the catalog has no sourced power for switch {switch.id!r}, '
+                    "so give switch_power_w [W] (a number > 0)",
+                    None,
+                )
+            )
+    link = net.get("link_gbps")
+    link = float(link) if isinstance(link, (int, float)) and not isinstance(link, bool) else None
+    reach = net.get("reach", ["singlemode"])
+    reach = [r for r in reach if r in REACH_CLASSES] if isinstance(reach, (list, tuple)) else []
+    phases = data.get("phase") if isinstance(data.get("phase"), (list, tuple)) else []
+    speeds: set[float] = set()
+    for i, ph in enumerate(phases):
+        if not isinstance(ph, dict) or ph.get("accelerator") not in cat.accelerators:
+            continue
+        sys_id = ph.get("system")
+        if sys_id is not None and sys_id not in cat.systems:
+            continue
+        system = cat.system_for(ph["accelerator"], sys_id)
+        nic = scale_out().get(system.id)
+        if link is None and nic is None:
+            problems.append(
+                (
+                    "network.link_gbps",
+                    f"missing; the catalog has no scale-out NIC for system {system.id!r} (phase[{i}]), "
+                    "so give link_gbps [Gb/s] (a number > 0)",
+                    None,
+                )
+            )
+            continue
+        speeds.add(link if link is not None else nic.nic_gbps_per_accelerator)  # type: ignore[union-attr]
+    if switch is not None:
+        for speed in sorted(speeds):
+            lanes = switch.port_gbps / min(speed, switch.port_gbps)
+            if abs(lanes - round(lanes)) > 1e-9 or switch.radix(min(speed, switch.port_gbps)) < 4:
+                problems.append(
+                    (
+                        "network.link_gbps" if link is not None else "network.switch",
+                        f"{speed:g} Gb/s links do not split the {switch.port_gbps:g} Gb/s ports of switch "
+                        f"{switch.id!r}; allowed: a link speed that divides the port speed",
+                        None,
+                    )
+                )
+                continue
+            port = min(speed, switch.port_gbps)
+            for j, cls in enumerate(reach):
+                if optic_for(cls, port) is None:
+                    problems.append(
+                        (
+                            f"network.reach[{j}]",
+                            f"no catalog optics of class {cls!r} at {port:g} Gb/s; allowed: "
+                            + ", ".join(sorted({o.reach_class for o in _optics_at(port)})),
+                            None,
+                        )
+                    )
+    return list(dict.fromkeys(problems))
+
+
+def _optics_at(port_gbps: float) -> list[Any]:
+    from gigacampus.network.parts import optics
+
+    return [o for o in optics().values() if o.port_gbps == port_gbps]
 
 
 def _int(value: Any) -> int | None:
@@ -321,4 +500,5 @@ def cross_field_problems(data: Any, cat: Catalog) -> list[tuple[str, str, str | 
                             None,
                         )
                     )
+    problems += network_problems(data, cat)
     return problems

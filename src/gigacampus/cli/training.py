@@ -1,0 +1,99 @@
+"""The ``train`` command: the largest training run and serving capacity, year by year."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gigacampus.cli import app
+from gigacampus.cli.common import (
+    FormatOption,
+    ScenarioArg,
+    SetOption,
+    TableOrJson,
+    console,
+    handles_input_errors,
+    print_json,
+)
+from gigacampus.pipeline import run_file
+
+
+class Precision(StrEnum):
+    bf16 = "bf16"
+    fp8 = "fp8"
+
+
+@app.command()
+@handles_input_errors
+def train(
+    file: ScenarioArg,
+    days: Annotated[
+        float | None, typer.Option("--days", min=0.001, max=3650, help="Length of the run [days] (default 100).")
+    ] = None,
+    mfu: Annotated[
+        float | None, typer.Option("--mfu", min=0.001, max=1.0, help="Model FLOP utilisation (default: catalog, 0.40).")
+    ] = None,
+    precision: Annotated[
+        Precision | None, typer.Option("--precision", help="Tensor precision of the run (default bf16).")
+    ] = None,
+    tokens_per_parameter: Annotated[
+        float | None,
+        typer.Option("--tokens-per-parameter", min=0.001, help="Tokens per parameter (default: catalog, 20)."),
+    ] = None,
+    goodput: Annotated[
+        float | None,
+        typer.Option("--goodput", min=0.001, max=1.0, help="Useful fraction of the run (default: catalog, 0.90)."),
+    ] = None,
+    fmt: FormatOption = TableOrJson.table,
+    set_: SetOption = None,
+) -> None:
+    """The largest training run the campus can host each year, and what it can serve."""
+    options = {
+        "days": days,
+        "mfu": mfu,
+        "precision": precision.value if precision else None,
+        "tokens_per_parameter": tokens_per_parameter,
+        "goodput": goodput,
+    }
+    result = run_file(file, overrides=set_ or (), **options)
+    block = result.blocks["training"]
+    if fmt is TableOrJson.json:
+        print_json({"scenario": result.scenario.scenario.name, **block})
+        return
+    a = block["assumptions"]
+    table = Table(
+        title=(
+            f"{result.scenario.scenario.name}: largest {a['precision'].upper()} run in {a['days']:g} days "
+            f"(MFU {a['mfu']:g}, goodput {a['goodput']:g}, {a['tokens_per_parameter']:g} tokens/parameter)"
+        ),
+        title_justify="left",
+    )
+    for header in ("Year", "Accelerators", "FLOP", "x Llama 3.1 405B", "Parameters", "Tokens", "Fits", "Serve tok/s"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for y in block["years"]:
+        table.add_row(
+            str(y["year"]),
+            f"{y['accelerators']:,}",
+            f"{y['training_flop']:.2e}",
+            f"{y['versus']['llama-3.1-405b']:,.1f}",
+            f"{y['parameters'] / 1e9:,.0f}B",
+            f"{y['tokens'] / 1e12:,.1f}T",
+            "yes" if y["fits_in_memory"] else "no",
+            f"{y['serving_tokens_per_s']:,.0f}",
+        )
+    con = console()
+    con.print(table)
+    con.print(
+        f"Serving a {a['serve_parameters'] / 1e9:,.0f}B model at {a['serve_bytes_per_parameter']:g} B/weight, "
+        f"batch {a['serve_batch']}, {a['serve_context_tokens']:,} tokens of context: "
+        + "; ".join(
+            f"{s['phase']}: {s['accelerators_per_replica']} x {s['accelerator']} per replica, "
+            f"{s['tokens_per_s_per_replica']:,.0f} tokens/s ({s['bound']} bound)"
+            for s in block["serving_by_phase"]
+        )
+    )
+    for note in block["notes"]:
+        con.print(f"note: {note}")
