@@ -26,6 +26,7 @@ from gigacampus.cli.common import (
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
 from gigacampus.report import catalog_table, run_table, write_run
+from gigacampus.report.finance import headline_finance
 from gigacampus.report.terminal import headline_text
 from gigacampus.scenario import load_scenario
 from gigacampus.scenario.reference import json_schema, markdown_reference
@@ -54,6 +55,8 @@ def run(
     con.print(headline_text(result))
     for line in result.explanations:
         con.print(f"  {line}")
+    if "finance" in result.blocks:
+        con.print(headline_finance(result), markup=False)
     for path in written:
         con.print(f"wrote {path}")
 
