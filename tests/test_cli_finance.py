@@ -22,7 +22,7 @@ def test_finance_table_shows_years_categories_partners_and_answers() -> None:
     assert "Stargate US: finance, USD bn (2025 dollars)" in out
     assert "capex: accelerator_systems" in out and "Funding sources" in out
     assert "A budget of $500.0 bn buys" in out
-    assert "gap with secured money only" in out
+    assert "Funding gap with secured money only: $217.8 bn at the end" in out
 
 
 def test_finance_json_with_sensitivity() -> None:
@@ -38,7 +38,7 @@ def test_finance_json_with_sensitivity() -> None:
 def test_finance_sensitivity_table() -> None:
     result = runner.invoke(app, ["finance", UAE, "--sensitivity"])
     assert result.exit_code == 0, result.output
-    assert "Sensitivity of TCO per accelerator-hour" in result.stdout
+    assert "Tornado: TCO per accelerator-hour" in result.stdout
     assert "accelerator system prices" in result.stdout
 
 

@@ -338,3 +338,16 @@ def test_run_finance_names_what_is_missing() -> None:
     paths = {p.path for p in info.value.problems}
     assert paths == {"site.electricity_usd_per_mwh", "finance.system_price_usd.hgx-h200"}
     assert all(str(p).startswith("x.toml: ") for p in info.value.problems)
+
+
+def test_catalog_prices_are_for_catalog_systems_and_apply_from_their_year() -> None:
+    from gigacampus.catalog.prices import load_prices, system_price_usd
+
+    cat = gc.load_catalog()
+    prices = load_prices()
+    assert set(prices) <= set(cat.systems)
+    for rows in prices.values():
+        assert all(r.usd_per_system > 0 and r.price_year >= r.year - 1 for r in rows)
+        first = rows[0]
+        assert system_price_usd(rows, first.year - 3) is first  # before any quote: the first one
+        assert system_price_usd(rows, 2100) is rows[-1]

@@ -19,6 +19,8 @@ def _money(value: float | None) -> str:
     """A USD amount in the unit that reads best ($ bn, $ m or $)."""
     if value is None:
         return "-"
+    if value == 0:
+        return "$0"
     if abs(value) >= 1e9:
         return f"${value / 1e9:,.1f} bn"
     if abs(value) >= 1e6:
@@ -141,20 +143,20 @@ def finance_lines(block: dict[str, Any]) -> list[str]:
     gap_year = fund["first_gap_year"]
     lines.append(
         f"Funding ({fund['need']}): need {_money(fund['need_usd'])}, secured {_money(fund['secured_usd'])}, "
-        f"announced {_money(fund['announced_usd'])}; gap with secured money only "
-        + (
-            f"{_money(fund['gap_usd'])} at the end (largest {_money(fund['largest_gap_usd'])}, from {gap_year})"
-            if gap_year
-            else "none"
-        )
-        + "; with announced money too "
-        + (
-            f"{_money(fund['gap_if_announced_usd'])} at the end "
-            f"(largest {_money(fund['largest_gap_if_announced_usd'])})."
-            if fund["first_gap_year_if_announced"]
-            else "none."
-        )
+        f"announced {_money(fund['announced_usd'])}."
     )
+    secured_only = (
+        f"{_money(fund['gap_usd'])} at the end (largest {_money(fund['largest_gap_usd'])}, from {gap_year})"
+        if gap_year
+        else "none"
+    )
+    with_announced = (
+        f"{_money(fund['gap_if_announced_usd'])} at the end "
+        f"(largest {_money(fund['largest_gap_if_announced_usd'])}, from {fund['first_gap_year_if_announced']})"
+        if fund["first_gap_year_if_announced"]
+        else "none"
+    )
+    lines.append(f"Funding gap with secured money only: {secured_only}; with announced money too: {with_announced}.")
     if block["sources"]:
         if block["wacc"] is not None:
             lines.append(f"Weighted average cost of capital: {block['wacc']:.2%}.")
@@ -182,8 +184,9 @@ def tornado_table(sens: dict[str, Any]) -> Table:
     """The sensitivity of TCO per accelerator-hour to each driver at -delta and +delta."""
     pct = f"{sens['delta']:.0%}"
     table = Table(
-        title=f"Sensitivity of TCO per accelerator-hour (base ${sens['base_tco_usd_per_accelerator_hour']:.3f}) "
-        f"to each driver at -{pct} / +{pct}; {sens['variants']} variants in one run",
+        title=f"Tornado: TCO per accelerator-hour (base ${sens['base_tco_usd_per_accelerator_hour']:.3f}), "
+        f"each driver at -{pct} / +{pct}",
+        caption=f"{sens['variants']} variants in one vectorised run; USD of {sens['price_year']}",
         title_justify="left",
     )
     for header in ("driver", "base value", f"-{pct}", f"+{pct}", "swing"):
@@ -191,7 +194,7 @@ def tornado_table(sens: dict[str, Any]) -> Table:
     for row in sens["drivers"]:
         table.add_row(
             row["label"],
-            f"{row['base_value']:,.4g}",
+            f"{row['base_value']:,.0f}" if abs(row["base_value"]) >= 1e4 else f"{row['base_value']:,.4g}",
             f"${row['tco_usd_per_accelerator_hour_low']:.3f}",
             f"${row['tco_usd_per_accelerator_hour_high']:.3f}",
             f"${row['swing_usd_per_accelerator_hour']:.3f}",
