@@ -83,7 +83,7 @@ def test_run_rejects_an_unwritable_out(tmp_path: Path) -> None:
 def test_validate_ok_and_json() -> None:
     result = runner.invoke(app, ["validate", *map(str, sorted(SCENARIOS.glob("*.toml")))])
     assert result.exit_code == 0
-    assert result.stdout.count("ok: ") == 3
+    assert result.stdout.count("ok: ") == len(list(SCENARIOS.glob("*.toml")))
     bad = runner.invoke(app, ["validate", UAE, "nope.toml", "--format", "json"])
     assert bad.exit_code == 2
     report = json.loads(bad.stdout)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.economics import attach_finance
 from gigacampus.network import network_analysis
 from gigacampus.training import training_analysis
 from gigacampus.model import from_scenario, simulate
@@ -28,6 +29,7 @@ def run(
     outputs = simulate(inputs)
     result = build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
     result = network_analysis(result, scenario, cat, inputs, outputs)
+    result = attach_finance(result, inputs, outputs, cat)
     return training_analysis(result, scenario, cat, inputs, outputs, **training)
 
 

@@ -39,6 +39,7 @@ def _root(
 # Command modules register themselves on `app` when imported.
 from gigacampus.cli import core  # noqa: E402,F401
 from gigacampus.cli import training  # noqa: E402,F401
+from gigacampus.cli import finance  # noqa: E402,F401,I001
 
 
 def main() -> None:

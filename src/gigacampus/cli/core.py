@@ -26,6 +26,7 @@ from gigacampus.cli.common import (
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
 from gigacampus.report import catalog_table, run_table, write_run
+from gigacampus.report.finance import headline_finance
 from gigacampus.report.terminal import headline_text, section_lines
 from gigacampus.scenario import load_scenario
 from gigacampus.scenario.reference import json_schema, markdown_reference
@@ -56,6 +57,8 @@ def run(
         con.print(f"  {line}")
     for line in section_lines(result):
         con.print(line)
+    if "finance" in result.blocks:
+        con.print(headline_finance(result), markup=False)
     for path in written:
         con.print(f"wrote {path}")
 

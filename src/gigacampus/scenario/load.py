@@ -228,7 +228,8 @@ def _field_at(loc: Sequence[Any]) -> tuple[type[BaseModel] | None, FieldInfo | N
             if current is None:
                 return None, None, None
             if not (isinstance(current, type) and issubclass(current, BaseModel)):
-                info = None
+                # a dict value or list item with bounds in Annotated: report those bounds
+                info = FieldInfo.from_annotation(current) if typing.get_origin(current) is typing.Annotated else None
     return model, info, current
 
 

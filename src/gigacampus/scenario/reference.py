@@ -25,18 +25,22 @@ def json_schema() -> dict[str, Any]:
     return Scenario.model_json_schema()
 
 
-def _section_models(model: type[BaseModel]) -> list[tuple[str, type[BaseModel], bool]]:
-    """(TOML header, model, is array of tables) for each section of the scenario."""
+def _section_models(model: type[BaseModel], prefix: str = "") -> list[tuple[str, type[BaseModel], bool]]:
+    """(TOML header, model, is array of tables) for each section of the scenario, nested ones
+    (e.g. ``[[finance.source]]``) after their parent."""
     out = []
-    for name, info in model.model_fields.items():
+    for field_name, info in model.model_fields.items():
+        name = prefix + field_name
         for t in _unwrap(info.annotation):
             origin = typing.get_origin(t)
             if isinstance(t, type) and issubclass(t, BaseModel):
                 out.append((f"[{name}]", t, False))
+                out += _section_models(t, f"{name}.")
             elif origin in (tuple, list):
                 item = typing.get_args(t)[0]
                 if isinstance(item, type) and issubclass(item, BaseModel):
                     out.append((f"[[{name}]]", item, True))
+                    out += _section_models(item, f"{name}.")
             elif origin is dict:
                 value = typing.get_args(t)[1]
                 if isinstance(value, type) and issubclass(value, BaseModel):
@@ -55,6 +59,8 @@ def _default(info: FieldInfo, key: str, cat: Catalog) -> str:
     if info.default is PydanticUndefined:
         return "(empty)"
     value = info.default
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, str):
         return f'"{value}"' if value else '""'
     if isinstance(value, tuple | list):

@@ -1,0 +1,66 @@
+"""The ``finance`` command: capex, opex, funding gap, unit costs and the sensitivity tornado."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from gigacampus.cli import app
+from gigacampus.cli.common import (
+    FormatOption,
+    OutOption,
+    ScenarioArg,
+    SeedOption,
+    SetOption,
+    TableOrJson,
+    console,
+    handles_input_errors,
+    print_json,
+)
+from gigacampus.economics import run_finance, sensitivity
+from gigacampus.report import write_run
+from gigacampus.report.finance import capex_table, finance_lines, finance_table, partner_table, tornado_table
+from gigacampus.scenario import load_scenario
+
+
+@app.command()
+@handles_input_errors
+def finance(
+    file: ScenarioArg,
+    fmt: FormatOption = TableOrJson.table,
+    set_: SetOption = None,
+    seed: SeedOption = None,
+    out: OutOption = None,
+    with_sensitivity: Annotated[
+        bool,
+        typer.Option("--sensitivity", help="Also show how TCO per accelerator-hour moves when each cost driver moves."),
+    ] = False,
+    delta: Annotated[
+        float, typer.Option("--delta", min=0.01, max=0.9, help="Relative move of each driver for --sensitivity.")
+    ] = 0.2,
+) -> None:
+    """Costs and financing of a scenario: capex, opex, TCO, funding gap, cost per accelerator-hour.
+
+    Works on any scenario; without a [finance] section the catalog defaults apply. --out writes
+    summary.json (with the "finance" block), timeline.csv and phases.csv.
+    """
+    scenario = load_scenario(file, overrides=set_ or ())
+    result = run_finance(scenario, seed=seed, source=str(file))
+    sens = sensitivity(scenario, delta=delta, source=str(file)) if with_sensitivity else None
+    written = write_run(result, out) if out is not None else []
+    block = result.blocks["finance"]
+    if fmt is TableOrJson.json:
+        print_json({"finance": block, **({"sensitivity": sens} if sens else {})})
+        return
+    con = console()
+    con.print(finance_table(result))
+    con.print(capex_table(block))
+    if block["sources"]:
+        con.print(partner_table(block))
+    for line in finance_lines(block):
+        con.print(line, markup=False)
+    if sens:
+        con.print(tornado_table(sens))
+    for path in written:
+        con.print(f"wrote {path}")
