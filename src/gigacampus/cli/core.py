@@ -54,6 +54,8 @@ def run(
     con.print(headline_text(result))
     for line in result.explanations:
         con.print(f"  {line}")
+    for line in result.blocks.get("reliability", {}).get("explanations", []):
+        con.print(f"  {line}", markup=False)
     for path in written:
         con.print(f"wrote {path}")
 
