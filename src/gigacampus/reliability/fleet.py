@@ -28,9 +28,13 @@ from gigacampus.reliability.rates import SECONDS_PER_YEAR
 __all__ = ["CampusAvailability", "RepairPolicy", "campus_availability", "spares_needed"]
 
 DAY_S = 86_400.0
-#: Time steps per repair stage's mean (the discretisation keeps each stage's mean exact; finer
-#: steps shrink the remaining error of order step / mean).
-STEPS_PER_STAGE = 20
+#: Time steps per repair stage's mean. The step scheme keeps each stage's mean exact (so the
+#: mean number down obeys Little's law at any step); finer steps only bring the shape of each
+#: stage's time (geometric in steps) closer to exponential.
+STEPS_PER_STAGE = 10
+#: Most samples of the down fraction used to size spares (a 99% quantile from 20,000 samples
+#: is within a few tenths of a percent of probability).
+MAX_SPARES_SAMPLES = 20_000
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,7 @@ def spares_needed(
     the campus's down fraction (any shape; each sample a moment of some replica)."""
     u = np.clip(np.asarray(down_fraction, dtype=np.float64).ravel(), 0.0, 1.0)
     u = u[np.isfinite(u)]
+    u = u[:: max(1, -(-u.size // MAX_SPARES_SAMPLES))]
     if job_accelerators <= 0 or u.size == 0:
         return 0
     rng = np.random.default_rng(seed)

@@ -82,10 +82,10 @@ def expected_goodput(
 def _truncated_exp_moments(lam: Array, s: Array) -> tuple[Array, Array]:
     """Mean and variance of an exponential(lam) time given it is shorter than s."""
     a = lam * s
-    em1 = np.expm1(a)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        em1 = np.expm1(a)  # inf for huge a: then mean -> 1/lam and var -> 1/lam^2, as they should
         mean = 1.0 / lam - s / em1
-        var = 1.0 / lam**2 - s**2 * np.exp(a) / em1**2
+        var = 1.0 / lam**2 - s**2 / (em1 * -np.expm1(-a))
         small = a < 1e-4  # series, to avoid cancellation: mean ~ s/2 - a s/12, var ~ s^2/12
         mean = np.where(small, s / 2.0 - a * s / 12.0, mean)
         var = np.where(small, s**2 / 12.0 - a**2 * s**2 / 720.0, var)
@@ -107,9 +107,10 @@ def cycle_moments(
     lam, t, c, r = np.broadcast_arrays(_f(rate), _f(interval_s), _f(checkpoint_s), _f(restart_s))
     s = t + c
     zero = lam <= 0
-    lam = np.where(zero, 1.0, lam)
-    fails_mean = np.expm1(lam * s)  # E[F]
-    fails_var = fails_mean * np.exp(lam * s)  # Var[F]
+    lam = np.where(zero, 1.0 / s, lam)  # any rate that keeps the unused branch finite
+    with np.errstate(over="ignore"):  # a cycle that almost never completes: infinite moments
+        fails_mean = np.expm1(lam * s)  # E[F]
+        fails_var = fails_mean * np.exp(lam * s)  # Var[F]
     x_mean, x_var = _truncated_exp_moments(lam, s)
     if restart_failures:
         b = lam * r
@@ -138,7 +139,7 @@ def time_fractions(
     ``lost`` (work and partial writes thrown away by failures) and ``restart``; they add to 1."""
     lam, t, c, r = np.broadcast_arrays(_f(rate), _f(interval_s), _f(checkpoint_s), _f(restart_s))
     mean, _ = cycle_moments(lam, t, c, r, restart_failures)
-    safe = np.where(lam > 0, lam, 1.0)
+    safe = np.where(lam > 0, lam, 1.0 / (t + c))
     fails = np.where(lam > 0, np.expm1(safe * (t + c)), 0.0)
     lost = fails * _truncated_exp_moments(safe, t + c)[0]
     restart = np.where(lam > 0, fails * (np.expm1(safe * r) / safe if restart_failures else r), 0.0)

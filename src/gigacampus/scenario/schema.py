@@ -202,7 +202,7 @@ class ComponentRates(_Section):
     """Software bugs and collective timeouts (restart the job, take no hardware out) [1/year]."""
 
 
-_DURATION_S = 31_557_600.0
+_DURATION_S = 31_557_600  # one year [s]
 
 
 class Reliability(_Section):
