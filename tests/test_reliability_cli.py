@@ -106,7 +106,7 @@ def test_run_reports_reliability_per_year() -> None:
     result = runner.invoke(app, ["run", str(SCENARIOS / "stargate-uae.toml")])
     assert result.exit_code == 0, result.output
     assert "Reliability (failures per accelerator-year gb300: catalog:h100-sxm (rates_from)" in result.stdout
-    assert "2028: campus-wide job (328,205) fails every" in result.stdout
+    assert "2028-2032: campus-wide job (328,205) fails every" in result.stdout
     assert "not viable; needs checkpoint and restart both" in result.stdout
 
 
@@ -143,3 +143,16 @@ def test_scenario_analysis_is_consistent_with_the_job_model() -> None:
 def test_scenario_without_the_section_is_unchanged() -> None:
     result = gc.run(gc.scenario_from_text(scenario_text()))
     assert "reliability" not in result.blocks and "campus_job_goodput" not in result.timeline
+
+
+def test_every_bad_option_is_reported_at_once() -> None:
+    args = ["goodput", "--accelerators", "0", "--failures-per-accelerator-year", "-1", "--checkpoint-s", "300"]
+    result = runner.invoke(app, [*args, "--restart-s", "60", "--interval-s", "100", "--replicas", "200000"])
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert [line.split(":")[2].strip() for line in lines] == [
+        "--failures-per-accelerator-year",
+        "--accelerators",
+        "--replicas",
+        "--checkpoint-s",
+    ]

@@ -9,8 +9,8 @@ import typer
 from gigacampus.cli import app
 from gigacampus.cli.common import FormatOption, TableOrJson, console, handles_input_errors, print_json
 from gigacampus.errors import InputError, Problem
-from gigacampus.reliability.job import MAX_REPLICAS, goodput_study, parse_interval
-from gigacampus.reliability.rates import COMPONENTS, resolve_rates
+from gigacampus.reliability.job import MAX_REPLICAS, goodput_study_from_options
+from gigacampus.reliability.rates import COMPONENTS
 from gigacampus.report.reliability import goodput_lines
 
 
@@ -75,17 +75,14 @@ def goodput(
     fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """Goodput of a checkpointed synchronous training job under random failures (Monte Carlo and exact)."""
-    rates = resolve_rates(
+    study = goodput_study_from_options(
+        accelerators=accelerators,
+        checkpoint_s=checkpoint_s,
+        restart_s=restart_s,
         accelerator=accelerator,
         failures_per_accelerator_year=failures_per_accelerator_year,
         component_rates=_component_rates(component_rate or []),
-    )
-    study = goodput_study(
-        accelerators=accelerators,
-        rates=rates,
-        checkpoint_s=checkpoint_s,
-        restart_s=restart_s,
-        interval_s=parse_interval(interval_s),
+        interval_s=interval_s,
         days=days,
         replicas=replicas,
         seed=seed,

@@ -169,7 +169,7 @@ def analyse(result: Result, scenario: Scenario, catalog: Catalog) -> Result:
     down_frac = 1.0 - avail
 
     records, columns, lines = [], [], []
-    texts: list[tuple[list[int], str]] = []
+    texts: list[tuple[list[int], str, list[tuple[float, float, int]]]] = []
     origins = "; ".join(f"{acc}: {fr.origin}, {fr.failures_per_accelerator_year:.3g}" for acc, fr in rates.items())
     lines.append(
         f"Reliability (failures per accelerator-year {origins}; checkpoint {duration(rel.checkpoint_s)}, restart "
@@ -226,18 +226,23 @@ def analyse(result: Result, scenario: Scenario, catalog: Catalog) -> Result:
             text = _verdict(campus, rel, target)
             if part["goodput"] is not None:
                 text += f". {rel.job_fraction:.0%} job ({n_frac:,}): {part['goodput']:.2f}"
-            text += (
-                f". Fleet {quant[1]:.2%} available; {hw_sum[t] / DAYS_PER_YEAR:,.0f} hardware failures/day; "
-                f"{campus['spares']:,} {'cold' if rel.cold_spares else 'hot'} spares keep the campus-wide job whole "
-                f"with {rel.spares_probability:.0%} probability."
-            )
-            if texts and texts[-1][1] == text:
+            fleet_numbers = (quant[1], hw_sum[t] / DAYS_PER_YEAR, campus["spares"])
+            if texts and texts[-1][1] == text:  # same jobs as the year before: one line for both
                 texts[-1][0].append(int(year))
+                texts[-1][2].append(fleet_numbers)
             else:
-                texts.append(([int(year)], text))
-    for yrs, text in texts:
+                texts.append(([int(year)], text, [fleet_numbers]))
+    for yrs, text, numbers in texts:
         span = f"{yrs[0]}" if len(yrs) == 1 else f"{yrs[0]}-{yrs[-1]}"
-        lines.append(f"{span}: {text}")
+        # over grouped years: the worst availability, the most failures and spares
+        avail_low = min(a for a, _, _ in numbers)
+        per_day = max(f for _, f, _ in numbers)
+        spares_high = max(sp for _, _, sp in numbers)
+        lines.append(
+            f"{span}: {text}. Fleet {avail_low:.2%} available; {per_day:,.0f} hardware failures/day; "
+            f"{spares_high:,} {'cold' if rel.cold_spares else 'hot'} spares keep the campus-wide job whole with "
+            f"{rel.spares_probability:.0%} probability."
+        )
 
     every = np.arange(SERIES_EVERY_DAYS - 1, avail.shape[1], SERIES_EVERY_DAYS)
     series = []

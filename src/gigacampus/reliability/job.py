@@ -16,7 +16,7 @@ import numpy as np
 from gigacampus.errors import InputError, Problem
 from gigacampus.reliability import renewal
 from gigacampus.reliability.engine import simulate_job
-from gigacampus.reliability.rates import FailureRates
+from gigacampus.reliability.rates import FailureRates, resolve_rates
 
 __all__ = [
     "MAX_ACCELERATORS",
@@ -26,6 +26,7 @@ __all__ = [
     "GoodputStudy",
     "check_job",
     "goodput_study",
+    "goodput_study_from_options",
     "parse_interval",
 ]
 
@@ -295,4 +296,67 @@ def goodput_study(
         interruptions=samples.failures,
         checkpoints=samples.checkpoints,
         interruptions_by_component=by_component,
+    )
+
+
+def goodput_study_from_options(
+    *,
+    accelerators: int,
+    checkpoint_s: float,
+    restart_s: float,
+    accelerator: str | None = None,
+    failures_per_accelerator_year: float | None = None,
+    component_rates: Mapping[str, float] | None = None,
+    interval_s: str | float | None = None,
+    days: float = 30.0,
+    replicas: int = 1_000,
+    seed: int = 0,
+    restart_failures: bool = False,
+    source: str = "goodput",
+    label: Label = _option,
+) -> GoodputStudy:
+    """:func:`goodput_study` from raw options: rates resolved as in
+    :func:`~gigacampus.reliability.rates.resolve_rates`; every problem with the rates and the
+    other options reported together."""
+    problems: list[Problem] = []
+    rates = interval = None
+    try:
+        rates = resolve_rates(
+            accelerator=accelerator,
+            failures_per_accelerator_year=failures_per_accelerator_year,
+            component_rates=component_rates,
+            source=source,
+            label=label,
+        )
+    except InputError as err:
+        problems += err.problems
+    try:
+        interval = parse_interval(interval_s, source, label)
+        check_job(
+            accelerators=accelerators,
+            checkpoint_s=checkpoint_s,
+            restart_s=restart_s,
+            interval_s=interval,
+            days=days,
+            replicas=replicas,
+            seed=seed,
+            source=source,
+            label=label,
+        )
+    except InputError as err:
+        problems += err.problems
+    if problems or rates is None:
+        raise InputError(problems)
+    return goodput_study(
+        accelerators=accelerators,
+        rates=rates,
+        checkpoint_s=checkpoint_s,
+        restart_s=restart_s,
+        interval_s=interval,
+        days=days,
+        replicas=replicas,
+        seed=seed,
+        restart_failures=restart_failures,
+        source=source,
+        label=label,
     )
