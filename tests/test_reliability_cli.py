@@ -72,8 +72,14 @@ def test_table_output_reads_well() -> None:
     ("change", "fragment"),
     [
         (["--accelerators", "0"], "error: goodput: --accelerators: found 0; allowed: a whole number >= 1"),
-        (["--replicas", "100001"], "error: goodput: --replicas: found 100001; allowed: a whole number >= 1 and <= 100,000"),
-        (["--checkpoint-s", "1200", "--interval-s", "600"], "error: goodput: --checkpoint-s: found 1200 s, longer than"),
+        (
+            ["--replicas", "100001"],
+            "error: goodput: --replicas: found 100001; allowed: a whole number >= 1 and <= 100,000",
+        ),
+        (
+            ["--checkpoint-s", "1200", "--interval-s", "600"],
+            "error: goodput: --checkpoint-s: found 1200 s, longer than",
+        ),
         (["--accelerator", "gb300"], "error: goodput: --accelerator: no sourced failure rates for 'gb300'"),
         (["--component-rate", "gpu=-1"], "error: goodput: --component-rate: found gpu=-1.0; allowed: a number >= 0"),
         (["--component-rate", "gpu"], "error: goodput: --component-rate: found 'gpu'; allowed: CLASS=RATE"),
@@ -120,7 +126,7 @@ def test_scenario_analysis_is_consistent_with_the_job_model() -> None:
     tl = result.timeline
     block = result.to_summary()["reliability"]
     assert len(block["years"]) == len(result.years)
-    for year, row in tl.iterrows():
+    for _, row in tl.iterrows():
         n = int(row["accelerators"])
         lam = n * 0.2 / (365.25 * 86_400)
         assert row["campus_job_accelerators"] == n

@@ -61,10 +61,22 @@ def test_resolution_rules() -> None:
     ("kwargs", "where", "fragment"),
     [
         ({"accelerator": "gb300"}, "--accelerator", "no sourced failure rates for 'gb300'"),
-        ({"failures_per_accelerator_year": -0.1}, "--failures-per-accelerator-year", "found -0.1; allowed: a number >= 0"),
-        ({"accelerator": "h100-sxm", "failures_per_accelerator_year": 0.1}, "--failures-per-accelerator-year", "one of"),
+        (
+            {"failures_per_accelerator_year": -0.1},
+            "--failures-per-accelerator-year",
+            "found -0.1; allowed: a number >= 0",
+        ),
+        (
+            {"accelerator": "h100-sxm", "failures_per_accelerator_year": 0.1},
+            "--failures-per-accelerator-year",
+            "one of",
+        ),
         ({"component_rates": {"gpus": 0.1}}, "--component-rate", "unknown component class 'gpus'"),
-        ({"component_rates": {"gpu": 0.1}}, "--failures-per-accelerator-year", "rates for hbm, network, host, software"),
+        (
+            {"component_rates": {"gpu": 0.1}},
+            "--failures-per-accelerator-year",
+            "rates for hbm, network, host, software",
+        ),
         ({}, "--failures-per-accelerator-year", "no failure rate given"),
     ],
 )

@@ -37,8 +37,7 @@ def _root(
 
 
 # Command modules register themselves on `app` when imported.
-from gigacampus.cli import core  # noqa: E402,F401
-from gigacampus.cli import reliability  # noqa: E402,F401
+from gigacampus.cli import core, reliability  # noqa: E402,F401
 
 
 def main() -> None:

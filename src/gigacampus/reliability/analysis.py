@@ -268,8 +268,12 @@ def analyse(result: Result, scenario: Scenario, catalog: Catalog) -> Result:
             "repair_days": repair_days,
             "min_goodput_origin": "scenario" if rel.min_goodput is not None else "catalog:defaults",
             "repair_days_origin": "scenario" if rel.repair_days is not None else "catalog:defaults",
-            "min_goodput_source": "" if rel.min_goodput is not None else catalog.default("reliability.min_goodput").source,
-            "repair_days_source": "" if rel.repair_days is not None else catalog.default("reliability.repair_days").source,
+            "min_goodput_source": ""
+            if rel.min_goodput is not None
+            else catalog.default("reliability.min_goodput").source,
+            "repair_days_source": ""
+            if rel.repair_days is not None
+            else catalog.default("reliability.repair_days").source,
         },
         "rates": {acc: fr.to_dict() for acc, fr in rates.items()},
         "years": records,

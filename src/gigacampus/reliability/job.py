@@ -99,7 +99,9 @@ def check_job(
         )
     if not 1 <= replicas <= MAX_REPLICAS:
         problems.append(
-            Problem(source, label("replicas"), f"found {replicas}; allowed: a whole number >= 1 and <= {MAX_REPLICAS:,}")
+            Problem(
+                source, label("replicas"), f"found {replicas}; allowed: a whole number >= 1 and <= {MAX_REPLICAS:,}"
+            )
         )
     if seed < 0:
         problems.append(Problem(source, label("seed"), f"found {seed}; allowed: a whole number >= 0"))

@@ -196,9 +196,9 @@ def resolve_rates(
                 Problem(
                     source,
                     label("failures_per_accelerator_year"),
-                    f"{what}; allowed: {label('accelerator')} with sourced rates ({', '.join(sourced_accelerators())}), "
-                    f"a total {label('failures_per_accelerator_year')}, or {label('component_rate')} for every class "
-                    f"({', '.join(COMPONENTS)})",
+                    f"{what}; allowed: {label('accelerator')} with sourced rates "
+                    f"({', '.join(sourced_accelerators())}), a total {label('failures_per_accelerator_year')}, "
+                    f"or {label('component_rate')} for every class ({', '.join(COMPONENTS)})",
                 )
             ]
         )

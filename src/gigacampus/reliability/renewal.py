@@ -211,9 +211,7 @@ def young_daly_interval_s(rate: ArrayLike, checkpoint_s: ArrayLike) -> Array:
         return np.sqrt(2.0 * c / lam)
 
 
-def max_checkpoint_s(
-    rate: ArrayLike, restart_s: ArrayLike, target: ArrayLike, restart_failures: bool = False
-) -> Array:
+def max_checkpoint_s(rate: ArrayLike, restart_s: ArrayLike, target: ArrayLike, restart_failures: bool = False) -> Array:
     """Longest checkpoint [s] at which the optimal goodput still reaches ``target``, for the
     given restart time; NaN where no checkpoint, however short, reaches it.
 
@@ -229,9 +227,7 @@ def max_checkpoint_s(
     return np.where(lam > 0, out, np.inf)
 
 
-def max_restart_s(
-    rate: ArrayLike, checkpoint_s: ArrayLike, target: ArrayLike, restart_failures: bool = False
-) -> Array:
+def max_restart_s(rate: ArrayLike, checkpoint_s: ArrayLike, target: ArrayLike, restart_failures: bool = False) -> Array:
     """Longest restart [s] at which the optimal goodput still reaches ``target``, for the given
     checkpoint time; NaN where even an instant restart does not reach it."""
     lam, c, g = np.broadcast_arrays(_f(rate), _f(checkpoint_s), _f(target))
