@@ -15,7 +15,7 @@ invented in the code.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from gigacampus.catalog.tables import read_table
@@ -62,7 +62,6 @@ class FailureRates:
     per_component: Mapping[str, float]
     origin: str
     source: str = ""
-    notes: tuple[str, ...] = field(default=())
 
     @property
     def failures_per_accelerator_year(self) -> float:
