@@ -7,11 +7,12 @@ from pathlib import Path
 
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.economics import attach_finance
-from gigacampus.network import network_analysis
-from gigacampus.training import training_analysis
 from gigacampus.model import from_scenario, simulate
+from gigacampus.network import network_analysis
+from gigacampus.reliability.analysis import analyse as analyse_reliability
 from gigacampus.results import Result, build_result
 from gigacampus.scenario import Scenario, input_table, load_scenario
+from gigacampus.training import training_analysis
 
 __all__ = ["run", "run_file"]
 
@@ -29,6 +30,7 @@ def run(
     outputs = simulate(inputs)
     result = build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
     result = network_analysis(result, scenario, cat, inputs, outputs)
+    result = analyse_reliability(result, scenario, cat)
     result = attach_finance(result, inputs, outputs, cat)
     return training_analysis(result, scenario, cat, inputs, outputs, **training)
 

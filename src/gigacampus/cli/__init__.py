@@ -38,8 +38,7 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from gigacampus.cli import core  # noqa: E402,F401
-from gigacampus.cli import training  # noqa: E402,F401
-from gigacampus.cli import finance  # noqa: E402,F401,I001
+from gigacampus.cli import core, finance, reliability, training  # noqa: E402,F401
 
 
 def main() -> None:

@@ -59,6 +59,8 @@ def run(
         con.print(line)
     if "finance" in result.blocks:
         con.print(headline_finance(result), markup=False)
+    for line in result.blocks.get("reliability", {}).get("explanations", []):
+        con.print(f"  {line}", markup=False)
     for path in written:
         con.print(f"wrote {path}")
 

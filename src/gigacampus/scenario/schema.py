@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import closest
+from gigacampus.reliability.rates import COMPONENTS, MAX_RATE_PER_YEAR, sourced_accelerators
 
 __all__ = [
     "CAPEX_CATEGORIES",
@@ -29,6 +30,7 @@ __all__ = [
     "network_problems",
     "Phase",
     "Quota",
+    "Reliability",
     "Scenario",
     "ScenarioInfo",
     "ScenarioChecksFailed",
@@ -444,6 +446,85 @@ class Finance(_Section):
         return value
 
 
+class ComponentRates(_Section):
+    """``[reliability.component_rates]``: failures per accelerator-year of one component class;
+    each replaces the catalog's rate for that class."""
+
+    gpu: float | None = _num("1/year", ge=0.0, le=MAX_RATE_PER_YEAR, default=None)
+    """GPU die, SRAM, system processor, thermal interface, silent data corruption [1/year]."""
+    hbm: float | None = _num("1/year", ge=0.0, le=MAX_RATE_PER_YEAR, default=None)
+    """High-bandwidth memory [1/year]."""
+    network: float | None = _num("1/year", ge=0.0, le=MAX_RATE_PER_YEAR, default=None)
+    """Switches, cables and NICs [1/year]."""
+    host: float | None = _num("1/year", ge=0.0, le=MAX_RATE_PER_YEAR, default=None)
+    """Host CPU, memory, SSD, power supply, chassis, unplanned maintenance [1/year]."""
+    software: float | None = _num("1/year", ge=0.0, le=MAX_RATE_PER_YEAR, default=None)
+    """Software bugs and collective timeouts (restart the job, take no hardware out) [1/year]."""
+
+
+_DURATION_S = 31_557_600  # one year [s]
+
+
+class Reliability(_Section):
+    """``[reliability]``: checkpointing, restarts, failure rates and repairs; gives each year's
+    expected goodput of a campus-wide synchronous training job and of a fraction of the campus,
+    the fleet's availability and the spares those jobs need (see docs/reliability.md)."""
+
+    checkpoint_s: float = _num("s", gt=0.0, le=_DURATION_S)
+    """Wall time to write one checkpoint [s]."""
+    restart_s: float = _num("s", ge=0.0, le=_DURATION_S)
+    """Wall time from a failure to training again from the last checkpoint [s]."""
+    interval_s: float | None = _num("s", gt=0.0, le=_DURATION_S, default=None)
+    """Work between checkpoints [s]; omit for the interval that maximises expected goodput."""
+    restart_failures: bool = Field(default=False, strict=True)
+    """Whether failures can strike during restarts (a failed restart starts over)."""
+    job_fraction: float = _num("-", gt=0.0, le=1.0, default=0.25)
+    """Size of the second job reported, as a fraction of the installed accelerators [-]."""
+    job_days: float = _num("day", gt=0.0, le=3653.0, default=30.0)
+    """Length of the simulated runs behind the goodput percentiles [day]."""
+    replicas: int = Field(default=200, strict=True, ge=1, le=10_000)
+    """Monte Carlo replicas for goodput percentiles and fleet availability."""
+    failures_per_accelerator_year: float | None = _num("1/year", ge=0.0, le=MAX_RATE_PER_YEAR, default=None)
+    """One total failure rate for every accelerator, replacing the catalog's [1/year]."""
+    rates_from: str | None = Field(default=None, min_length=1, max_length=64)
+    """Catalog accelerator whose sourced rates apply to phases whose accelerator has none
+    (e.g. ``h100-sxm``)."""
+    component_rates: ComponentRates = Field(default_factory=ComponentRates)
+    """Rates per component class (gpu, hbm, network, host, software) replacing the catalog's."""
+    min_goodput: float | None = _num("-", gt=0.0, lt=1.0, default=None)
+    """Expected goodput a campus-wide job needs to be called viable [-].
+    Default: catalog ``reliability.min_goodput``."""
+    repair_days: float | None = _num("day", gt=0.0, le=365.0, default=None)
+    """Mean time to bring a failed accelerator back once a crew is on it [day].
+    Default: catalog ``reliability.repair_days``."""
+    repair_shape: int = Field(default=1, strict=True, ge=1, le=20)
+    """Erlang shape of the repair time: 1 exponential, larger less variable."""
+    repair_crews: int | None = Field(default=None, strict=True, ge=1, le=10_000_000)
+    """Repairs that can run at once; omit for unlimited."""
+    repairs_per_day: float | None = _num("repairs/day", gt=0.0, le=10_000_000.0, default=None)
+    """Most repairs that can start per day; omit for unlimited."""
+    cold_spares: bool = Field(default=False, strict=True)
+    """Whether spares sit unpowered and do not fail (hot spares, the default, fail like the rest)."""
+    spares_probability: float = _num("-", gt=0.0, lt=1.0, default=0.99)
+    """Probability with which the spares reported keep a job's accelerators all working [-]."""
+
+    @field_validator("rates_from")
+    @classmethod
+    def _sourced_accelerator(cls, value: str | None) -> str | None:
+        sourced = sourced_accelerators()
+        if value is not None and value not in sourced:
+            raise ScenarioChecksFailed(
+                [
+                    (
+                        "",
+                        f"found {value!r}; allowed: an accelerator with sourced failure rates ({', '.join(sourced)})",
+                        closest(value, sourced),
+                    )
+                ]
+            )
+        return value
+
+
 class Scenario(_Section):
     """A whole scenario file."""
 
@@ -466,6 +547,8 @@ class Scenario(_Section):
     """Optional training and serving assumptions (defaults from the catalog apply without it)."""
     finance: Finance | None = None
     """Optional costs and financing; present, it adds capex, opex and funding to every run."""
+    reliability: Reliability | None = None
+    """Optional reliability analysis: goodput of large jobs, fleet availability and spares."""
 
     @property
     def years(self) -> range:
@@ -677,6 +760,8 @@ def cross_field_problems(data: Any, cat: Catalog) -> list[tuple[str, str, str | 
                     )
     problems += network_problems(data, cat)
     problems += finance_problems(data, cat, start if years_ok else None, end if years_ok else None)
+    if isinstance(data.get("reliability"), dict):
+        problems += _reliability_problems(data["reliability"], phases)
     return problems
 
 
@@ -746,5 +831,53 @@ def finance_problems(
             if year is not None and not start <= year <= end:
                 problems.append(
                     (f"finance.source[{i}].{key}", f"found {year}; {within}", None)
+                )
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _reliability_problems(rel: dict[str, Any], phases: list[Any]) -> list[tuple[str, str, str | None]]:
+    """``[reliability]`` checks across keys and phases."""
+    problems: list[tuple[str, str, str | None]] = []
+    ck, iv = rel.get("checkpoint_s"), rel.get("interval_s")
+    if _is_number(ck) and _is_number(iv) and ck > iv:
+        problems.append(
+            (
+                "reliability.checkpoint_s",
+                f"found {ck:g} s, longer than reliability.interval_s ({iv:g} s); allowed: a checkpoint no longer "
+                "than the interval of work between checkpoints (or leave interval_s out for the best one)",
+                None,
+            )
+        )
+    comps = rel.get("component_rates") if isinstance(rel.get("component_rates"), dict) else {}
+    given = {k for k, v in comps.items() if v is not None}
+    if rel.get("failures_per_accelerator_year") is not None and given:
+        problems.append(
+            (
+                "reliability.component_rates",
+                "given together with reliability.failures_per_accelerator_year; allowed: either a total rate or "
+                "rates per component class",
+                None,
+            )
+        )
+    covered = rel.get("failures_per_accelerator_year") is not None or rel.get("rates_from") is not None
+    if not covered and not set(COMPONENTS) <= given:
+        sourced = sourced_accelerators()
+        seen: set[str] = set()
+        for i, ph in enumerate(phases):
+            acc = ph.get("accelerator") if isinstance(ph, dict) else None
+            if isinstance(acc, str) and acc not in sourced and acc not in seen:
+                seen.add(acc)
+                problems.append(
+                    (
+                        "reliability",
+                        f"phase[{i}] uses {acc!r}, which has no sourced failure rates in the catalog (sourced: "
+                        f"{', '.join(sourced)}); allowed: set failures_per_accelerator_year, rates_from (e.g. "
+                        f"{sourced[0]!r}) or every class of component_rates ({', '.join(COMPONENTS)})",
+                        None,
+                    )
                 )
     return problems
