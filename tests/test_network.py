@@ -194,3 +194,20 @@ def test_run_prints_the_network_line() -> None:
     out = CliRunner().invoke(app, ["run", str(SCENARIOS / "stargate-uae.toml"), "--set", "network.switch=nvidia-q3400"])
     assert out.exit_code == 0, out.output
     assert "Network in 2032 (nvidia-q3400, fraction)" in out.output
+
+
+def test_priced_fabric_capex_replaces_the_networking_share_in_finance() -> None:
+    import gigacampus as gc
+    from tests.conftest import SCENARIOS
+
+    path = SCENARIOS / "stargate-uae.toml"
+    shared = gc.run_file(path)
+    priced = gc.run_file(
+        path,
+        overrides=["network.switch_price_usd=40000", "network.transceiver_price_usd=1000"],
+    )
+    fabric = priced.timeline["network_capex_usd"]
+    assert fabric.sum() > 0
+    by_category = priced.blocks["finance"]["capex_by_category_usd"]
+    assert by_category["networking"] == pytest.approx(fabric.sum())
+    assert shared.blocks["finance"]["capex_by_category_usd"]["networking"] != pytest.approx(fabric.sum())

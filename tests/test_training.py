@@ -114,3 +114,21 @@ def test_train_cli_bad_scenario_value_names_the_key() -> None:
     out = CliRunner().invoke(app, ["train", str(SCENARIOS / "stargate-uae.toml"), "--set", "training.mfu=2"])
     assert out.exit_code == 2
     assert "training.mfu: found 2" in out.stderr
+
+
+def test_goodput_comes_from_the_reliability_model_when_the_scenario_has_one() -> None:
+    import gigacampus as gc
+    from tests.conftest import SCENARIOS
+
+    path = SCENARIOS / "stargate-uae.toml"
+    result = gc.run_file(path)
+    assert "campus_job_goodput" in result.timeline.columns
+    block = result.blocks["training"]
+    assert block["origins"]["goodput"] == "reliability: campus_job_goodput per year"
+    expected = result.timeline["campus_job_goodput"].to_numpy()
+    assert [y["goodput"] for y in block["years"]] == pytest.approx(expected.tolist())
+    # an explicit goodput wins over the reliability model, and FLOP scale with it
+    fixed = gc.run_file(path, goodput=0.9)
+    assert fixed.blocks["training"]["origins"]["goodput"] == "option"
+    ratio = fixed.timeline["training_flop"] / result.timeline["training_flop"]
+    assert ratio.to_numpy() == pytest.approx(0.9 / expected)

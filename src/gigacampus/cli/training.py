@@ -64,19 +64,23 @@ def train(
         print_json({"scenario": result.scenario.scenario.name, **block})
         return
     a = block["assumptions"]
+    goodput = f"goodput {a['goodput']}" if isinstance(a["goodput"], str) else f"goodput {a['goodput']:g}"
     table = Table(
         title=(
             f"{result.scenario.scenario.name}: largest {a['precision'].upper()} run in {a['days']:g} days "
-            f"(MFU {a['mfu']:g}, goodput {a['goodput']:g}, {a['tokens_per_parameter']:g} tokens/parameter)"
+            f"(MFU {a['mfu']:g}, {goodput}, {a['tokens_per_parameter']:g} tokens/parameter)"
         ),
         title_justify="left",
     )
-    for header in ("Year", "Accelerators", "FLOP", "x Llama 3.1 405B", "Parameters", "Tokens", "Fits", "Serve tok/s"):
+    headers = ("Year", "Accelerators", "Goodput", "FLOP", "x Llama 3.1 405B", "Parameters", "Tokens", "Fits",
+               "Serve tok/s")
+    for header in headers:
         table.add_column(header, justify="right", no_wrap=True)
     for y in block["years"]:
         table.add_row(
             str(y["year"]),
             f"{y['accelerators']:,}",
+            f"{y['goodput']:.2f}",
             f"{y['training_flop']:.2e}",
             f"{y['versus']['llama-3.1-405b']:,.1f}",
             f"{y['parameters'] / 1e9:,.0f}B",

@@ -16,6 +16,7 @@ from gigacampus.economics.model import FinanceOutputs, evaluate, funding, unit_c
 from gigacampus.errors import InputError, Problem
 from gigacampus.model import CampusInputs, CampusOutputs, from_scenario, simulate
 from gigacampus.results import Result, jsonable
+from gigacampus.scenario import ResolvedInput
 from gigacampus.scenario.schema import CAPEX_CATEGORIES, OPEX_CATEGORIES, Finance, Scenario, finance_problems
 
 __all__ = ["FINANCE_COLUMNS", "FINANCE_UNITS", "attach_finance", "check_finance", "run_finance", "sensitivity"]
@@ -76,9 +77,27 @@ class _Evaluated:
     prices: dict[str, Any]
 
 
-def _evaluate(scenario: Scenario, cat: Catalog, campus_in: CampusInputs, campus_out: CampusOutputs) -> _Evaluated:
+def _evaluate(
+    scenario: Scenario,
+    cat: Catalog,
+    campus_in: CampusInputs,
+    campus_out: CampusOutputs,
+    fabric_capex_usd: np.ndarray | None = None,
+) -> _Evaluated:
     fin, rows, prices = finance_inputs(scenario, cat, campus_in)
+    if fabric_capex_usd is not None and np.isnan(fin.network_capex_usd).all():
+        # the sized fabric's capex (from [network] with switch and optic prices) replaces the share
+        fin = replace(fin, network_capex_usd=np.asarray(fabric_capex_usd, dtype=float)[None, :])
+        rows = [*rows, ResolvedInput("finance.network_capex_usd", "per year from [network]", "USD", "network")]
     return _Evaluated(fin, evaluate(fin, campus_in, campus_out), rows, prices)
+
+
+def _fabric_capex(result: Result) -> np.ndarray | None:
+    """Per-year capex of the sized network fabric, when [network] could price it."""
+    if "network_capex_usd" not in result.timeline.columns:
+        return None
+    values = result.timeline["network_capex_usd"].to_numpy(dtype=float, na_value=np.nan)
+    return None if np.isnan(values).any() else values
 
 
 def _columns(ev: _Evaluated, v: int = 0) -> pd.DataFrame:
@@ -241,7 +260,7 @@ def attach_finance(
     if result.scenario.finance is None and not force:
         return result
     cat = catalog or load_catalog()
-    ev = _evaluate(result.scenario, cat, campus_in, campus_out)
+    ev = _evaluate(result.scenario, cat, campus_in, campus_out, _fabric_capex(result))
     columns = _columns(ev)
     return result.with_block("finance", _block(result.scenario, ev, columns), columns=columns)
 

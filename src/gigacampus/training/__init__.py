@@ -169,7 +169,18 @@ def training_analysis(result: Any, scn: Scenario, cat: Catalog, inputs: Any, out
     rates, notes = _rates(scn, cat, st.precision)
     hbm = np.asarray([cat.accelerators[ph.accelerator].hbm_gb * 1e9 for ph in scn.phase])
     bw = np.asarray([cat.accelerators[ph.accelerator].hbm_bandwidth_tbps * 1e12 for ph in scn.phase])
-    per_phase_flop = installed * rates * st.mfu * st.goodput * st.days * SECONDS_PER_DAY  # (T, P)
+    goodput = np.full(len(inputs.years), st.goodput)
+    origins = dict(st.origins)
+    from_reliability = (
+        st.scope == "campus"
+        and "campus_job_goodput" in result.timeline.columns
+        and not origins["goodput"].startswith(("scenario", "option"))
+    )
+    if from_reliability:
+        # the reliability model's expected goodput of a campus-wide job replaces the default
+        goodput = result.timeline["campus_job_goodput"].to_numpy(dtype=float, na_value=st.goodput)
+        origins["goodput"] = "reliability: campus_job_goodput per year"
+    per_phase_flop = installed * rates * st.mfu * goodput[:, None] * st.days * SECONDS_PER_DAY  # (T, P)
     if st.scope == "campus":
         flop = per_phase_flop.sum(axis=1)
         memory = (installed * hbm).sum(axis=1)
@@ -214,6 +225,7 @@ def training_analysis(result: Any, scn: Scenario, cat: Catalog, inputs: Any, out
             {
                 "year": int(year),
                 "accelerators": int(installed[t].sum()),
+                "goodput": float(goodput[t]),
                 "training_flop": float(flop[t]),
                 "parameters": float(params[t]),
                 "tokens": float(tokens[t]),
@@ -239,9 +251,11 @@ def training_analysis(result: Any, scn: Scenario, cat: Catalog, inputs: Any, out
         k: getattr(st, k)
         for k in Training.model_fields
     }
+    if from_reliability:
+        assumptions["goodput"] = "from the reliability model, per year"
     block = {
         "assumptions": assumptions,
-        "origins": st.origins,
+        "origins": origins,
         "notes": notes,
         "years": years,
         "serving_by_phase": serving_phases,
