@@ -54,7 +54,7 @@ def run(repeat: int) -> list[dict]:
     rows = []
     for n in (1_000, 100_000):
         c, out, f, scn = batch(n)
-        median = _median(lambda: evaluate(f, c, out), repeat)
+        median = _median(lambda f=f, c=c, out=out: evaluate(f, c, out), repeat)
         scenario_years = n * c.years.size
         rows.append(
             {

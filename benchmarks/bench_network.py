@@ -33,9 +33,8 @@ def run(repeat: int) -> list[dict]:
     rng = np.random.default_rng(0)
     n = rng.integers(0, 2_000_000, 1_000_000).astype(np.float64)
     t_size = _median(lambda: size_clos(n, 64, 1.0, 8), repeat)
-    scn = load_scenario(
-        SCENARIO, overrides=['network.model="clos"', "network.switch_power_w=1500", "network.other_overhead_fraction=0.1"]
-    )
+    clos = ['network.model="clos"', "network.switch_power_w=1500", "network.other_overhead_fraction=0.1"]
+    scn = load_scenario(SCENARIO, overrides=clos)
     p = plan(scn, load_catalog())
     it_w = rng.uniform(1e6, 1e9, (10_000, 2))
     w = np.full((10_000, 2), 1875.0)

@@ -150,7 +150,8 @@ def test_network_capex_needs_prices_and_counts_the_year_it_is_built() -> None:
     capex = res.timeline["network_capex_usd"]
     assert capex.iloc[0] > 0 and (capex.iloc[1:] == 0).all()  # built once, in the year it fills
     f = res.blocks["network"]["phases_at_capacity"][0]
-    assert capex.iloc[0] == pytest.approx(sum(f["switches_by_tier"]) * 20000 + sum(f["transceivers_by_boundary"]) * 1000)
+    expected = sum(f["switches_by_tier"]) * 20000 + sum(f["transceivers_by_boundary"]) * 1000
+    assert capex.iloc[0] == pytest.approx(expected)
 
 
 def test_shipped_scenario_with_clos_network() -> None:

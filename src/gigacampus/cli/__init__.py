@@ -37,7 +37,6 @@ def _root(
 
 
 # Command modules register themselves on `app` when imported.
-from gigacampus.cli import core  # noqa: E402,F401
 from gigacampus.cli import core, finance, reliability, training  # noqa: E402,F401
 
 

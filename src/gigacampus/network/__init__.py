@@ -22,7 +22,7 @@ import pandas as pd
 
 from gigacampus.catalog import Catalog
 from gigacampus.network.fabric import MAX_TIERS, FabricSize, max_endpoints, size_clos
-from gigacampus.network.parts import Optic, optic_for, optics, scale_out, switches
+from gigacampus.network.parts import Optic, optic_for, scale_out, switches
 from gigacampus.scenario.schema import Network, Scenario
 
 __all__ = [
