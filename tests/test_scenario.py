@@ -91,4 +91,4 @@ def test_docs_scenario_reference_is_generated_from_the_schema() -> None:
 
     committed = (ROOT / "docs" / "scenario-reference.md").read_text(encoding="utf-8")
     assert committed == markdown_reference(), "regenerate: gigacampus schema > docs/scenario-reference.md"
-    assert set(json_schema()["properties"]) == {"scenario", "site", "phase", "fleet", "quota", "supply"}
+    assert set(json_schema()["properties"]) == {"scenario", "site", "phase", "fleet", "quota", "supply", "policy"}

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.model import from_scenario, simulate
+from gigacampus.policy.analysis import with_policy
 from gigacampus.results import Result, build_result
 from gigacampus.scenario import Scenario, input_table, load_scenario
 
@@ -21,7 +22,8 @@ def run(scenario: Scenario, *, catalog: Catalog | None = None, seed: int | None 
     cat = catalog or load_catalog()
     inputs = from_scenario(scenario, cat)
     outputs = simulate(inputs)
-    return build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
+    result = build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
+    return with_policy(result, inputs, outputs, cat)
 
 
 def run_file(

@@ -25,6 +25,7 @@ from gigacampus.cli.common import (
 )
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
+from gigacampus.cli.policy import show_policy
 from gigacampus.report import catalog_table, run_table, write_run
 from gigacampus.report.terminal import headline_text
 from gigacampus.scenario import load_scenario
@@ -54,6 +55,7 @@ def run(
     con.print(headline_text(result))
     for line in result.explanations:
         con.print(f"  {line}")
+    show_policy(con, result)
     for path in written:
         con.print(f"wrote {path}")
 

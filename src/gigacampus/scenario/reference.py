@@ -25,22 +25,26 @@ def json_schema() -> dict[str, Any]:
     return Scenario.model_json_schema()
 
 
-def _section_models(model: type[BaseModel]) -> list[tuple[str, type[BaseModel], bool]]:
-    """(TOML header, model, is array of tables) for each section of the scenario."""
+def _section_models(model: type[BaseModel], prefix: str = "") -> list[tuple[str, type[BaseModel], bool]]:
+    """(TOML header, model, is array of tables) for each section of the scenario, nested
+    sections (e.g. ``[[policy.holder]]``) after their parent."""
     out = []
     for name, info in model.model_fields.items():
+        key = f"{prefix}{name}"
         for t in _unwrap(info.annotation):
             origin = typing.get_origin(t)
             if isinstance(t, type) and issubclass(t, BaseModel):
-                out.append((f"[{name}]", t, False))
+                out.append((f"[{key}]", t, False))
+                out += _section_models(t, f"{key}.")
             elif origin in (tuple, list):
                 item = typing.get_args(t)[0]
                 if isinstance(item, type) and issubclass(item, BaseModel):
-                    out.append((f"[[{name}]]", item, True))
+                    out.append((f"[[{key}]]", item, True))
+                    out += _section_models(item, f"{key}.")
             elif origin is dict:
                 value = typing.get_args(t)[1]
                 if isinstance(value, type) and issubclass(value, BaseModel):
-                    out.append((f"[{name}.<accelerator id>]", value, False))
+                    out.append((f"[{key}.<accelerator id>]", value, False))
     return out
 
 
