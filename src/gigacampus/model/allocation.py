@@ -53,6 +53,12 @@ SHORT_SUPPLY, SHORT_QUOTA, SHORT_APPROVAL = 0, 1, 2
 _TINY = 1e-9
 
 
+def _whole(x: np.ndarray) -> np.ndarray:
+    """Whole accelerators, not below 0; the relative margin keeps e.g. 2.1e9 TPP / 60,000 TPP
+    from flooring to 34,999 when the division rounds down."""
+    return np.floor(np.maximum(x, 0.0) * (1 + 1e-12))
+
+
 @dataclass(frozen=True)
 class PolicyInputs:
     """Holders and pools of one regime. ``holder_active`` and ``pool_refill`` have a leading ``S`` axis."""
@@ -120,64 +126,93 @@ class AllocationOutputs:
 
 
 class Allocator:
-    """Per-run state of the allocation; :func:`simulate` calls :meth:`start_year` then :meth:`ship`."""
+    """Per-run state of the allocation; :func:`simulate` calls :meth:`start_year` then :meth:`ship`.
+
+    Internally every array keeps the scenario axis last (pool rooms are ``(K, S)``) so each
+    pool and holder is a contiguous ``(S,)`` row; :attr:`out` gives the documented layout.
+    """
 
     def __init__(self, pol: PolicyInputs, n_s: int, n_t: int, n_p: int):
         self.pol = pol
         n_h, n_k = len(pol.holder_names), len(pol.pool_ids)
-        self.room = np.zeros((n_s, n_k))
-        self.out = AllocationOutputs(
-            shipped=np.zeros((n_s, n_t, n_h, n_p)),
-            allocated=np.zeros((n_s, n_t, n_h)),
-            wanted=np.zeros((n_s, n_t, n_h)),
-            holder_short=np.zeros((n_s, n_t, n_h, 3)),
-            pool_available=np.zeros((n_s, n_t, n_k)),
-            pool_used=np.zeros((n_s, n_t, n_k)),
-            pool_bound=np.zeros((n_s, n_t, n_k), dtype=bool),
-            cut_by_approval=np.zeros((n_s, n_t)),
+        self.n_s = n_s
+        self.room = np.zeros((n_k, n_s))
+        self._shipped = np.zeros((n_t, n_h, n_p, n_s))
+        self._allocated = np.zeros((n_t, n_h, n_s))
+        self._wanted = np.zeros((n_t, n_h, n_s))
+        self._short = np.zeros((n_t, n_h, 3, n_s))
+        self._available = np.zeros((n_t, n_k, n_s))
+        self._used = np.zeros((n_t, n_k, n_s))
+        self._bound = np.zeros((n_t, n_k, n_s), dtype=bool)
+        self._cut_approval = np.zeros((n_t, n_s))
+        self.refill = np.ascontiguousarray(np.moveaxis(pol.pool_refill, 0, -1))  # (T, K, S)
+        self.active = np.ascontiguousarray(np.moveaxis(pol.holder_active, 0, -1))  # (T, H, S)
+        kind, member = pol.pool_kind, pol.pool_member
+        self.cnt = [np.flatnonzero(member[:, h] & (kind == COUNTED)) for h in range(n_h)]
+        self.lic = [np.flatnonzero(member[:, h] & (kind == LICENCE)) for h in range(n_h)]
+        self.ex = [np.flatnonzero(member[:, h] & (kind == EXEMPT)) for h in range(n_h)]
+        self.unit = [int(u) for u in pol.pool_unit]
+        self._per_phase: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+
+    @property
+    def out(self) -> AllocationOutputs:
+        return AllocationOutputs(
+            shipped=np.moveaxis(self._shipped, -1, 0),
+            allocated=np.moveaxis(self._allocated, -1, 0),
+            wanted=np.moveaxis(self._wanted, -1, 0),
+            holder_short=np.moveaxis(self._short, -1, 0),
+            pool_available=np.moveaxis(self._available, -1, 0),
+            pool_used=np.moveaxis(self._used, -1, 0),
+            pool_bound=np.moveaxis(self._bound, -1, 0),
+            cut_by_approval=np.moveaxis(self._cut_approval, -1, 0),
         )
-        kind = pol.pool_kind[:, None]
-        self.counted = pol.pool_member & (kind == COUNTED)  # (K, H)
-        self.licence = pol.pool_member & (kind == LICENCE)
-        self.exempt = pol.pool_member & (kind == EXEMPT)
 
-    @staticmethod
-    def _per_accelerator(unit: np.ndarray, h100e: np.ndarray, tpp: np.ndarray) -> np.ndarray:
-        """(S, K) amount of each pool's unit in one accelerator."""
-        table = np.stack([np.ones_like(h100e), h100e, tpp], axis=1)  # (S, 3)
-        return table[:, unit]
+    def _per_unit(self, p: int, h100e: np.ndarray, tpp: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Amount of each unit in one accelerator of phase ``p``, and room -> accelerators factors
+        (the per-accelerator figures are the same every year, so they are computed once)."""
+        if p in self._per_phase:
+            return self._per_phase[p]
+        per = [np.ones(self.n_s), h100e[:, p], tpp[:, p]]
+        with np.errstate(divide="ignore"):
+            # a pool in a unit the accelerator has none of (H100e of a part without 8-bit) does not limit it
+            inv = [np.where(u > 0, 1.0 / np.where(u > 0, u, 1.0), np.inf) for u in per]
+        self._per_phase[p] = (per, inv)
+        return per, inv
 
-    @staticmethod
-    def _in_accelerators(room: np.ndarray, per: np.ndarray) -> np.ndarray:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            # a pool in a unit the accelerator has none of (H100e of a part without 8-bit) does not limit it;
-            # the small margin keeps e.g. 2.1e9 TPP / 60,000 TPP from flooring to 34,999 on rounding
-            return np.where(per > 0, room / np.where(per > 0, per, 1.0) * (1 + 1e-12), np.inf)
+    def _acc(self, k: int, inv: list[np.ndarray]) -> np.ndarray:
+        """Room of pool ``k`` in accelerators, (S,)."""
+        with np.errstate(invalid="ignore"):
+            # rounding can leave a room a hair below 0: count it as 0; 0 x inf (no limit) -> no limit
+            acc = np.maximum(self.room[k], 0.0) * inv[self.unit[k]]
+        return np.where(np.isnan(acc), np.inf, acc)
 
-    def _rooms(self, acc_room: np.ndarray, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(counted, licence, exempt) room of holder ``h`` in accelerators, (S,) each."""
-        inf = np.inf
-        r_cnt = np.min(np.where(self.counted[:, h], acc_room, inf), axis=1, initial=inf)
-        r_lic = np.min(np.where(self.licence[:, h], acc_room, inf), axis=1, initial=inf)
-        if self.exempt[:, h].any():
-            r_ex = np.min(np.where(self.exempt[:, h], acc_room, inf), axis=1, initial=inf)
-        else:
-            r_ex = np.zeros(acc_room.shape[0])
-        return r_cnt, r_lic, r_ex
+    def _min(self, pools: np.ndarray, inv: list[np.ndarray], empty: float) -> tuple[np.ndarray, list[np.ndarray]]:
+        rooms = [self._acc(int(k), inv) for k in pools]
+        if not rooms:
+            return np.full(self.n_s, empty), rooms
+        lowest = rooms[0].copy()
+        for r in rooms[1:]:
+            np.minimum(lowest, r, out=lowest)
+        return lowest, rooms
 
     def start_year(self, t: int, h100e: np.ndarray, tpp: np.ndarray) -> None:
         """Refill the pools for year ``t`` and record what each holder could receive."""
         pol = self.pol
-        refill = pol.pool_refill[:, t, :]
-        with np.errstate(invalid="ignore"):
-            self.room = np.where(pol.pool_reset[t][None, :], refill, self.room + refill)
-        self.out.pool_available[:, t, :] = self.room
+        reset = pol.pool_reset[t]
+        for k in range(len(pol.pool_ids)):
+            if reset[k]:
+                self.room[k] = self.refill[t, k]
+            else:
+                self.room[k] += self.refill[t, k]
+        self._available[t] = self.room
         for h in range(len(pol.holder_names)):
             p = int(pol.holder_unit_phase[h])
-            per = self._per_accelerator(pol.pool_unit, h100e[:, p], tpp[:, p])
-            r_cnt, r_lic, r_ex = self._rooms(self._in_accelerators(self.room, per), h)
-            could = np.floor(np.maximum(np.minimum(r_lic, r_ex + r_cnt), 0.0))
-            self.out.allocated[:, t, h] = np.where(pol.holder_active[:, t, h], could, 0.0)
+            _, inv = self._per_unit(p, h100e, tpp)
+            r_cnt, _ = self._min(self.cnt[h], inv, np.inf)
+            r_lic, _ = self._min(self.lic[h], inv, np.inf)
+            r_ex, _ = self._min(self.ex[h], inv, 0.0)
+            could = _whole(np.minimum(r_lic, r_ex + r_cnt))
+            self._allocated[t, h] = np.where(self.active[t, h], could, 0.0)
 
     def ship(
         self,
@@ -193,53 +228,52 @@ class Allocator:
         ``supply_room`` (S,) is what the vendor can still deliver of the phase's model this
         year. Returns (shipped, cut by supply, cut by quota, cut by approval), each (S,).
         """
-        pol, out = self.pol, self.out
-        per = self._per_accelerator(pol.pool_unit, h100e[:, p], tpp[:, p])  # (S, K)
+        pol = self.pol
+        per, inv = self._per_unit(p, h100e, tpp)
         left = want.copy()
         supply = supply_room.copy()
         shipped = np.zeros_like(want)
         last_quota = np.zeros(want.shape, dtype=bool)
         for h in np.flatnonzero(pol.holder_phase[:, p]):
-            active = pol.holder_active[:, t, h]
-            acc_room = self._in_accelerators(self.room, per)
-            r_cnt, r_lic, r_ex = self._rooms(acc_room, h)
+            active = self.active[t, h]
+            r_cnt, cnt_rooms = self._min(self.cnt[h], inv, np.inf)
+            r_lic, lic_rooms = self._min(self.lic[h], inv, np.inf)
+            r_ex, ex_rooms = self._min(self.ex[h], inv, 0.0)
             under_regime = r_ex + r_cnt
             room = np.where(active, np.minimum(r_lic, under_regime), 0.0)
             after_supply = np.floor(np.minimum(left, supply))
-            s = np.floor(np.maximum(np.minimum(after_supply, room), 0.0))
+            s = np.minimum(_whole(np.minimum(after_supply, room)), after_supply)
             from_ex = np.minimum(s, r_ex)
             from_cnt = s - from_ex
-            used = (
-                self.counted[:, h][None, :] * from_cnt[:, None]
-                + self.licence[:, h][None, :] * s[:, None]
-                + self.exempt[:, h][None, :] * from_ex[:, None]
-            ) * per
-            with np.errstate(invalid="ignore"):
-                self.room = np.where(np.isinf(self.room), self.room, self.room - used)
-            out.pool_used[:, t, :] += used
             short = after_supply - s
             by_approval = (~active) | (r_lic < under_regime)
-            out.holder_short[:, t, h, SHORT_SUPPLY] += left - after_supply
-            out.holder_short[:, t, h, SHORT_QUOTA] += np.where(by_approval, 0.0, short)
-            out.holder_short[:, t, h, SHORT_APPROVAL] += np.where(by_approval, short, 0.0)
-            out.wanted[:, t, h] += left
-            out.shipped[:, t, h, p] = s
-            # which pools limited the draw
             limited = short > _TINY
-            quota_limited = (limited & ~by_approval)[:, None]
-            licence_limited = (limited & by_approval & active)[:, None]
-            tight_cnt = self.counted[:, h][None, :] & (acc_room <= r_cnt[:, None] + _TINY)
-            tight_ex = self.exempt[:, h][None, :]
-            tight_lic = self.licence[:, h][None, :] & (acc_room <= r_lic[:, None] + _TINY)
-            out.pool_bound[:, t, :] |= (quota_limited & (tight_cnt | tight_ex)) | (licence_limited & tight_lic)
+            quota_limited = limited & ~by_approval
+            licence_limited = limited & by_approval & active
+            for pools, rooms, amount, lowest, flag in (
+                (self.cnt[h], cnt_rooms, from_cnt, r_cnt, quota_limited),
+                (self.lic[h], lic_rooms, s, r_lic, licence_limited),
+                (self.ex[h], ex_rooms, from_ex, None, quota_limited),
+            ):
+                for k, acc in zip(pools, rooms, strict=True):
+                    used = amount * per[self.unit[k]]
+                    self.room[k] -= used  # inf stays inf
+                    self._used[t, k] += used
+                    tight = flag if lowest is None else flag & (acc <= lowest + _TINY)
+                    self._bound[t, k] |= tight
+            self._short[t, h, SHORT_SUPPLY] += left - after_supply
+            self._short[t, h, SHORT_QUOTA] += np.where(by_approval, 0.0, short)
+            self._short[t, h, SHORT_APPROVAL] += np.where(by_approval, short, 0.0)
+            self._wanted[t, h] += left
+            self._shipped[t, h, p] = s
             last_quota = ~by_approval
-            left = left - s
-            supply = supply - s
+            left -= s
+            supply -= s
             shipped += s
         # what is still wanted: beyond the vendor's supply, else what stopped the last holder
         cut_supply = np.maximum(left - np.maximum(supply, 0.0), 0.0)
         cut_policy = left - cut_supply
         cut_quota = np.where(last_quota, cut_policy, 0.0)
         cut_approval = cut_policy - cut_quota
-        out.cut_by_approval[:, t] += cut_approval
+        self._cut_approval[t] += cut_approval
         return shipped, cut_supply, cut_quota, cut_approval

@@ -124,9 +124,6 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         ret = np.where((src >= 0)[:, None], added[rows, np.maximum(src, 0), :], 0.0)
         base = prev - ret
         want = np.maximum(slots[:, t, :] - base, 0.0)
-        rem_units = inputs.quota_units[:, t].copy()
-        rem_h = inputs.quota_h100e[:, t].copy()
-        rem_tpp = inputs.quota_tpp[:, t].copy()
         rem_supply = inputs.supply_units[:, :, t].copy()
         ship = np.empty((n_s, n_p))
         if alloc is not None:
@@ -140,6 +137,9 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
                 rem_supply[:, m] -= s
                 ship[:, p] = s
         else:
+            rem_units = inputs.quota_units[:, t].copy()
+            rem_h = inputs.quota_h100e[:, t].copy()
+            rem_tpp = inputs.quota_tpp[:, t].copy()
             for p in range(n_p):
                 m = inputs.phase_model[p]
                 d = want[:, p]

@@ -149,7 +149,7 @@ def build_policy(
         raise ValueError("the scenario has no [policy]")
     regime = regime_of(policy)
     notes: list[str] = []
-    holders = policy.holder or (Holder(name=IMPLICIT_HOLDER, status="approved", approval_year=_FAR_PAST),)
+    holders = policy.holder or (Holder(name=IMPLICIT_HOLDER, status="approved", approval_year=1990),)
     implicit = not policy.holder
     n_t, n_h, n_p = len(years), len(holders), len(phase_names)
 
