@@ -134,12 +134,15 @@ def test_q2_the_run_says_the_rule_was_rescinded(diffusion: gc.Result) -> None:
     assert b["regime"]["rescinded_on"] == "2025-05-13"
     assert "rescinded on 2025-05-13" in b["status"] and "counterfactual" in b["status"]
     assert all(not y["regime_in_force"] for y in b["years"])
-    assert "rescinded" in b["years"][0]["regime_status"]
+    assert [y["regime_status"] for y in b["years"][:3]] == ["counterfactual", "counterfactual", "no caps"]
+    assert "rescinded on 2025-05-13" in b["years"][0]["regime_status_reason"]
+    assert "no caps after 2027" in b["years"][2]["regime_status_reason"]
 
 
 def test_lifting_the_rescinded_rule_removes_its_caps() -> None:
     lifted = run("policy.regime=ai-diffusion-2025", 'policy.after_rescission="lift"')
     assert "lifted" in block(lifted)["status"]
+    assert block(lifted)["years"][0]["regime_status"] == "lifted"
     assert lifted.timeline.loc[2026, "accelerators"] == PHASE1
     assert lifted.headline["full_year"] == 2028
 

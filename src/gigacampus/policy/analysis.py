@@ -126,7 +126,8 @@ def policy_block(result: Result, inputs: CampusInputs, outputs: CampusOutputs, c
 
     year_records = []
     for t, year in enumerate(years):
-        in_force, why = regime.in_force(year)
+        in_force, _ = regime.in_force(year)
+        label, why = _year_status(regime, policy.after_rescission, year)
         holders = []
         for h, name in enumerate(pol.holder_names):
             short = alloc.holder_short[v, t, h]
@@ -183,7 +184,8 @@ def policy_block(result: Result, inputs: CampusInputs, outputs: CampusOutputs, c
             {
                 "year": year,
                 "regime_in_force": in_force,
-                "regime_status": why or "in force",
+                "regime_status": label,
+                "regime_status_reason": why,
                 "binding_constraint": BINDING[int(outputs.binding[v, t])],
                 "stranded_power_mw": float(outputs.stranded_power_mw[v, t]),
                 "accelerators_wanted": int(outputs.demand[v, t].sum()),
@@ -304,6 +306,21 @@ def policy_block(result: Result, inputs: CampusInputs, outputs: CampusOutputs, c
     return jsonable(block)
 
 
+def _year_status(regime: Any, after: str, year: int) -> tuple[str, str]:
+    """(label, reason): ``in force``, ``counterfactual`` (rescinded, caps kept), ``lifted``
+    (rescinded, caps dropped) or ``no caps`` (outside the years the regime sets caps for)."""
+    if regime.first_year is not None and year < regime.first_year:
+        return "no caps", f"{regime.id} applies from {regime.first_year}"
+    if regime.last_year is not None and year > regime.last_year:
+        return "no caps", f"{regime.id} sets no caps after {regime.last_year}"
+    if regime.rescinded_on is not None and year >= regime.rescinded_on.year:
+        when = regime.rescinded_on.isoformat()
+        if after == "lift":
+            return "lifted", f"{regime.id} was rescinded on {when}; its caps are dropped"
+        return "counterfactual", f"{regime.id} was rescinded on {when}; its caps are kept as a counterfactual"
+    return "in force", ""
+
+
 def _status(regime: Any, after: str, years: list[int]) -> str:
     if regime.rescinded_on is None:
         return "in force"
@@ -342,8 +359,8 @@ def _explain(block: dict[str, Any]) -> list[str]:
             text += "; binding caps: " + "; ".join(bound)
         if rec["stranded_power_mw"] > 0.5:
             text += f"; {rec['stranded_power_mw']:,.0f} MW stranded"
-        if not rec["regime_in_force"]:
-            text += f" [{rec['regime_status']}]"
+        if rec["regime_status"] != "in force":
+            text += f" [{rec['regime_status']}: {rec['regime_status_reason']}]"
         lines.append(text + ".")
     totals = block["totals"]
     if block["pledges"] and totals["usd_pledged_per_h100e_delivered"]:

@@ -99,7 +99,7 @@ def years_table(block: Mapping[str, Any]) -> Table:
     for rec in block["years"]:
         row = [
             str(rec["year"]),
-            "in force" if rec["regime_in_force"] else "not in force",
+            rec["regime_status"],
             Text(rec["binding_constraint"], style=_STYLE.get(rec["binding_constraint"], "")),
             _n(rec["stranded_power_mw"]),
             _n(rec["accelerators_needed"]),
