@@ -284,3 +284,34 @@ def test_licences_of_holders_that_build_elsewhere_are_shown_in_this_campus_s_ter
     assert ms["phases"] == [] and ms["shipped_total"] == 0
     # 60,400 A100-equivalents by TPP (4,992 each) = 5,025 GB300
     assert holder(b["years"][0], "Microsoft")["allocated"] == math.floor(60_400 * 4992 / GB300_TPP)
+
+
+def test_inline_regime_with_carry_over_and_a_fixed_allocation() -> None:
+    # 2 MW of H100 (hgx-h100, 1,275 W each at PUE 1: 1,568 slots) from 2026, 10 MW more in 2028
+    from gigacampus.scenario import scenario_from_text
+    from tests.conftest import scenario_text
+
+    phases = (
+        '[[phase]]\nname = "A"\nonline_year = 2026\npower_mw = 2\naccelerator = "h100-sxm"\n'
+        '[[phase]]\nname = "B"\nonline_year = 2028\npower_mw = 10\naccelerator = "h100-sxm"\n'
+    )
+    extra = (
+        "[policy.rules]\nname = \"test\"\ncarry_over = {carry}\n"
+        "[[policy.rules.cap]]\ncap = \"n\"\nscope = \"national\"\nunit = \"units\"\namount = 3000\nfirst_year = 2026\n"
+        "[[policy.holder]]\nname = \"X\"\nstatus = \"approved\"\napproval_year = 2026\n"
+        "allocation = {{amount = 2500, unit = \"units\", per = \"year\"}}\n"
+    )
+    runs = {
+        carry: gc.run(scenario_from_text(scenario_text(phases=phases, pue=1.0, extra=extra.format(carry=carry))))
+        for carry in ("true", "false")
+    }
+    added = {c: r.timeline["accelerators_added"].tolist() for c, r in runs.items()}
+    slots_a = math.floor(2e6 / 1275)
+    # 2026 ships all 1,568 of phase A; 2027 nothing is wanted; in 2028 the holder's allocation of
+    # 2,500 a year binds, or with carry-over (which applies to allocations under the regime too)
+    # 2,500 x 3 - 1,568 = 5,932, below the national 3,000 x 3 - 1,568 = 7,432
+    assert added["false"][:3] == [slots_a, 0, 2500]
+    assert added["true"][:3] == [slots_a, 0, 2500 * 3 - slots_a]
+    avail = {c: [y["caps"][0]["available"] for y in r.blocks["policy"]["years"]] for c, r in runs.items()}
+    assert avail["false"][:3] == [3000, 3000, 3000]
+    assert avail["true"][:3] == [3000, 3000 + 3000 - slots_a, 3000 * 3 - slots_a]

@@ -144,6 +144,9 @@ class Cap:
         """E.g. ``500,000 units a year from 2025`` or ``790,000,000 tpp over 2025-2027``."""
         last = self.last_year
         span = f"{self.first_year}-{last}" if last is not None else f"from {self.first_year}"
+        if self.unit == "share":
+            of = "the holder's global capacity" if self.scope == "universal_veu" else "each national cap"
+            return f"{self.rows[0].amount:.0%} of {of}, {span}"
         if self.per == "year":
             amounts = sorted({r.amount for r in self.rows})
             amount = " / ".join(_fmt(a) for a in amounts)
