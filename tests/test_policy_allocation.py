@@ -156,10 +156,14 @@ def test_vendor_supply_cut_is_attributed_to_supply() -> None:
 
 
 def test_variants_in_a_batch_equal_the_same_variants_alone() -> None:
-    base = with_policy(make_inputs(), [{"name": "A"}, {"name": "B", "from_year": 2027}], [
-        {"amount": 3000.0, "members": ["A", "B"]},
-        {"kind": "licence", "amount": 1500.0, "members": ["A"], "reset": "once"},
-    ])
+    base = with_policy(
+        make_inputs(),
+        [{"name": "A"}, {"name": "B", "from_year": 2027}],
+        [
+            {"amount": 3000.0, "members": ["A", "B"]},
+            {"kind": "licence", "amount": 1500.0, "members": ["A"], "reset": "once"},
+        ],
+    )
     small = base.take([0])
     big = base.take([0])
     pol = big.policy

@@ -67,8 +67,9 @@ def test_stock_flow_holders_phases_and_approval(inputs) -> None:
 def test_no_pool_is_ever_exceeded(inputs) -> None:
     out = simulate(inputs)
     pol = inputs.policy
-    per = np.stack([np.ones_like(inputs.h100e_per_accelerator[0]), inputs.h100e_per_accelerator[0],
-                    inputs.tpp_per_accelerator[0]])  # (3, P)
+    per = np.stack(
+        [np.ones_like(inputs.h100e_per_accelerator[0]), inputs.h100e_per_accelerator[0], inputs.tpp_per_accelerator[0]]
+    )  # (3, P)
     shipped = out.allocation.shipped[0]  # (T, H, P)
     for k in range(len(pol.pool_ids)):
         members = pol.pool_member[k]

@@ -67,11 +67,21 @@ def test_units(catalog: Catalog) -> None:
 def test_cumulative_schedules_must_be_consistent() -> None:
     row = {"cap": "c", "name": "c", "scope": "national", "group": None, "unit": "units", "per": "cumulative"}
     with pytest.raises(ValueError, match="must not fall"):
-        build_caps([{**row, "amount": 10, "first_year": 2025, "last_year": 2025},
-                    {**row, "amount": 5, "first_year": 2025, "last_year": 2026}], "test")
+        build_caps(
+            [
+                {**row, "amount": 10, "first_year": 2025, "last_year": 2025},
+                {**row, "amount": 5, "first_year": 2025, "last_year": 2026},
+            ],
+            "test",
+        )
     with pytest.raises(ValueError, match="distinct last_year"):
-        build_caps([{**row, "amount": 10, "first_year": 2025, "last_year": None},
-                    {**row, "amount": 15, "first_year": 2025, "last_year": 2026}], "test")
+        build_caps(
+            [
+                {**row, "amount": 10, "first_year": 2025, "last_year": None},
+                {**row, "amount": 15, "first_year": 2025, "last_year": 2026},
+            ],
+            "test",
+        )
     (cap,) = build_caps([{**row, "amount": 10, "first_year": 2025, "last_year": 2026}], "test")
     assert cap.rows == (CapRow(10.0, 2025, 2026),)
     assert cap.describe() == "10 units cumulative, 2025-2026"

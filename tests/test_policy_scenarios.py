@@ -196,8 +196,12 @@ def test_a_holder_outside_the_regime_groups_gets_nothing_and_the_run_says_why() 
 
 
 def test_national_veu_is_outside_the_country_cap_within_its_own_schedule() -> None:
-    r = run("policy.regime=ai-diffusion-2025", "policy.holder[0].veu=national", "policy.holder[0].caps=[]",
-            "phase[1].online_year=2027")
+    r = run(
+        "policy.regime=ai-diffusion-2025",
+        "policy.holder[0].veu=national",
+        "policy.holder[0].caps=[]",
+        "phase[1].online_year=2027",
+    )
     y = {rec["year"]: rec for rec in block(r)["years"]}
     assert holder(y[2026], "G42")["shipped"] == PHASE1  # NVEU: 270,000 H100 by TPP through 2026
     # through 2027: 320,000 x 15,832 TPP, plus 26.9M TPP a year of exemption
@@ -209,8 +213,12 @@ def test_national_veu_is_outside_the_country_cap_within_its_own_schedule() -> No
 
 
 def test_universal_veu_is_capped_at_seven_percent_of_its_global_capacity() -> None:
-    r = run("policy.regime=ai-diffusion-2025", "policy.holder[1].veu=universal",
-            'policy.holder[1].global_capacity={amount = 2e6, unit = "h100e"}', "phase[1].online_year=2027")
+    r = run(
+        "policy.regime=ai-diffusion-2025",
+        "policy.holder[1].veu=universal",
+        'policy.holder[1].global_capacity={amount = 2e6, unit = "h100e"}',
+        "phase[1].online_year=2027",
+    )
     y = {rec["year"]: rec for rec in block(r)["years"]}
     us = holder(y[2026], "OpenAI/Oracle")["shipped"] + holder(y[2027], "OpenAI/Oracle")["shipped"]
     uveu = 0.07 * 2e6 / GB300_H100E  # 140,000 H100e of GB300
@@ -296,10 +304,10 @@ def test_inline_regime_with_carry_over_and_a_fixed_allocation() -> None:
         '[[phase]]\nname = "B"\nonline_year = 2028\npower_mw = 10\naccelerator = "h100-sxm"\n'
     )
     extra = (
-        "[policy.rules]\nname = \"test\"\ncarry_over = {carry}\n"
-        "[[policy.rules.cap]]\ncap = \"n\"\nscope = \"national\"\nunit = \"units\"\namount = 3000\nfirst_year = 2026\n"
-        "[[policy.holder]]\nname = \"X\"\nstatus = \"approved\"\napproval_year = 2026\n"
-        "allocation = {{amount = 2500, unit = \"units\", per = \"year\"}}\n"
+        '[policy.rules]\nname = "test"\ncarry_over = {carry}\n'
+        '[[policy.rules.cap]]\ncap = "n"\nscope = "national"\nunit = "units"\namount = 3000\nfirst_year = 2026\n'
+        '[[policy.holder]]\nname = "X"\nstatus = "approved"\napproval_year = 2026\n'
+        'allocation = {{amount = 2500, unit = "units", per = "year"}}\n'
     )
     runs = {
         carry: gc.run(scenario_from_text(scenario_text(phases=phases, pue=1.0, extra=extra.format(carry=carry))))

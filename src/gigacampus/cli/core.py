@@ -23,9 +23,9 @@ from gigacampus.cli.common import (
     handles_input_errors,
     print_json,
 )
+from gigacampus.cli.policy import show_policy
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
-from gigacampus.cli.policy import show_policy
 from gigacampus.report import catalog_table, run_table, write_run
 from gigacampus.report.terminal import headline_text
 from gigacampus.scenario import load_scenario

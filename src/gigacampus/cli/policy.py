@@ -124,7 +124,13 @@ def quota(
     block = result.blocks.get("policy")
     if block is None:
         raise InputError(
-            [Problem(str(file), "policy", "missing; the quota view needs a [policy] section (e.g. regime = \"us-uae-2025\")")]
+            [
+                Problem(
+                    str(file),
+                    "policy",
+                    'missing; the quota view needs a [policy] section (e.g. regime = "us-uae-2025")',
+                )
+            ]
         )
     if fmt is TableOrJson.json:
         print_json(block)

@@ -140,9 +140,7 @@ def _base(unit: str, cat: Catalog) -> tuple[str, float]:
     return parse_unit(unit, cat)
 
 
-def build_policy(
-    scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Sequence[str]
-) -> PolicySetup:
+def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Sequence[str]) -> PolicySetup:
     """Holders and pools for one validated scenario with ``[policy]`` (S = 1)."""
     policy = scn.policy
     if policy is None:
@@ -212,7 +210,9 @@ def build_policy(
         sched = _schedule(cap, years, factor * share_scale, regime.carry_over, window)
         add(f"national:{cap.cap}", cap.name, "national", base, COUNTED, regular, sched, cap.describe(), cap.source)
         for gcap in regime.caps_with("group"):
-            gmember = [r and h.headquarters == gcap.group and not implicit for r, h in zip(regular, holders, strict=True)]
+            gmember = [
+                r and h.headquarters == gcap.group and not implicit for r, h in zip(regular, holders, strict=True)
+            ]
             if gcap.unit == "share":
                 share = gcap.rows[0].amount
                 refill, reset = _schedule(cap, years, factor * share_scale * share, regime.carry_over, window)
@@ -244,7 +244,8 @@ def build_policy(
                         COUNTED,
                         [j == i for j in range(n_h)],
                         zero,
-                        f"{regime.id} shares its {cap.name} among headquarters {', '.join(sorted(g for g in groups if g))}",
+                        f"{regime.id} shares its {cap.name} among headquarters "
+                        + ", ".join(sorted(g for g in groups if g)),
                         cap.source,
                         h.name,
                     )
@@ -255,7 +256,9 @@ def build_policy(
     for gcap in regime.caps_with("group"):
         if gcap.unit != "share":
             base, factor = _base(gcap.unit, cat)
-            gmember = [r and h.headquarters == gcap.group and not implicit for r, h in zip(regular, holders, strict=True)]
+            gmember = [
+                r and h.headquarters == gcap.group and not implicit for r, h in zip(regular, holders, strict=True)
+            ]
             sched = _schedule(gcap, years, factor * share_scale, regime.carry_over, window)
             add(f"group:{gcap.cap}", gcap.name, "group", base, COUNTED, gmember, sched, gcap.describe(), gcap.source)
 
@@ -286,32 +289,82 @@ def build_policy(
             cap = _spec_cap(h.allocation, f"{h.name} allocation")
             base, factor = _base(cap.unit, cat)
             sched = _schedule(cap, years, factor, regime.carry_over, holder_window)
-            add(f"allocation:{h.name}", f"{h.name}: allocation", "allocation", base, COUNTED, only, sched,
-                cap.describe(), h.source, h.name)
+            add(
+                f"allocation:{h.name}",
+                f"{h.name}: allocation",
+                "allocation",
+                base,
+                COUNTED,
+                only,
+                sched,
+                cap.describe(),
+                h.source,
+                h.name,
+            )
         for j, spec in enumerate(h.caps):
             cap = _spec_cap(spec, f"{h.name} cap")
             base, factor = _base(cap.unit, cat)
             sched = _schedule(cap, years, factor, False, holder_window)
-            add(f"licence:{h.name}:{j}", f"{h.name}: licence cap", "licence", base, LICENCE, only, sched,
-                cap.describe(), h.source, h.name)
+            add(
+                f"licence:{h.name}:{j}",
+                f"{h.name}: licence cap",
+                "licence",
+                base,
+                LICENCE,
+                only,
+                sched,
+                cap.describe(),
+                h.source,
+                h.name,
+            )
         for cap in regime.caps_with("consignee_exempt"):
             base, factor = _base(cap.unit, cat)
             sched = _schedule(cap, years, factor, regime.carry_over, window)
-            add(f"exempt:{cap.cap}:{h.name}", f"{h.name}: {cap.name}", "consignee_exempt", base, EXEMPT, only,
-                sched, cap.describe(), cap.source, h.name)
+            add(
+                f"exempt:{cap.cap}:{h.name}",
+                f"{h.name}: {cap.name}",
+                "consignee_exempt",
+                base,
+                EXEMPT,
+                only,
+                sched,
+                cap.describe(),
+                cap.source,
+                h.name,
+            )
         if kinds[i] == "national":
             for cap in regime.caps_with("national_veu"):
                 base, factor = _base(cap.unit, cat)
                 sched = _schedule(cap, years, factor, regime.carry_over, window)
-                add(f"veu:{cap.cap}:{h.name}", f"{h.name}: {cap.name}", "national_veu", base, COUNTED, only, sched,
-                    cap.describe(), cap.source, h.name)
+                add(
+                    f"veu:{cap.cap}:{h.name}",
+                    f"{h.name}: {cap.name}",
+                    "national_veu",
+                    base,
+                    COUNTED,
+                    only,
+                    sched,
+                    cap.describe(),
+                    cap.source,
+                    h.name,
+                )
         if kinds[i] == "universal" and h.global_capacity is not None:
             base, factor = _base(h.global_capacity.unit, cat)
             for cap in regime.caps_with("universal_veu"):
                 sched = _schedule(cap, years, factor * h.global_capacity.amount, regime.carry_over, window)
-                add(f"veu:{cap.cap}:{h.name}", f"{h.name}: {cap.name}", "universal_veu", base, COUNTED, only, sched,
-                    f"{cap.rows[0].amount:g} x global capacity {h.global_capacity.amount:,.0f} {h.global_capacity.unit}",
-                    cap.source, h.name)
+                add(
+                    f"veu:{cap.cap}:{h.name}",
+                    f"{h.name}: {cap.name}",
+                    "universal_veu",
+                    base,
+                    COUNTED,
+                    only,
+                    sched,
+                    f"{cap.rows[0].amount:g} x global capacity "
+                    f"{h.global_capacity.amount:,.0f} {h.global_capacity.unit}",
+                    cap.source,
+                    h.name,
+                )
 
     holder_phase = np.zeros((n_h, n_p), dtype=bool)
     for i, h in enumerate(holders):
@@ -339,4 +392,6 @@ def build_policy(
         pool_refill=(np.stack(refills, axis=1) if refills else np.zeros((n_t, 0)))[None, :, :],
         pool_reset=np.stack(resets, axis=1) if resets else np.ones((n_t, n_k), dtype=bool),
     )
-    return PolicySetup(regime=regime, inputs=inputs, pools=tuple(infos), holders=tuple(holders), notes=tuple(dict.fromkeys(notes)))
+    return PolicySetup(
+        regime=regime, inputs=inputs, pools=tuple(infos), holders=tuple(holders), notes=tuple(dict.fromkeys(notes))
+    )

@@ -89,7 +89,9 @@ def _equivalents(amount: float, unit: str, inputs: CampusInputs, v: int) -> dict
     return out
 
 
-def policy_block(result: Result, inputs: CampusInputs, outputs: CampusOutputs, catalog: Catalog, v: int = 0) -> dict[str, Any]:
+def policy_block(
+    result: Result, inputs: CampusInputs, outputs: CampusOutputs, catalog: Catalog, v: int = 0
+) -> dict[str, Any]:
     """The ``"policy"`` summary block for variant ``v`` of a run with a policy."""
     scn = result.scenario
     policy = scn.policy
@@ -266,8 +268,15 @@ def policy_block(result: Result, inputs: CampusInputs, outputs: CampusOutputs, c
         "after_rescission": policy.after_rescission,
         "caps": caps,
         "pools": [
-            {"cap": i.id, "name": i.name, "scope": i.scope, "unit": i.unit, "describe": i.describe,
-             "holder": i.holder, "source": i.source}
+            {
+                "cap": i.id,
+                "name": i.name,
+                "scope": i.scope,
+                "unit": i.unit,
+                "describe": i.describe,
+                "holder": i.holder,
+                "source": i.source,
+            }
             for i in setup.pools
         ],
         "holders": [
@@ -327,14 +336,14 @@ def _status(regime: Any, after: str, years: list[int]) -> str:
     if after == "lift":
         return (
             f"rescinded on {regime.rescinded_on.isoformat()}; its caps are lifted from {regime.rescinded_on.year} "
-            "(policy.after_rescission = \"lift\")"
+            '(policy.after_rescission = "lift")'
         )
     later = [y for y in years if y >= regime.rescinded_on.year]
     if not later:
         return f"in force in every modelled year (rescinded on {regime.rescinded_on.isoformat()})"
     return (
         f"rescinded on {regime.rescinded_on.isoformat()}: the regime no longer applies in {later[0]}-{later[-1]}; "
-        "this run keeps its caps as a counterfactual (set policy.after_rescission = \"lift\" to drop them)"
+        'this run keeps its caps as a counterfactual (set policy.after_rescission = "lift" to drop them)'
     )
 
 

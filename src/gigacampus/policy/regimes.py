@@ -153,7 +153,9 @@ class Cap:
             return f"{amount} {self.unit} a year, {span}"
         if len(self.rows) == 1:
             return f"{_fmt(self.rows[0].amount)} {self.unit} cumulative, {span}"
-        steps = ", ".join(f"{_fmt(r.amount)} by {r.last_year}" for r in sorted(self.rows, key=lambda r: r.last_year or 0))
+        steps = ", ".join(
+            f"{_fmt(r.amount)} by {r.last_year}" for r in sorted(self.rows, key=lambda r: r.last_year or 0)
+        )
         return f"{self.unit} cumulative: {steps}"
 
 
@@ -220,7 +222,9 @@ class Regime:
                     "per": c.per,
                     "first_year": c.first_year,
                     "last_year": c.last_year,
-                    "rows": [{"amount": r.amount, "first_year": r.first_year, "last_year": r.last_year} for r in c.rows],
+                    "rows": [
+                        {"amount": r.amount, "first_year": r.first_year, "last_year": r.last_year} for r in c.rows
+                    ],
                     "describe": c.describe(),
                     "source": c.source,
                 }
@@ -271,7 +275,9 @@ def build_caps(rows: Iterable[Mapping[str, object]], where: str) -> tuple[Cap, .
         if per == "cumulative" and len(cap_rows) > 1:
             lasts = [r.last_year for r in cap_rows]
             if any(y is None for y in lasts) or len(set(lasts)) != len(lasts):
-                raise ValueError(f"{where}: cumulative cap {name!r} with several rows needs a distinct last_year on each")
+                raise ValueError(
+                    f"{where}: cumulative cap {name!r} with several rows needs a distinct last_year on each"
+                )
             if len({r.first_year for r in cap_rows}) != 1:
                 raise ValueError(f"{where}: cumulative cap {name!r}: every row needs the same first_year")
             ordered = sorted(cap_rows, key=lambda r: r.last_year or 0)

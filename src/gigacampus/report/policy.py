@@ -67,8 +67,21 @@ def regimes_table(regimes: Mapping[str, Regime]) -> Table:
 def holders_table(block: Mapping[str, Any], title: str = "Chips by holder") -> Table:
     """One row per year and holder: allocated, shipped, unused, H100e and TPP delivered, binding."""
     table = Table(title=title, title_justify="left")
-    for header in ("Year", "Holder", "Approved", "Allocated", "Shipped", "Unused", "H100e", "TPP", "Installed", "Binding"):
-        table.add_column(header, justify="left" if header in ("Holder", "Binding", "Approved") else "right", no_wrap=True)
+    for header in (
+        "Year",
+        "Holder",
+        "Approved",
+        "Allocated",
+        "Shipped",
+        "Unused",
+        "H100e",
+        "TPP",
+        "Installed",
+        "Binding",
+    ):
+        table.add_column(
+            header, justify="left" if header in ("Holder", "Binding", "Approved") else "right", no_wrap=True
+        )
     here = {h["name"] for h in block["holders"] if h["phases"]}
     for rec in block["years"]:
         for i, h in enumerate(r for r in rec["holders"] if r["holder"] in here):

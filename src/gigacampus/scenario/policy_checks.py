@@ -78,10 +78,16 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
             share_ok = scope in ("group", "universal_veu")
             _unit(problems, f"policy.rules.cap[{i}]", cap, cat, share_allowed=share_ok)
             if scope == "group" and not cap.get("group"):
-                problems.append((f"policy.rules.cap[{i}].group", "missing; required for a group cap: a country code", None))
+                problems.append(
+                    (f"policy.rules.cap[{i}].group", "missing; required for a group cap: a country code", None)
+                )
             if scope == "universal_veu" and cap.get("unit") != "share":
                 problems.append(
-                    (f"policy.rules.cap[{i}].unit", f"found {cap.get('unit')!r}; allowed: share for a universal_veu cap", None)
+                    (
+                        f"policy.rules.cap[{i}].unit",
+                        f"found {cap.get('unit')!r}; allowed: share for a universal_veu cap",
+                        None,
+                    )
                 )
     regime = _regime(policy)
     phases = data.get("phase") if isinstance(data.get("phase"), (list, tuple)) else []
@@ -98,7 +104,11 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
             key = name.strip()
             if key in seen:
                 problems.append(
-                    (f"{path}.name", f"found {name!r}, already the name of policy.holder[{seen[key]}]; allowed: a unique name", None)
+                    (
+                        f"{path}.name",
+                        f"found {name!r}, already the name of policy.holder[{seen[key]}]; allowed: a unique name",
+                        None,
+                    )
                 )
             seen.setdefault(key, i)
         share = _number(holder.get("share"))
@@ -132,7 +142,7 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
                 (
                     f"{path}.global_capacity",
                     f"missing; required for a universal VEU under {regime.id}, whose cap is a share of the holder's "
-                    "worldwide capacity (e.g. global_capacity = {amount = 1e6, unit = \"h100e\"})",
+                    'worldwide capacity (e.g. global_capacity = {amount = 1e6, unit = "h100e"})',
                     None,
                 )
             )

@@ -138,5 +138,6 @@ def _policy_rows(scn: Scenario) -> list[ResolvedInput]:
         rows.append(ResolvedInput("policy.rules.name", policy.rules.name if policy.rules else "", "", "scenario"))
     for name in ("campus_share", "after_rescission"):
         origin = "scenario" if name in policy.model_fields_set else "schema default"
-        rows.append(ResolvedInput(f"policy.{name}", getattr(policy, name), "-" if name == "campus_share" else "", origin))
+        unit = "-" if name == "campus_share" else ""
+        rows.append(ResolvedInput(f"policy.{name}", getattr(policy, name), unit, origin))
     return rows
