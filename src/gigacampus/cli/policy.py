@@ -137,4 +137,7 @@ def quota(
         return
     con = console()
     show_policy(con, result)
-    con.print(caps_table(block))
+    if block["pools"]:
+        con.print(caps_table(block))
+    else:
+        con.print(f"{block['regime']['id']} has no caps and no holder has its own.")

@@ -153,6 +153,17 @@ def policy_summary_lines(block: Mapping[str, Any]) -> list[str]:
         bindings.setdefault(rec["binding_constraint"], []).append(rec["year"])
     text = ", ".join(f"{name} in {_years(ys)}" for name, ys in bindings.items())
     lines.append(f"Campus {'full in ' + str(full) if full else 'not full within the horizon'}; binding: {text}.")
+    phases = ", ".join(f"{name} {year if year else 'not full'}" for name, year in block["phases_full_year"].items())
+    lines.append(f"Phases full: {phases}.")
+    bound: dict[str, list[int]] = {}
+    for rec in block["years"]:
+        for cap in rec["caps"]:
+            if cap["binding"]:
+                bound.setdefault(cap["name"], []).append(rec["year"])
+    if bound:
+        lines.append("Caps that bound: " + "; ".join(f"{name} in {_years(ys)}" for name, ys in bound.items()) + ".")
+    else:
+        lines.append("No cap bound.")
     delivered = ", ".join(
         f"{h['name']} {h['h100e_delivered_total']:,.0f} H100e ({h['shipped_total']:,} accelerators)"
         for h in block["holders"]

@@ -153,6 +153,12 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
     pledges = policy.get("pledge") if isinstance(policy.get("pledge"), (list, tuple)) else []
     for i, pledge in enumerate(pledges):
         if isinstance(pledge, dict) and isinstance(pledge.get("fulfilled_usd"), dict):
+            for key in pledge["fulfilled_usd"]:
+                year = int(key) if isinstance(key, int) or (isinstance(key, str) and key.isdigit()) else None
+                if year is not None and not 1990 <= year <= 2100:
+                    problems.append(
+                        (f"policy.pledge[{i}].fulfilled_usd.{key}", f"found year {year}; allowed: 1990 to 2100", None)
+                    )
             amount = _number(pledge.get("amount_usd"))
             done = [_number(v) for v in pledge["fulfilled_usd"].values()]
             if amount is not None and all(d is not None for d in done) and sum(done) > amount * (1 + 1e-9):  # type: ignore[arg-type]
