@@ -30,7 +30,9 @@ REQUIRED_ACCELERATORS = {
 URL = re.compile(r"^https?://\S+$")
 
 
-@pytest.mark.parametrize("table", ["accelerators", "systems", "defaults", "prices"])
+@pytest.mark.parametrize(
+    "table", ["accelerators", "systems", "defaults", "prices", "eccn_3a090", "regimes", "regime_caps"]
+)
 def test_every_row_has_sources_and_a_retrieval_date(table: str) -> None:
     with data_path(f"{table}.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))

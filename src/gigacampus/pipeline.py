@@ -9,6 +9,7 @@ from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.economics import attach_finance
 from gigacampus.model import from_scenario, simulate
 from gigacampus.network import network_analysis
+from gigacampus.policy.analysis import with_policy
 from gigacampus.reliability.analysis import analyse as analyse_reliability
 from gigacampus.results import Result, build_result
 from gigacampus.scenario import Scenario, input_table, load_scenario
@@ -29,6 +30,7 @@ def run(
     inputs = from_scenario(scenario, cat)
     outputs = simulate(inputs)
     result = build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
+    result = with_policy(result, inputs, outputs, cat)
     result = network_analysis(result, scenario, cat, inputs, outputs)
     result = analyse_reliability(result, scenario, cat)
     result = attach_finance(result, inputs, outputs, cat)

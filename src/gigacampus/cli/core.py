@@ -23,6 +23,7 @@ from gigacampus.cli.common import (
     handles_input_errors,
     print_json,
 )
+from gigacampus.cli.policy import show_policy
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
 from gigacampus.report import catalog_table, run_table, write_run
@@ -61,6 +62,7 @@ def run(
         con.print(headline_finance(result), markup=False)
     for line in result.blocks.get("reliability", {}).get("explanations", []):
         con.print(f"  {line}", markup=False)
+    show_policy(con, result)
     for path in written:
         con.print(f"wrote {path}")
 

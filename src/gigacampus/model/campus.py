@@ -14,7 +14,10 @@ For each year ``t`` and phase ``p`` (in priority order):
 
 ``binding_constraint`` per year: ``quota`` when the quota cut shipments (and cut at least as
 many as supply did), ``supply`` when the vendor supply did, ``power`` when all demand was met
-and power (the slots) limits the fleet, ``none`` when no power is online.
+and power (the slots) limits the fleet, ``none`` when no power is online. With a
+``[policy]``, step 5 draws on the regime's pools through the holders instead of the quota
+(:mod:`gigacampus.model.allocation`), and ``approval`` is the binding constraint when the
+demand left unmet is for lack of an approved holder with room.
 
 Energy uses the mid-year convention: accelerators added or retired during a year serve half
 of it, so the average fleet is (installed last year + installed this year) / 2; a year has
@@ -27,13 +30,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gigacampus.model.allocation import AllocationOutputs, Allocator
 from gigacampus.model.inputs import CampusInputs
 
 __all__ = ["BINDING", "CampusOutputs", "HOURS_PER_YEAR", "simulate"]
 
 #: Codes of ``binding_constraint``: ``BINDING[code]`` is its name.
-BINDING: tuple[str, ...] = ("none", "power", "quota", "supply")
-NONE, POWER, QUOTA, SUPPLY = range(4)
+BINDING: tuple[str, ...] = ("none", "power", "quota", "supply", "approval")
+NONE, POWER, QUOTA, SUPPLY, APPROVAL = range(5)
 
 #: Hours in a modelled year (365 days).
 HOURS_PER_YEAR = 8760.0
@@ -81,6 +85,8 @@ class CampusOutputs:
     """(S, T) facility energy used in the year = IT energy x PUE [MWh]."""
     emissions_tco2: np.ndarray
     """(S, T) emissions from the facility energy [tCO2] (NaN without a grid intensity)."""
+    allocation: AllocationOutputs | None = None
+    """Per-holder and per-pool results when the inputs have a policy."""
 
 
 def _overhead(inputs: CampusInputs) -> np.ndarray:
@@ -113,6 +119,8 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
     h_pa = inputs.h100e_per_accelerator
     tpp_pa = inputs.tpp_per_accelerator
     prev = np.zeros((n_s, n_p))
+    alloc = Allocator(inputs.policy, n_s, n_t, n_p) if inputs.policy is not None else None
+    cut_approval = np.zeros((n_s, n_t))
     with np.errstate(divide="ignore", invalid="ignore"):
         # an accelerator with no 8-bit support (H100e = 0) does not draw on an H100e cap
         h_room = np.where(h_pa > 0, 1.0 / h_pa, np.inf)
@@ -122,27 +130,38 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         ret = np.where((src >= 0)[:, None], added[rows, np.maximum(src, 0), :], 0.0)
         base = prev - ret
         want = np.maximum(slots[:, t, :] - base, 0.0)
-        rem_units = inputs.quota_units[:, t].copy()
-        rem_h = inputs.quota_h100e[:, t].copy()
-        rem_tpp = inputs.quota_tpp[:, t].copy()
         rem_supply = inputs.supply_units[:, :, t].copy()
         ship = np.empty((n_s, n_p))
-        for p in range(n_p):
-            m = inputs.phase_model[p]
-            d = want[:, p]
-            after_supply = np.floor(np.minimum(d, rem_supply[:, m]))
-            with np.errstate(invalid="ignore"):
-                lim = np.minimum(after_supply, rem_units)
-                lim = np.minimum(lim, np.where(np.isinf(h_room[:, p]), np.inf, rem_h * h_room[:, p]))
-                lim = np.minimum(lim, np.where(np.isinf(tpp_room[:, p]), np.inf, rem_tpp * tpp_room[:, p]))
-            s = np.floor(np.maximum(lim, 0.0))
-            cut_supply[:, t] += d - after_supply
-            cut_quota[:, t] += after_supply - s
-            rem_supply[:, m] -= s
-            rem_units -= s
-            rem_h -= s * h_pa[:, p]
-            rem_tpp -= s * tpp_pa[:, p]
-            ship[:, p] = s
+        if alloc is not None:
+            alloc.start_year(t, h_pa, tpp_pa)
+            for p in range(n_p):
+                m = inputs.phase_model[p]
+                s, c_sup, c_quo, c_app = alloc.ship(t, p, want[:, p], rem_supply[:, m], h_pa, tpp_pa)
+                cut_supply[:, t] += c_sup
+                cut_quota[:, t] += c_quo
+                cut_approval[:, t] += c_app
+                rem_supply[:, m] -= s
+                ship[:, p] = s
+        else:
+            rem_units = inputs.quota_units[:, t].copy()
+            rem_h = inputs.quota_h100e[:, t].copy()
+            rem_tpp = inputs.quota_tpp[:, t].copy()
+            for p in range(n_p):
+                m = inputs.phase_model[p]
+                d = want[:, p]
+                after_supply = np.floor(np.minimum(d, rem_supply[:, m]))
+                with np.errstate(invalid="ignore"):
+                    lim = np.minimum(after_supply, rem_units)
+                    lim = np.minimum(lim, np.where(np.isinf(h_room[:, p]), np.inf, rem_h * h_room[:, p]))
+                    lim = np.minimum(lim, np.where(np.isinf(tpp_room[:, p]), np.inf, rem_tpp * tpp_room[:, p]))
+                s = np.floor(np.maximum(lim, 0.0))
+                cut_supply[:, t] += d - after_supply
+                cut_quota[:, t] += after_supply - s
+                rem_supply[:, m] -= s
+                rem_units -= s
+                rem_h -= s * h_pa[:, p]
+                rem_tpp -= s * tpp_pa[:, p]
+                ship[:, p] = s
         installed[:, t, :] = base + ship
         added[:, t, :] = ship
         retired[:, t, :] = ret
@@ -151,9 +170,13 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
 
     total_slots = slots.sum(axis=2)
     binding = np.where(
-        (cut_quota > 0) & (cut_quota >= cut_supply),
+        (cut_quota > 0) & (cut_quota >= cut_supply) & (cut_quota >= cut_approval),
         QUOTA,
-        np.where(cut_supply > 0, SUPPLY, np.where(total_slots > 0, POWER, NONE)),
+        np.where(
+            (cut_approval > 0) & (cut_approval >= cut_supply),
+            APPROVAL,
+            np.where(cut_supply > 0, SUPPLY, np.where(total_slots > 0, POWER, NONE)),
+        ),
     ).astype(np.int8)
 
     online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
@@ -190,4 +213,5 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         it_energy_mwh=it_energy,
         energy_mwh=energy,
         emissions_tco2=energy * inputs.grid_kgco2_per_kwh[:, None],
+        allocation=alloc.out if alloc is not None else None,
     )

@@ -14,6 +14,7 @@ import numpy as np
 
 from gigacampus import network
 from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.model.allocation import PolicyInputs
 from gigacampus.scenario import resolve
 from gigacampus.scenario.schema import Scenario
 
@@ -69,6 +70,8 @@ class CampusInputs:
     """(S, M, T) vendor supply of each model to the campus per year (inf = none)."""
     grid_kgco2_per_kwh: np.ndarray
     """(S,) carbon intensity of electricity [kgCO2/kWh] (NaN = not given)."""
+    policy: PolicyInputs | None = None
+    """Holders and pools of a ``[policy]`` regime; replaces the quota arrays when given."""
 
     @property
     def n_scenarios(self) -> int:
@@ -78,6 +81,8 @@ class CampusInputs:
         """The variants at ``index`` (a new batch)."""
         idx = np.asarray(index)
         changes = {f.name: getattr(self, f.name)[idx] for f in fields(self) if _is_batched(f.name)}
+        if self.policy is not None:
+            changes["policy"] = self.policy.take(idx)
         return replace(self, **changes)
 
     def repeat(self, n: int) -> CampusInputs:
@@ -85,7 +90,7 @@ class CampusInputs:
         return self.take(np.zeros(n, dtype=np.int64))
 
 
-_STRUCTURE = {"years", "models", "phase_names", "phase_model"}
+_STRUCTURE = {"years", "models", "phase_names", "phase_model", "policy"}
 
 
 def _is_batched(name: str) -> bool:
@@ -149,7 +154,16 @@ def from_scenario(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs
         grid_kgco2_per_kwh=np.asarray(
             [scn.site.grid_kgco2_per_kwh if scn.site.grid_kgco2_per_kwh is not None else np.nan]
         ),
+        policy=_policy(scn, cat, years),
     )
+
+
+def _policy(scn: Scenario, cat: Catalog, years: np.ndarray) -> PolicyInputs | None:
+    if scn.policy is None:
+        return None
+    from gigacampus.model.policy_inputs import build_policy
+
+    return build_policy(scn, cat, years, [ph.name for ph in scn.phase]).inputs
 
 
 def stack(batches: Sequence[CampusInputs]) -> CampusInputs:
@@ -168,4 +182,8 @@ def stack(batches: Sequence[CampusInputs]) -> CampusInputs:
         for f in fields(CampusInputs)
         if _is_batched(f.name)
     }
+    if len({b.policy is None for b in batches}) > 1:
+        raise ValueError("batches differ in whether they have a policy and cannot be stacked")
+    if first.policy is not None:
+        changes["policy"] = PolicyInputs.concatenate([b.policy for b in batches if b.policy is not None])
     return replace(first, **changes)

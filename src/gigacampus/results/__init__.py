@@ -59,6 +59,7 @@ _INT_COLUMNS = (
     "accelerators_wanted",
     "accelerators_cut_by_quota",
     "accelerators_cut_by_supply",
+    "accelerators_cut_by_approval",
 )
 
 
@@ -189,9 +190,12 @@ def _explain(year: int, row: pd.Series, prev_power: float) -> str:
         return text + "."
     cut_quota = int(row["accelerators_cut_by_quota"])
     cut_supply = int(row["accelerators_cut_by_supply"])
+    cut_approval = int(row.get("accelerators_cut_by_approval", 0))
     parts = []
     if cut_quota:
         parts.append(f"the quota held back {cut_quota:,}")
+    if cut_approval:
+        parts.append(f"no approved holder with room could take {cut_approval:,}")
     if cut_supply:
         parts.append(f"vendor supply held back {cut_supply:,}")
     return (
@@ -235,11 +239,14 @@ def build_result(
         "emissions_tco2": outputs.emissions_tco2[v],
         "binding_constraint": [BINDING[c] for c in outputs.binding[v]],
     }
+    if outputs.allocation is not None:
+        data["accelerators_cut_by_approval"] = outputs.allocation.cut_by_approval[v]
     for m, model_id in enumerate(inputs.models):
         data[f"accelerators_{model_id}"] = installed[:, inputs.phase_model == m].sum(axis=1).astype(np.int64)
     timeline = pd.DataFrame(data, index=pd.Index(years, name="year"))
     for col in _INT_COLUMNS:
-        timeline[col] = timeline[col].round().astype(np.int64)
+        if col in timeline:
+            timeline[col] = timeline[col].round().astype(np.int64)
 
     rows = []
     phase_rows = []

@@ -114,8 +114,30 @@ def input_table(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
         rows += _section_rows(("fleet",), scn.fleet)
     if scn.quota is not None:
         rows += _section_rows(("quota",), scn.quota)
+    if scn.policy is not None:
+        rows += _policy_rows(scn)
     for acc, lim in scn.supply.items():
         rows += _section_rows(("supply", acc), lim)
         for year, units in lim.by_year.items():
             rows.append(ResolvedInput(f"supply.{acc}.by_year.{year}", units, "accelerators/year", "scenario"))
+    return rows
+
+
+def _policy_rows(scn: Scenario) -> list[ResolvedInput]:
+    """``policy.regime`` (with the regime's sources), ``campus_share`` and ``after_rescission``;
+    holders, pledges and caps are listed with their sources in the run's ``policy`` block."""
+    from gigacampus.policy.regimes import load_regimes
+
+    policy = scn.policy
+    assert policy is not None
+    rows = []
+    if policy.regime is not None:
+        regime = load_regimes()[policy.regime]
+        rows.append(ResolvedInput("policy.regime", policy.regime, "", "scenario", regime.source))
+    else:
+        rows.append(ResolvedInput("policy.rules.name", policy.rules.name if policy.rules else "", "", "scenario"))
+    for name in ("campus_share", "after_rescission"):
+        origin = "scenario" if name in policy.model_fields_set else "schema default"
+        unit = "-" if name == "campus_share" else ""
+        rows.append(ResolvedInput(f"policy.{name}", getattr(policy, name), unit, origin))
     return rows

@@ -11,6 +11,7 @@ Catalog ids are checked against the catalog passed in the validation context
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -36,6 +37,12 @@ __all__ = [
     "ScenarioChecksFailed",
     "Site",
     "SupplyLimit",
+    "Policy",
+    "Holder",
+    "Pledge",
+    "CapSpec",
+    "Rules",
+    "RuleCap",
     "cross_field_problems",
     "MAX_YEARS",
     "MAX_PHASES",
@@ -525,6 +532,213 @@ class Reliability(_Section):
         return value
 
 
+# --- [policy]: export controls and chip-import deals (see docs/policy.md) -------------------
+
+#: Approval statuses of a holder; only approved and conditional holders receive chips.
+HOLDER_STATUSES: tuple[str, ...] = ("approved", "conditional", "pending", "denied")
+#: Validated-end-user authorizations a holder can have (they matter under ai-diffusion-2025).
+VEU_KINDS: tuple[str, ...] = ("none", "national", "universal")
+#: What a regime cap applies to (see gigacampus.policy.regimes).
+CAP_SCOPES: tuple[str, ...] = ("national", "group", "consignee_exempt", "national_veu", "universal_veu")
+CAP_PERIODS: tuple[str, ...] = ("year", "cumulative")
+RESCISSION_MODES: tuple[str, ...] = ("apply", "lift")
+
+
+def _one_of(value: str, choices: tuple[str, ...], what: str) -> str:
+    if value not in choices:
+        raise ScenarioChecksFailed(
+            [("", f"unknown {what} {value!r}; allowed: {', '.join(choices)}", closest(value, choices))]
+        )
+    return value
+
+
+class CapSpec(_Section):
+    """A cap on chips: an amount in a unit, each year or cumulative over a span of years."""
+
+    amount: float = _num("see unit", ge=0.0, le=1e18)
+    """Amount of the cap, in ``unit``."""
+    unit: str = Field(min_length=1, max_length=80)
+    """units (accelerators), h100e, tpp, or <accelerator id>-equivalents (that many of the
+    accelerator, counted by its TPP, e.g. gb300-equivalents)."""
+    per: str = "year"
+    """year (the amount each year) or cumulative (shipments summed over the cap's years)."""
+    first_year: Year | None = None
+    """First year the cap applies; default: every year."""
+    last_year: Year | None = None
+    """Last year the cap applies; default: no end."""
+
+    @field_validator("per")
+    @classmethod
+    def _per(cls, value: str) -> str:
+        return _one_of(value, CAP_PERIODS, "period")
+
+
+class Capacity(_Section):
+    """An amount of compute in a unit (a holder's worldwide capacity)."""
+
+    amount: float = _num("see unit", gt=0.0, le=1e18)
+    """Amount, in ``unit``."""
+    unit: str = Field(min_length=1, max_length=80)
+    """units, h100e, tpp or <accelerator id>-equivalents."""
+
+
+class Holder(_Section):
+    """``[[policy.holder]]``: a company that may import chips under the regime, in file order.
+
+    Within each phase, holders draw in the order listed; each is limited by its approval, its
+    own caps and the regime caps it counts against.
+    """
+
+    name: str = Field(min_length=1, max_length=200)
+    """Name of the holder (unique within the scenario)."""
+    headquarters: str | None = Field(default=None, min_length=2, max_length=2)
+    """ISO 3166 country code of the holder's headquarters (e.g. AE, US); selects the regime's
+    group cap it shares (us-uae-2025: AE 20%, US 80%)."""
+    status: str
+    """approved, conditional, pending or denied; only approved and conditional holders receive chips."""
+    approval_year: Year
+    """Year the approval takes effect (pending: expected; denied: year of the decision)."""
+    share: float | None = _num("-", gt=0.0, le=1.0, default=None)
+    """Share of each national cap reserved for this holder [-]; shares sum to at most 1."""
+    allocation: CapSpec | None = None
+    """A fixed amount instead of a share, counted against the national caps."""
+    caps: tuple[CapSpec, ...] = ()
+    """The holder's own licence caps, on everything it receives (e.g. a conditional approval
+    for 35,000 gb300-equivalents, cumulative)."""
+    phases: tuple[str, ...] | None = None
+    """Names of the phases this holder fills; default: all; [] = none here (licence shown only)."""
+    veu: str = "none"
+    """Validated end user authorization: none, national or universal (limits under ai-diffusion-2025)."""
+    global_capacity: Capacity | None = None
+    """Worldwide AI compute of a universal VEU, for its per-country share cap."""
+    source: str = Field(default="", max_length=2000)
+    """Where the holder's status, share and caps come from (URLs separated by ' ; ')."""
+
+    @field_validator("status")
+    @classmethod
+    def _status(cls, value: str) -> str:
+        return _one_of(value, HOLDER_STATUSES, "status")
+
+    @field_validator("veu")
+    @classmethod
+    def _veu(cls, value: str) -> str:
+        return _one_of(value, VEU_KINDS, "veu")
+
+    @field_validator("headquarters")
+    @classmethod
+    def _headquarters(cls, value: str | None) -> str | None:
+        if value is not None and not (value.isalpha() and value.isupper()):
+            raise ScenarioChecksFailed(
+                [("", f"found {value!r}; allowed: a two-letter upper-case country code such as AE or US", None)]
+            )
+        return value
+
+
+class Pledge(_Section):
+    """``[[policy.pledge]]``: a counter-commitment traded for chips (investment, purchases)."""
+
+    who: str = Field(min_length=1, max_length=200)
+    """Who pledged (e.g. United Arab Emirates, MGX)."""
+    what: str = Field(min_length=1, max_length=500)
+    """What was pledged."""
+    amount_usd: float = _num("USD", gt=0.0, le=1e15)
+    """Amount pledged [USD]."""
+    due_year: Year
+    """Year by which the pledge is due."""
+    source: str = Field(min_length=1, max_length=2000)
+    """Where the pledge is reported (URLs separated by ' ; ')."""
+    fulfilled_usd: dict[int, Annotated[float, _num("USD", ge=0.0, le=1e15)]] = Field(default_factory=dict)
+    """Amount fulfilled in each year [USD], e.g. ``{2025 = 2e9}``."""
+
+
+class RuleCap(_Section):
+    """``[[policy.rules.cap]]``: one cap of an inline regime (rows with the same cap name form a
+    cumulative schedule)."""
+
+    cap: str = Field(min_length=1, max_length=80)
+    """Name of the cap."""
+    name: str = Field(default="", max_length=200)
+    """Label shown in reports; default: the cap name."""
+    scope: str
+    """national, group, consignee_exempt, national_veu or universal_veu."""
+    group: str | None = Field(default=None, min_length=2, max_length=2)
+    """For a group cap: the headquarters country code of the holders it applies to."""
+    unit: str = Field(min_length=1, max_length=80)
+    """units, h100e, tpp, <accelerator id>-equivalents, or share (group and universal_veu caps)."""
+    amount: float = _num("see unit", ge=0.0, le=1e18)
+    """Amount of the cap, in ``unit``."""
+    per: str = "year"
+    """year or cumulative."""
+    first_year: Year
+    """First year the cap applies."""
+    last_year: Year | None = None
+    """Last year the cap applies (cumulative schedules: the year by whose end the amount is allowed)."""
+
+    @field_validator("scope")
+    @classmethod
+    def _scope(cls, value: str) -> str:
+        return _one_of(value, CAP_SCOPES, "scope")
+
+    @field_validator("per")
+    @classmethod
+    def _per(cls, value: str) -> str:
+        return _one_of(value, CAP_PERIODS, "period")
+
+
+class Rules(_Section):
+    """``[policy.rules]``: a regime defined in the scenario instead of referenced by id."""
+
+    name: str = Field(min_length=1, max_length=200)
+    """Name of the regime."""
+    country: str = Field(default="", max_length=200)
+    """Country the regime applies to."""
+    first_year: Year | None = None
+    """First year the regime applies; default: the earliest cap."""
+    last_year: Year | None = None
+    """Last year the regime sets caps for; default: none."""
+    rescinded_on: date | None = None
+    """Date (YYYY-MM-DD) the regime was rescinded, if it was (runs after it are counterfactual)."""
+    carry_over: bool = False
+    """Whether unused per-year allocation carries over to later years."""
+    sources: tuple[str, ...] = ()
+    """Where the regime's numbers come from."""
+    cap: tuple[RuleCap, ...] = ()
+    """The regime's caps."""
+
+
+class Policy(_Section):
+    """``[policy]``: the export regime the campus imports under, who holds the chips, and the
+    counter-commitments. Cannot be combined with ``[quota]``."""
+
+    regime: str | None = Field(default=None, min_length=1, max_length=80)
+    """Id of a shipped regime: none, us-uae-2025, ai-diffusion-2025 (see ``gigacampus regimes``)."""
+    rules: Rules | None = None
+    """A regime defined inline instead of ``regime``."""
+    campus_share: float = _num("-", gt=0.0, le=1.0, default=1.0)
+    """Fraction of the national and group caps that can reach this campus [-]."""
+    after_rescission: str = "apply"
+    """apply: keep a rescinded regime's caps (a counterfactual run, flagged as such);
+    lift: drop them from the year of the rescission on."""
+    holder: tuple[Holder, ...] = ()
+    """Companies that import the chips; without holders the campus imports as one approved importer."""
+    pledge: tuple[Pledge, ...] = ()
+    """Counter-commitments shown next to the chips delivered."""
+
+    @field_validator("regime")
+    @classmethod
+    def _known_regime(cls, value: str | None) -> str | None:
+        from gigacampus.policy.regimes import regime_ids
+
+        if value is not None:
+            _one_of(value, tuple(regime_ids()), "regime")
+        return value
+
+    @field_validator("after_rescission")
+    @classmethod
+    def _after(cls, value: str) -> str:
+        return _one_of(value, RESCISSION_MODES, "after_rescission")
+
+
 class Scenario(_Section):
     """A whole scenario file."""
 
@@ -549,6 +763,8 @@ class Scenario(_Section):
     """Optional costs and financing; present, it adds capex, opex and funding to every run."""
     reliability: Reliability | None = None
     """Optional reliability analysis: goodput of large jobs, fleet availability and spares."""
+    policy: Policy | None = None
+    """Optional export regime, holders and pledges (replaces ``[quota]``)."""
 
     @property
     def years(self) -> range:
@@ -762,6 +978,9 @@ def cross_field_problems(data: Any, cat: Catalog) -> list[tuple[str, str, str | 
     problems += finance_problems(data, cat, start if years_ok else None, end if years_ok else None)
     if isinstance(data.get("reliability"), dict):
         problems += _reliability_problems(data["reliability"], phases)
+    from gigacampus.scenario.policy_checks import policy_problems
+
+    problems += policy_problems(data, cat)
     return problems
 
 

@@ -1,0 +1,57 @@
+"""Campus model with a policy: scenario-years per second when holders and caps allocate the chips.
+
+The batch is Stargate UAE under its us-uae-2025 regime (four holders, five caps), with PUE,
+phase power, the campus share of the national caps and G42's licence cap varied per variant,
+so power, quota and approval all bind somewhere in the batch. Same target as the core model
+(issue #2): 1,000,000 scenario-years per second for 100,000 variants.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from gigacampus.model import from_scenario
+from gigacampus.scenario import load_scenario
+
+HERE = Path(__file__).resolve().parent
+SCENARIO = HERE.parent / "scenarios" / "stargate-uae.toml"
+
+
+def _time_batch():
+    spec = importlib.util.spec_from_file_location("bench_campus", HERE / "bench_campus.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module.time_batch
+
+
+def batch(n: int, seed: int = 0, regime: str = "us-uae-2025"):
+    rng = np.random.default_rng(seed)
+    scn = load_scenario(SCENARIO, overrides=[f"policy.regime={regime}"])
+    base = from_scenario(scn).repeat(n)
+    pol = base.policy
+    scale = np.ones((n, 1, len(pol.pool_ids)))
+    for k, pid in enumerate(pol.pool_ids):
+        if pid.startswith(("national:", "group:")):
+            scale[:, 0, k] = rng.uniform(0.05, 1.0, n)  # the campus's share of the national caps
+        elif pid.startswith("licence:G42"):
+            scale[:, 0, k] = rng.uniform(0.2, 5.0, n)
+    return replace(
+        base,
+        pue=rng.uniform(1.05, 1.6, n),
+        phase_power_mw=base.phase_power_mw * rng.uniform(0.5, 2.0, (n, 1)),
+        policy=replace(pol, pool_refill=pol.pool_refill * scale),
+    )
+
+
+def run(repeat: int) -> list[dict]:
+    time_batch = _time_batch()
+    rows = []
+    for regime, sizes in (("us-uae-2025", (1_000, 100_000)), ("ai-diffusion-2025", (100_000,))):
+        for n in sizes:
+            rows.append(time_batch(f"policy {regime}", batch(n, regime=regime), repeat))
+    return rows

@@ -1,0 +1,143 @@
+"""Export-control commands: classify, regimes, quota."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from gigacampus.catalog import load_catalog
+from gigacampus.cli import app
+from gigacampus.cli.common import (
+    FormatOption,
+    ScenarioArg,
+    SetOption,
+    TableOrJson,
+    console,
+    handles_input_errors,
+    print_json,
+)
+from gigacampus.errors import InputError, Problem, closest
+from gigacampus.pipeline import run_file
+from gigacampus.policy import classify as classify_one
+from gigacampus.policy import load_regimes
+from gigacampus.report.policy import (
+    caps_table,
+    classify_table,
+    holders_table,
+    policy_summary_lines,
+    regimes_table,
+    years_table,
+)
+from gigacampus.results import Result
+
+__all__ = ["show_policy"]
+
+
+def show_policy(con: Console, result: Result) -> None:
+    """The policy tables and sentences of a run (used by ``run`` and ``quota``)."""
+    block = result.blocks.get("policy")
+    if block is None:
+        return
+    con.print(holders_table(block))
+    con.print(years_table(block))
+    for line in policy_summary_lines(block):
+        con.print(line, markup=False)
+
+
+@app.command()
+@handles_input_errors
+def classify(
+    item: Annotated[str | None, typer.Argument(help="An accelerator id; omit to classify every accelerator.")] = None,
+    fmt: FormatOption = TableOrJson.table,
+) -> None:
+    """Export-control figures of an accelerator: TPP, performance density, H100e and ECCN 3A090."""
+    cat = load_catalog()
+    if item is not None and item not in cat.accelerators:
+        raise InputError(
+            [
+                Problem(
+                    "classify",
+                    "ID",
+                    f"unknown accelerator {item!r}; allowed: {', '.join(cat.accelerators)}",
+                    closest(item, cat.accelerators),
+                )
+            ]
+        )
+    items = [classify_one(a, cat) for a in ([item] if item else list(cat.accelerators))]
+    if fmt is TableOrJson.json:
+        print_json(items[0].to_dict() if item else [c.to_dict() for c in items])
+        return
+    con = console()
+    if item is None:
+        con.print(classify_table(items))
+        con.print("H100e: dense 8-bit ops / 1,979; H100 (TPP): TPP / 15,832, the unit export rules count in.")
+        return
+    data = items[0].to_dict()
+    units = data.pop("units")
+    checks = data.pop("checks")
+    for key, value in data.items():
+        shown = "-" if value is None else (f"{value:,.2f}" if isinstance(value, float) else value)
+        con.print(f"{key:>22}: {shown} {units.get(key, '') if value is not None else ''}".rstrip(), markup=False)
+    for check in checks:
+        con.print(f"{check['paragraph']:>22}: {check['result']}", markup=False)
+
+
+@app.command()
+@handles_input_errors
+def regimes(
+    item: Annotated[str | None, typer.Argument(help="A regime id; omit to list all.")] = None,
+    fmt: FormatOption = TableOrJson.table,
+) -> None:
+    """The quota regimes a scenario can use ([policy] regime = ID), with their caps and sources."""
+    known = load_regimes()
+    if item is not None and item not in known:
+        raise InputError(
+            [Problem("regimes", "ID", f"unknown regime {item!r}; allowed: {', '.join(known)}", closest(item, known))]
+        )
+    chosen = {item: known[item]} if item else known
+    if fmt is TableOrJson.json:
+        data = [r.to_dict() for r in chosen.values()]
+        print_json(data[0] if item else data)
+        return
+    con = console()
+    con.print(regimes_table(chosen))
+    for regime in chosen.values():
+        if item or regime.notes:
+            con.print(f"{regime.id}: {regime.description}", markup=False)
+            if regime.notes:
+                con.print(f"  notes: {regime.notes}", markup=False)
+            if regime.source:
+                con.print(f"  sources: {regime.source}", markup=False)
+
+
+@app.command()
+@handles_input_errors
+def quota(
+    file: ScenarioArg,
+    fmt: FormatOption = TableOrJson.table,
+    set_: SetOption = None,
+) -> None:
+    """The allocation of a scenario's [policy]: chips by year and holder, caps, stranded power."""
+    result = run_file(file, overrides=set_ or ())
+    block = result.blocks.get("policy")
+    if block is None:
+        raise InputError(
+            [
+                Problem(
+                    str(file),
+                    "policy",
+                    'missing; the quota view needs a [policy] section (e.g. regime = "us-uae-2025")',
+                )
+            ]
+        )
+    if fmt is TableOrJson.json:
+        print_json(block)
+        return
+    con = console()
+    show_policy(con, result)
+    if block["pools"]:
+        con.print(caps_table(block))
+    else:
+        con.print(f"{block['regime']['id']} has no caps and no holder has its own.")

@@ -1,0 +1,95 @@
+"""Invariants of the allocation, on random campuses, holders and pools (hypothesis)."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigacampus.model import simulate
+from tests.policykit import with_policy
+from tests.test_properties import campus
+
+
+@st.composite
+def policy_campus(draw, exempt: bool = False, pools: bool = True):
+    inputs = draw(campus())
+    n_p, years = len(inputs.phase_names), inputs.years
+    holders = []
+    for i in range(draw(st.integers(1, 3))):
+        holders.append(
+            {
+                "name": f"h{i}",
+                "phases": draw(st.lists(st.integers(0, n_p - 1), unique=True, max_size=n_p)),
+                "from_year": draw(st.integers(int(years[0]), int(years[-1]) + 1)),
+                "never": draw(st.booleans()) and i > 0,
+            }
+        )
+    names = [h["name"] for h in holders]
+    kinds = ["counted", "licence", "exempt"] if exempt else ["counted", "licence"]
+    pool_list = []
+    for _ in range(draw(st.integers(0, 4)) if pools else 0):
+        pool_list.append(
+            {
+                "kind": draw(st.sampled_from(kinds)),
+                "unit": draw(st.sampled_from(["units", "h100e", "tpp"])),
+                "members": draw(st.lists(st.sampled_from(names), min_size=1, unique=True)),
+                "amount": draw(st.floats(0, 1e9)) if draw(st.booleans()) else draw(st.floats(0, 50_000)),
+                "reset": draw(st.sampled_from(["year", "once", "carry"])),
+            }
+        )
+    return with_policy(inputs, holders, pool_list)
+
+
+@settings(max_examples=150, deadline=None)
+@given(policy_campus(exempt=True))
+def test_stock_flow_holders_phases_and_approval(inputs) -> None:
+    out = simulate(inputs)
+    a, pol = out.allocation, inputs.policy
+    prev = np.concatenate([np.zeros_like(out.accelerators[:, :1]), out.accelerators[:, :-1]], axis=1)
+    np.testing.assert_array_equal(out.accelerators, prev - out.accelerators_retired + out.accelerators_added)
+    assert (out.accelerators >= 0).all() and (out.accelerators <= out.slots).all()
+    # every accelerator shipped went to a holder, as whole accelerators
+    np.testing.assert_array_equal(a.shipped.sum(axis=2), out.accelerators_added)
+    assert (np.floor(a.shipped) == a.shipped).all() and (a.shipped >= 0).all()
+    # only to the phases it fills, only in years it is approved
+    assert (a.shipped[0][:, ~pol.holder_phase] == 0).all()
+    inactive = ~pol.holder_active[0]  # (T, H)
+    assert (a.shipped[0].sum(axis=2)[inactive] == 0).all()
+    # nothing shipped beyond what was wanted, and cuts add up
+    assert (out.accelerators_added <= out.demand).all()
+    unmet = out.demand.sum(axis=2) - out.accelerators_added.sum(axis=2)
+    np.testing.assert_allclose(unmet, out.cut_by_quota + out.cut_by_supply + a.cut_by_approval, atol=1e-6)
+
+
+@settings(max_examples=150, deadline=None)
+@given(policy_campus(exempt=False))
+def test_no_pool_is_ever_exceeded(inputs) -> None:
+    out = simulate(inputs)
+    pol = inputs.policy
+    per = np.stack(
+        [np.ones_like(inputs.h100e_per_accelerator[0]), inputs.h100e_per_accelerator[0], inputs.tpp_per_accelerator[0]]
+    )  # (3, P)
+    shipped = out.allocation.shipped[0]  # (T, H, P)
+    for k in range(len(pol.pool_ids)):
+        members = pol.pool_member[k]
+        usage = (shipped[:, members, :] * per[pol.pool_unit[k]][None, None, :]).sum(axis=(1, 2))  # (T,)
+        used = allowed = 0.0
+        for t in range(len(inputs.years)):
+            if pol.pool_reset[t, k]:
+                used = allowed = 0.0
+            used += usage[t]
+            allowed += pol.pool_refill[0, t, k]
+            assert used <= allowed * (1 + 1e-9) + 1e-6, (k, t, used, allowed)
+
+
+@settings(max_examples=100, deadline=None)
+@given(policy_campus(pools=False))
+def test_without_pools_approved_holders_fill_their_phases(inputs) -> None:
+    out = simulate(inputs)
+    pol = inputs.policy
+    free = np.isinf(inputs.supply_units).all()
+    for p in range(len(inputs.phase_names)):
+        fills = pol.holder_phase[:, p]
+        if free and fills.any() and pol.holder_active[0][:, fills].all():
+            np.testing.assert_array_equal(out.accelerators[0, :, p], out.slots[0, :, p])
