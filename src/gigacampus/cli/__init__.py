@@ -38,6 +38,7 @@ def _root(
 
 # Command modules register themselves on `app` when imported.
 from gigacampus.cli import core  # noqa: E402,F401
+from gigacampus.cli import reports  # noqa: E402,F401
 
 
 def main() -> None:
