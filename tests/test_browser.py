@@ -118,13 +118,15 @@ def plotted(page: Page, chart_id: str) -> list:
     return page.evaluate(f"document.getElementById('chart-{chart_id}').data[0].y")
 
 
-def screenshot(page: Page, tmp_path: Path, name: str, update: bool) -> None:
+def screenshot(page: Page, tmp_path: Path, name: str, update: bool, height: int) -> None:
+    """The top ``height`` pixels of the page; also into docs/img/ with ``--update-screenshots``."""
+    clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
     path = tmp_path / name
-    page.screenshot(path=str(path))
+    page.screenshot(path=str(path), full_page=True, clip=clip)
     assert path.stat().st_size > 20_000  # a drawn page, not a blank one
     if update:
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(DOCS_IMG / name))
+        (DOCS_IMG / name).write_bytes(path.read_bytes())
 
 
 def test_dashboard_follows_an_input_change(
@@ -149,7 +151,7 @@ def test_dashboard_follows_an_input_change(
     assert all(a < b for a, b in zip(after, before, strict=True))
     assert after[-1] == pytest.approx(before[-1] * 1.3 / 1.6, rel=1e-4)
     assert page.inner_text("#headline") != headline
-    screenshot(page, tmp_path, "dashboard.png", update_screenshots)
+    screenshot(page, tmp_path, "dashboard.png", update_screenshots, height=1250)
 
     # an out-of-range value: a clear message, the last valid charts stay
     pue.fill("0.5")
@@ -227,7 +229,7 @@ def test_report_renders_offline_from_disk(browser: BrowserContext, tmp_path: Pat
     assert ["export quota", [2027, 2028]] in band
     assert watch.errors == []
     assert watch.requests == [(out / "report.html").as_uri()]  # nothing fetched, not even from the disk
-    screenshot(page, tmp_path, "report.png", update_screenshots)
+    screenshot(page, tmp_path, "report.png", update_screenshots, height=1900)
     page.close()
 
 

@@ -148,22 +148,35 @@ def _years(summary: Mapping[str, Any]) -> list[int]:
     return [int(r["year"]) for r in summary["years"]]
 
 
+_AXIS = {"gridcolor": "#e6eaee", "linecolor": "#c9d1d8", "zerolinecolor": "#c9d1d8", "automargin": True}
+
+
 def style_figure(fig: go.Figure, y_title: str, *, height: int = 360, y2_title: str | None = None, **extra: Any) -> None:
+    """The look shared by every chart: white, light grid, years on x, legend on top.
+
+    The styling is spelled out rather than taken from a named Plotly template: copying a
+    template into each figure costs about 35 ms, a fifth of a whole report.
+    """
     fig.update_layout(
-        template="plotly_white",
+        template="none",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(PALETTE),
         height=height,
         margin={"l": 70, "r": 70 if y2_title else 20, "t": 30, "b": 40},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
         hovermode="x unified",
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
-        xaxis={"title": "year", "dtick": 1, "tickformat": "d"},
-        yaxis={"title": y_title, "rangemode": "tozero", "separatethousands": True},
+        hoverlabel={"bgcolor": "white"},
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13, "color": "#1d2a33"},
+        xaxis={**_AXIS, "title": {"text": "year"}, "dtick": 1, "tickformat": "d"},
+        yaxis={**_AXIS, "title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True},
         **extra,
     )
     if y2_title:
         fig.update_layout(
             yaxis2={
-                "title": y2_title,
+                **_AXIS,
+                "title": {"text": y2_title},
                 "overlaying": "y",
                 "side": "right",
                 "rangemode": "tozero",

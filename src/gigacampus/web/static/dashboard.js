@@ -85,7 +85,8 @@
   function hint(c) {
     var parts = [];
     if (c.kind !== "select") {
-      var num = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
+      var grouping = new Intl.NumberFormat("en-US", { maximumFractionDigits: 6 });
+      var num = { format: function (v) { return c.unit === "year" ? String(v) : grouping.format(v); } };
       var lo = c.minimum === null || c.minimum === undefined ? null : (c.exclusive_minimum ? "> " : ">= ") + num.format(c.minimum);
       var hi = c.maximum === null || c.maximum === undefined ? null : (c.exclusive_maximum ? "< " : "<= ") + num.format(c.maximum);
       var range = [lo, hi].filter(Boolean).join(" and ");
