@@ -347,3 +347,18 @@ def test_openapi_request_and_error_schemas_are_the_models(client: TestClient) ->
                         method,
                         status,
                     )
+
+
+def test_serve_refuses_an_address_it_cannot_listen_on() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"error: serve: --host/--port: cannot listen on 127.0.0.1:{port}: Address already in use" in result.stderr
+    bad_host = runner.invoke(cli, ["serve", "--host", "999.1.1.1"])
+    assert bad_host.exit_code == 2
+    assert "cannot listen on 999.1.1.1:8000" in bad_host.stderr

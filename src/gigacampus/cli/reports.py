@@ -137,12 +137,12 @@ def serve(
 
     from gigacampus.web import create_app
 
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     try:
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((host, port))
     except (OSError, UnicodeError) as exc:
+        sock.close()
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise InputError([Problem("serve", "--host/--port", f"cannot listen on {host}:{port}: {reason}")]) from None
     bound_port = sock.getsockname()[1]
