@@ -192,6 +192,10 @@ HTML_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _html_responses(description: str) -> dict[int | str, dict[str, Any]]:
+    return {**HTML_ERRORS, 200: {"content": {"text/html": {}}, "description": description}}
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -259,12 +263,26 @@ def _scenario_from(req: ScenarioRequest) -> Scenario:
     return scn
 
 
+def _shipped(scenario_id: str) -> dict[str, Any]:
+    """A shipped scenario's listing (404 for an unknown id)."""
+    scn = _scenario_from(ScenarioRequest(scenario_id=scenario_id))
+    info = scn.scenario
+    return {
+        "id": scenario_id,
+        "name": info.name,
+        "start_year": info.start_year,
+        "end_year": info.end_year,
+        "phases": len(scn.phase),
+        "description": " ".join(info.description.split()),
+    }
+
+
 def _summary(req: ScenarioRequest) -> dict[str, Any]:
     return run(_scenario_from(req), seed=req.seed).to_summary()
 
 
-def _compare_summaries(req: CompareRequest) -> list[dict[str, Any]]:
-    """Every run's summary; the problems of all invalid runs at once, each naming its run."""
+def _compare_summaries(req: CompareRequest) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every run's summary and legend label; the problems of all invalid runs at once, each naming its run."""
     summaries, problems = [], []
     for i, item in enumerate(req.runs):
         try:
@@ -276,7 +294,7 @@ def _compare_summaries(req: CompareRequest) -> list[dict[str, Any]]:
             ]
     if problems:
         raise InputError(problems)
-    return summaries
+    return summaries, unique_labels([s["scenario"]["name"] for s in summaries])
 
 
 def _charts(summary: dict[str, Any]) -> list[dict[str, Any]]:
@@ -412,35 +430,12 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     @app.get("/api/scenarios", tags=["scenarios"])
     def list_scenarios() -> list[ScenarioListItem]:
         """The shipped scenarios."""
-        out = []
-        for sid, text in shipped_scenarios().items():
-            scn = scenario_from_dict(parse_toml(text, f"{sid}.toml"), f"{sid}.toml")
-            out.append(
-                ScenarioListItem(
-                    id=sid,
-                    name=scn.scenario.name,
-                    start_year=scn.scenario.start_year,
-                    end_year=scn.scenario.end_year,
-                    phases=len(scn.phase),
-                    description=" ".join(scn.scenario.description.split()),
-                )
-            )
-        return out
+        return [ScenarioListItem(**_shipped(sid)) for sid in shipped_scenarios()]
 
     @app.get("/api/scenarios/{scenario_id}", tags=["scenarios"], responses={404: ERRORS[404], 422: ERRORS[422]})
     def get_scenario(scenario_id: Annotated[str, PathParam(max_length=64)]) -> ShippedScenario:
         """One shipped scenario with its TOML text."""
-        shipped = shipped_scenarios()
-        scn = _scenario_from(ScenarioRequest(scenario_id=scenario_id))
-        return ShippedScenario(
-            id=scenario_id,
-            name=scn.scenario.name,
-            start_year=scn.scenario.start_year,
-            end_year=scn.scenario.end_year,
-            phases=len(scn.phase),
-            description=" ".join(scn.scenario.description.split()),
-            toml=shipped[scenario_id],
-        )
+        return ShippedScenario(**_shipped(scenario_id), toml=shipped_scenarios()[scenario_id])
 
     @app.get("/api/catalog", tags=["catalog"])
     def get_catalog() -> list[dict[str, Any]]:
@@ -485,10 +480,7 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         "/api/report.html",
         tags=["runs"],
         response_class=HTMLResponse,
-        responses={
-            **HTML_ERRORS,
-            200: {"content": {"text/html": {}}, "description": "The self-contained HTML report."},
-        },
+        responses=_html_responses("The self-contained HTML report."),
     )
     def report_html(req: Annotated[ScenarioRequest, SCENARIO_BODY]) -> HTMLResponse:
         """Run a scenario and return its self-contained HTML report (as ``report.html``)."""
@@ -500,8 +492,7 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     @app.post("/api/compare", tags=["runs"], responses=ERRORS)
     def compare(req: CompareRequest) -> CompareResponse:
         """Run several scenarios and return the table of headline differences and overlaid charts."""
-        summaries = _compare_summaries(req)
-        labels = unique_labels([s["scenario"]["name"] for s in summaries])
+        summaries, labels = _compare_summaries(req)
         charts = [{"section": "compare", **figure_json(c)} for c in comparison_charts(summaries, labels)]
         return CompareResponse(
             labels=labels, differences=differences(summaries, labels), charts=[ChartOut(**c) for c in charts]
@@ -511,15 +502,11 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         "/api/compare.html",
         tags=["runs"],
         response_class=HTMLResponse,
-        responses={
-            **HTML_ERRORS,
-            200: {"content": {"text/html": {}}, "description": "The self-contained HTML comparison."},
-        },
+        responses=_html_responses("The self-contained HTML comparison."),
     )
     def compare_html(req: CompareRequest) -> HTMLResponse:
         """The comparison as one self-contained HTML page."""
-        summaries = _compare_summaries(req)
-        labels = unique_labels([s["scenario"]["name"] for s in summaries])
+        summaries, labels = _compare_summaries(req)
         return HTMLResponse(render_comparison(summaries, labels))
 
     @app.get("/", include_in_schema=False)
