@@ -189,6 +189,11 @@ def test_dashboard_runs_an_uploaded_file_and_explains_a_bad_one(
         "#file-input", files=[{"name": "mine.toml", "mimeType": "text/plain", "buffer": text.encode()}]
     )
     expect(page.locator("#title")).to_have_text("My campus (2026-2032)")
+    with page.expect_download() as download:
+        page.click("#download-report")
+    saved = tmp_path / "downloaded.html"
+    download.value.save_as(saved)
+    assert "<h1>My campus</h1>" in saved.read_text(encoding="utf-8")
 
     page.fill("#toml-input", "[scenario]\nname = 'x'\nstart_year = 2026\nend_year = 2020\n")
     page.click("#run-pasted")
