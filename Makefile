@@ -1,13 +1,17 @@
 # Two commands on a fresh machine with Python >= 3.11 and make:
 #   make demo   set up .venv and run the flagship scenario (Stargate UAE)
-#   make test   set up .venv with test dependencies and run the whole test suite
+#   make test   set up .venv with test dependencies (and Debian's chromium for the browser
+#               tests, when missing) and run the whole test suite
+#   make compare   run the shipped scenarios side by side into out/compare/report.html
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 OUT    ?= out
+# The browser tests drive Debian's chromium (never a browser downloaded by playwright).
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test bench install install-test clean
+.PHONY: demo test bench compare screenshots install install-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gigacampus needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -29,8 +33,21 @@ install-test: $(VENV)/.installed-test
 demo: $(VENV)/.installed
 	$(BIN)/gigacampus run scenarios/stargate-uae.toml --out $(OUT)/stargate-uae
 
-test: $(VENV)/.installed-test
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "the browser tests need Debian's chromium at $(CHROMIUM): sudo apt-get install -y chromium"; exit 1; fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+test: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/python -m pytest
+
+compare: $(VENV)/.installed
+	$(BIN)/gigacampus compare scenarios/*.toml --out $(OUT)/compare
+
+# Rewrite docs/img/dashboard.png and docs/img/report.png from the browser tests.
+screenshots: $(VENV)/.installed-test $(CHROMIUM)
+	$(BIN)/python -m pytest tests/test_browser.py --update-screenshots
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py

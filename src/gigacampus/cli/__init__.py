@@ -37,7 +37,7 @@ def _root(
 
 
 # Command modules register themselves on `app` when imported.
-from gigacampus.cli import core, finance, policy, reliability, training  # noqa: E402,F401
+from gigacampus.cli import core, finance, policy, reliability, reports, training  # noqa: E402,F401
 
 
 def main() -> None:

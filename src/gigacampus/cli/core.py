@@ -44,7 +44,7 @@ def run(
 ) -> None:
     """Run a scenario year by year and show power, accelerators, compute and energy.
 
-    --out writes summary.json, timeline.csv and phases.csv.
+    --out writes summary.json, timeline.csv, phases.csv and report.html (charts, inputs, sources).
     """
     result = run_file(file, overrides=set_ or (), seed=seed)
     written = write_run(result, out) if out is not None else []

@@ -12,6 +12,21 @@ from gigacampus.results import Result
 
 __all__ = ["catalog_table", "headline_text", "run_table", "section_lines"]
 
+#: Columns of the year-by-year table (the HTML report's table has the same).
+RUN_TABLE_HEADERS = (
+    "Year",
+    "Facility MW",
+    "IT MW",
+    "Added",
+    "Retired",
+    "Installed",
+    "Binding",
+    "Stranded MW",
+    "H100e",
+    "BF16 EFLOP/s",
+    "Energy GWh",
+)
+
 _BINDING_STYLE = {"power": "green", "quota": "bold red", "supply": "yellow", "none": "dim"}
 
 
@@ -23,19 +38,7 @@ def run_table(result: Result) -> Table:
     """One row per year: power, accelerators added/retired/installed, binding, H100e, EFLOP/s, energy."""
     info = result.scenario.scenario
     table = Table(title=f"{info.name}: {info.start_year}-{info.end_year}", title_justify="left")
-    for header in (
-        "Year",
-        "Facility MW",
-        "IT MW",
-        "Added",
-        "Retired",
-        "Installed",
-        "Binding",
-        "Stranded MW",
-        "H100e",
-        "BF16 EFLOP/s",
-        "Energy GWh",
-    ):
+    for header in RUN_TABLE_HEADERS:
         table.add_column(header, justify="left" if header == "Binding" else "right", no_wrap=True)
     for year, row in result.timeline.iterrows():
         binding = str(row["binding_constraint"])

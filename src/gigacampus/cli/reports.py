@@ -1,0 +1,157 @@
+"""Report commands: report (redraw a saved run), compare (several runs side by side), serve (web)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gigacampus.cli import app
+from gigacampus.cli.common import FormatOption, OutOption, TableOrJson, console, handles_input_errors, print_json
+from gigacampus.cli.progress import QuietOption, progress
+from gigacampus.errors import InputError, Problem
+from gigacampus.pipeline import run
+from gigacampus.scenario import load_scenario
+
+
+@app.command()
+@handles_input_errors
+def report(
+    folder: Annotated[Path, typer.Argument(help="A folder written by run --out or compare --out.", show_default=False)],
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Where to write the HTML (default: FOLDER/report.html).")
+    ] = None,
+) -> None:
+    """Redraw the HTML report of a saved run or comparison from its files, without recomputing."""
+    from gigacampus.report.folders import render_folder
+    from gigacampus.report.html import write_html
+
+    path = write_html(render_folder(folder), out or folder / "report.html")
+    console().print(f"wrote {path}")
+
+
+def _differences_table(rows: list[dict]) -> Table:
+    table = Table(title="Headline differences (each run at the end of its horizon)", title_justify="left")
+    for header in (
+        "Scenario",
+        "Years",
+        "Facility MW",
+        "Accelerators",
+        "H100e",
+        "BF16 EFLOP/s",
+        "Full in",
+        "Energy TWh",
+    ):
+        table.add_column(header, justify="left" if header in ("Scenario", "Years") else "right")
+    with_capex = any(r["capex_usd"] is not None for r in rows)
+    if with_capex:
+        table.add_column("Capex USD bn", justify="right")
+    table.add_column("Binding constraint")
+    for r in rows:
+        cells = [
+            r["label"],
+            r["years"],
+            f"{r['facility_power_mw']:,.0f}",
+            f"{r['accelerators']:,}",
+            f"{r['h100e']:,.0f}",
+            f"{r['dense_bf16_exaflops']:,.1f}",
+            str(r["full_year"] or "not full"),
+            f"{(r['energy_mwh_total'] or 0) / 1e6:,.1f}",
+        ]
+        if with_capex:
+            cells.append("-" if r["capex_usd"] is None else f"{r['capex_usd'] / 1e9:,.1f}")
+        cells.append(r["binding"])
+        table.add_row(*cells)
+    return table
+
+
+@app.command()
+@handles_input_errors
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Two or more scenario files (TOML).", show_default=False)],
+    out: OutOption = None,
+    fmt: FormatOption = TableOrJson.table,
+    quiet: QuietOption = False,
+) -> None:
+    """Run several scenarios and compare them: a table of headline differences.
+
+    --out DIR also writes DIR/report.html (overlaid charts and the table), DIR/comparison.json and
+    each run's files in DIR/<scenario file name>/.
+    """
+    from gigacampus.report.compare import differences, unique_labels
+    from gigacampus.report.folders import write_comparison
+
+    if len(files) < 2:
+        raise InputError([Problem("compare", "FILES", f"found {len(files)} scenario file; allowed: at least 2")])
+    scenarios, problems = [], []
+    for file in files:  # check every file first, so all problems show at once
+        try:
+            scenarios.append(load_scenario(file))
+        except InputError as err:
+            problems.extend(err.problems)
+    if problems:
+        raise InputError(problems)
+    steps = len(files) + (len(files) + 1 if out is not None else 0)
+    with progress(steps, f"running {files[0].name}", quiet=quiet) as advance:
+        results = []
+        for i, scn in enumerate(scenarios):
+            results.append(run(scn))
+            advance(f"running {files[i + 1].name}" if i + 1 < len(files) else "writing reports")
+        labels = unique_labels([r.scenario.scenario.name for r in results])
+        written = write_comparison(results, labels, [str(f) for f in files], out, step=advance) if out else []
+    rows = differences([r.to_summary() for r in results], labels)
+    if fmt is TableOrJson.json:
+        print_json(rows)
+    else:
+        con = console()
+        con.print(_differences_table(rows))
+    if not quiet and fmt is TableOrJson.table:
+        for path in written:
+            console().print(f"wrote {path}")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@app.command()
+@handles_input_errors
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on; the default keeps it on this machine.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
+) -> None:
+    """Start the web dashboard and JSON API (OpenAPI at /openapi.json); Ctrl+C stops it."""
+    import uvicorn
+
+    from gigacampus.web import create_app
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except (OSError, UnicodeError) as exc:
+        sock.close()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InputError([Problem("serve", "--host/--port", f"cannot listen on {host}:{port}: {reason}")]) from None
+    bound_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    if not _is_loopback(host):
+        print(
+            f"warning: listening on {host}: anyone who can reach this machine can use the dashboard and API",
+            file=sys.stderr,
+        )
+    print(f"gigacampus dashboard on http://{shown}:{bound_port}/ (API docs at /docs); Ctrl+C stops it", flush=True)
+    config = uvicorn.Config(create_app(), log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    uvicorn.Server(config).run(sockets=[sock])

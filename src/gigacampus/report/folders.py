@@ -1,0 +1,120 @@
+"""Saved runs and comparisons on disk, and redrawing their reports without recomputing.
+
+A run folder holds ``summary.json`` (and ``report.html``); a comparison folder holds
+``comparison.json``, ``report.html`` and one run folder per scenario.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gigacampus._version import __version__
+from gigacampus.errors import InputError, Problem
+from gigacampus.report.compare import differences, render_comparison
+from gigacampus.report.files import write_run
+from gigacampus.report.html import render_report, write_html
+from gigacampus.report.summary import MAX_SUMMARY_BYTES, load_summary
+from gigacampus.results import Result
+
+__all__ = ["folder_names", "load_comparison", "render_folder", "write_comparison"]
+
+
+def folder_names(stems: Sequence[str]) -> list[str]:
+    """Safe, unique folder names from scenario file names (``stargate-uae``, ``stargate-uae-2``)."""
+    out: list[str] = []
+    for stem in stems:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "run"
+        name, n = base, 1
+        while name in out:
+            n += 1
+            name = f"{base}-{n}"
+        out.append(name)
+    return out
+
+
+def write_comparison(
+    results: Sequence[Result], labels: Sequence[str], files: Sequence[str], out_dir: str | Path, *, step=None
+) -> list[Path]:
+    """Write each run into its own folder, then ``comparison.json`` and the comparison ``report.html``.
+
+    ``step(description)`` is called after each file written (for a progress bar).
+    """
+    out = Path(out_dir)
+    advance = step or (lambda _next="": None)
+    folders = folder_names([Path(f).stem for f in files])
+    summaries, written = [], []
+    for result, folder in zip(results, folders, strict=True):
+        paths = write_run(result, out / folder)
+        written.append(paths[-1])
+        summaries.append(load_summary(paths[0]))  # draw from what is on disk, as `report` will
+        advance(f"wrote {folder}")
+    doc = {
+        "gigacampus_version": __version__,
+        "runs": [
+            {"label": label, "file": str(file), "folder": folder}
+            for label, file, folder in zip(labels, files, folders, strict=True)
+        ],
+        "differences": differences(summaries, labels),
+    }
+    index = out / "comparison.json"
+    try:
+        index.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError([Problem(str(index), "", f"cannot write: {exc.strerror or exc}")]) from None
+    links = [f"{folder}/report.html" for folder in folders]
+    report = write_html(render_comparison(summaries, labels, links), out / "report.html")
+    advance("done")
+    return [report, index, *written]
+
+
+def load_comparison(folder: Path) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """(summaries, labels, links) of a saved comparison, with clear errors for a damaged one."""
+    index = folder / "comparison.json"
+    src = str(index)
+    try:
+        if index.stat().st_size > MAX_SUMMARY_BYTES:
+            raise InputError([Problem(src, "", f"file is larger than {MAX_SUMMARY_BYTES:,} bytes")])
+        doc = json.loads(index.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError([Problem(src, "", f"cannot be read as JSON: {exc}")]) from None
+    runs = doc.get("runs") if isinstance(doc, dict) else None
+    if not isinstance(runs, list) or len(runs) < 2:
+        raise InputError([Problem(src, "runs", "missing or fewer than 2 runs; allowed: a list written by compare")])
+    summaries, labels, links = [], [], []
+    for i, item in enumerate(runs):
+        name = item.get("folder") if isinstance(item, dict) else None
+        # a run folder is a plain name inside the comparison folder, never a path elsewhere
+        if not isinstance(name, str) or name != Path(name).name or name in ("", ".", ".."):
+            raise InputError([Problem(src, f"runs[{i}].folder", f"found {name!r}; allowed: a folder name")])
+        summaries.append(load_summary(folder / name / "summary.json"))
+        labels.append(str(item.get("label") or summaries[-1]["scenario"]["name"]))
+        links.append(f"{name}/report.html")
+    return summaries, labels, links
+
+
+def render_folder(folder: str | Path) -> str:
+    """The report of a saved run or comparison folder, drawn from its saved files."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        what = "no such folder" if not folder.exists() else "is not a folder"
+        raise InputError(
+            [Problem(str(folder), "", f"{what}; allowed: a folder written by gigacampus run --out or compare --out")]
+        )
+    if (folder / "comparison.json").is_file():
+        return render_comparison(*load_comparison(folder))
+    if not (folder / "summary.json").is_file():
+        raise InputError(
+            [
+                Problem(
+                    str(folder),
+                    "",
+                    "has no summary.json or comparison.json; allowed: a folder written by "
+                    "gigacampus run --out or compare --out",
+                )
+            ]
+        )
+    return render_report(load_summary(folder / "summary.json"))

@@ -1,0 +1,194 @@
+"""Reading a saved run (``summary.json``) back for the renderers, with clear errors.
+
+Reports are drawn from the summary document alone, so ``gigacampus report DIR`` can redraw a
+run without recomputing it, and the web dashboard draws exactly what the API returns.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from gigacampus.errors import InputError, Problem
+
+__all__ = [
+    "MAX_SUMMARY_BYTES",
+    "binding_runs",
+    "check_summary",
+    "headline_sentences",
+    "load_summary",
+    "series",
+]
+
+#: Largest summary.json read, in bytes (a 100-year, 200-phase run is well under this).
+MAX_SUMMARY_BYTES = 50_000_000
+
+#: Keys each ``years[]`` entry must have for the core charts, with the type they must be.
+_YEAR_KEYS: dict[str, type | tuple[type, ...]] = {
+    "year": int,
+    "facility_power_mw": (int, float),
+    "it_power_mw": (int, float),
+    "power_used_mw": (int, float),
+    "accelerators": int,
+    "accelerators_added": int,
+    "accelerators_retired": int,
+    "h100e": (int, float),
+    "dense_bf16_flops": (int, float),
+    "energy_mwh": (int, float),
+    "binding_constraint": str,
+    "by_accelerator": dict,
+}
+_TOP_KEYS: dict[str, type] = {
+    "scenario": dict,
+    "headline": dict,
+    "years": list,
+    "phases": list,
+    "inputs": list,
+    "explanations": list,
+    "units": dict,
+}
+
+
+def _type_name(kind: type | tuple[type, ...]) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {int: "a whole number", float: "a number", str: "text", dict: "an object", list: "a list"}
+    return " or ".join(dict.fromkeys(names.get(k, k.__name__) for k in kinds))
+
+
+def _is(value: Any, kind: type | tuple[type, ...]) -> bool:
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def check_summary(data: Any, source: str) -> dict[str, Any]:
+    """Check that ``data`` has what the renderers read; raise :class:`InputError` otherwise."""
+    if not isinstance(data, dict):
+        raise InputError([Problem(source, "", f"found {type(data).__name__}; allowed: a gigacampus summary object")])
+    problems = [
+        Problem(source, key, f"missing or not {_type_name(kind)}; allowed: a summary written by gigacampus run --out")
+        for key, kind in _TOP_KEYS.items()
+        if not _is(data.get(key), kind)
+    ]
+    if not problems and not data["years"]:
+        problems.append(Problem(source, "years", "found an empty list; allowed: one entry per modelled year"))
+    if not problems and not isinstance(data["scenario"].get("name"), str):
+        problems.append(Problem(source, "scenario.name", "missing; allowed: text"))
+    for i, rec in enumerate(data.get("years") or [] if not problems else []):
+        if not isinstance(rec, dict):
+            problems.append(Problem(source, f"years[{i}]", f"found {type(rec).__name__}; allowed: an object"))
+            continue
+        for key, kind in _YEAR_KEYS.items():
+            value = rec.get(key)
+            ok = _is(value, kind) or (value is None and kind is not int and key != "binding_constraint")
+            if not ok:
+                found = "missing" if key not in rec else f"found {value!r}"
+                problems.append(Problem(source, f"years[{i}].{key}", f"{found}; allowed: {_type_name(kind)}"))
+        if len(problems) >= 20:  # enough to see what is wrong
+            break
+    if problems:
+        raise InputError(problems)
+    return data
+
+
+def load_summary(path: str | Path) -> dict[str, Any]:
+    """Read and check a ``summary.json`` (or a folder holding one)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / "summary.json"
+    src = str(path)
+    if not path.is_file():
+        what = "no such file" if not path.exists() else "is not a file"
+        raise InputError([Problem(src, "", f"{what}; allowed: a summary.json written by gigacampus run --out")])
+    try:
+        size = path.stat().st_size
+        if size > MAX_SUMMARY_BYTES:
+            raise InputError(
+                [Problem(src, "", f"file is {size:,} bytes; allowed: at most {MAX_SUMMARY_BYTES:,} bytes")]
+            )
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError([Problem(src, "", f"not UTF-8 text (offset {exc.start}); allowed: JSON")]) from None
+    except OSError as exc:
+        raise InputError([Problem(src, "", f"cannot be read: {exc.strerror or exc}")]) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            [Problem(src, "", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
+        ) from None
+    return check_summary(data, src)
+
+
+def series(summary: Mapping[str, Any], key: str) -> list[float | None]:
+    """One per-year value for every year (``None`` where the summary has none)."""
+    out: list[float | None] = []
+    for rec in summary["years"]:
+        value = rec.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            out.append(None)
+        else:
+            out.append(value if math.isfinite(value) else None)
+    return out
+
+
+def binding_runs(years: Sequence[int], binding: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    """Consecutive years with the same binding constraint: ``{"power": [(2026, 2026), (2029, 2032)]}``."""
+    runs: dict[str, list[tuple[int, int]]] = {}
+    for i, (year, kind) in enumerate(zip(years, binding, strict=True)):
+        spans = runs.setdefault(kind, [])
+        if i > 0 and binding[i - 1] == kind:
+            spans[-1] = (spans[-1][0], year)
+        else:
+            spans.append((year, year))
+    return runs
+
+
+def _spans(spans: Sequence[tuple[int, int]]) -> str:
+    parts = [str(a) if a == b else f"{a}-{b}" for a, b in spans]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+_BOUND_WORDS = {
+    "power": "power (the campus was full)",
+    "quota": "the export quota (shipments fell short of what the power could hold)",
+    "supply": "vendor supply (deliveries fell short of what the power could hold)",
+    "none": "nothing (no power online yet)",
+}
+
+
+def headline_sentences(summary: Mapping[str, Any]) -> list[str]:
+    """The run's headline in plain sentences, from the summary alone."""
+    info, h = summary["scenario"], summary["headline"]
+    years = [int(r["year"]) for r in summary["years"]]
+    last = summary["years"][-1]
+    models = {k: v for k, v in (last.get("by_accelerator") or {}).items() if v}
+    mix = ", ".join(f"{int(v):,} {k}" for k, v in models.items())
+    exaflops = (last.get("dense_bf16_flops") or 0) / 1e18
+    first = (
+        f"By {years[-1]}, {info['name']} has {last['facility_power_mw']:,.0f} MW of facility power online "
+        f"holding {int(last['accelerators']):,} accelerators"
+        + (f" ({mix})" if mix else "")
+        + f": {last['h100e']:,.0f} H100-equivalents and {exaflops:,.1f} dense BF16 exaFLOP/s."
+    )
+    full = h.get("full_year")
+    if full is not None:
+        second = f"The campus is full (every accelerator slot its power allows is filled) from {full}."
+    else:
+        second = f"The campus is not full by {years[-1]}: some of its power has no accelerators."
+    runs = binding_runs(years, [str(r["binding_constraint"]) for r in summary["years"]])
+    if len(runs) == 1:
+        kind = next(iter(runs))
+        third = f"Binding constraint every year from {years[0]} to {years[-1]}: {_BOUND_WORDS.get(kind, kind)}."
+    else:
+        parts = [f"{_BOUND_WORDS.get(kind, kind)} in {_spans(spans)}" for kind, spans in runs.items()]
+        third = "Binding constraint: " + "; ".join(parts) + "."
+    energy = h.get("energy_mwh_total")
+    sentences = [first, second, third]
+    if isinstance(energy, (int, float)):
+        sentences.append(
+            f"Over {years[0]}-{years[-1]} the campus uses {energy / 1e6:,.1f} TWh of electricity "
+            f"(average draw at the phases' utilization)."
+        )
+    return sentences

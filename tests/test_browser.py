@@ -1,0 +1,266 @@
+"""End to end in headless Chromium (Debian's package), driven by Playwright for Python.
+
+The dashboard is served by ``gigacampus serve`` in a process this module starts and stops;
+reports are opened from disk. ``make test`` installs Chromium when it is missing.
+``pytest --update-screenshots`` also rewrites the screenshots under ``docs/img/``.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, expect, sync_playwright
+from typer.testing import CliRunner
+
+from gigacampus.cli import app
+from gigacampus.report.charts import sections_for
+from tests.conftest import ROOT, SCENARIOS
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+DOCS_IMG = ROOT / "docs" / "img"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext]:
+    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it (apt-get install -y chromium)"
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
+        yield context
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``gigacampus serve --port 0`` in its own process; yields its base URL."""
+    log = tmp_path_factory.mktemp("server") / "stderr.txt"
+    with log.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-c", "from gigacampus.cli import main; main()", "serve", "--port", "0"],
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    try:
+        first = lines.get(timeout=30)
+        assert first.startswith("gigacampus dashboard on http://127.0.0.1:"), first
+        url = first.split(" on ", 1)[1].split()[0].rstrip("/")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/api/health", timeout=2) as response:
+                    assert json.load(response)["status"] == "ok"
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer in 30 s"
+                time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+class Watch:
+    """Console errors, page errors and every request a page makes."""
+
+    def __init__(self, page: Page):
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.posts: list[dict] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda exc: self.errors.append(f"pageerror: {exc}"))
+        page.on("request", self._request)
+
+    def _console(self, msg: ConsoleMessage) -> None:
+        if msg.type == "error":
+            self.errors.append(msg.text)
+
+    def _request(self, request: Request) -> None:
+        self.requests.append(request.url)
+        if request.method == "POST":
+            self.posts.append(json.loads(request.post_data or "null"))
+
+
+def plotted(page: Page, chart_id: str) -> list:
+    """The y values of a drawn chart's first trace (Plotly keeps the figure on its div)."""
+    return page.evaluate(f"document.getElementById('chart-{chart_id}').data[0].y")
+
+
+def screenshot(page: Page, tmp_path: Path, name: str, update: bool, height: int) -> None:
+    """The top ``height`` pixels of the page; also into docs/img/ with ``--update-screenshots``."""
+    clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
+    path = tmp_path / name
+    page.screenshot(path=str(path), full_page=True, clip=clip)
+    assert path.stat().st_size > 20_000  # a drawn page, not a blank one
+    if update:
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        (DOCS_IMG / name).write_bytes(path.read_bytes())
+
+
+def uae_chart_count() -> int:
+    """Charts the report has for the flagship: the core sections plus each of its blocks'."""
+    import gigacampus as gc
+    from gigacampus.report.charts import sections_for
+
+    summary = gc.run_file(SCENARIOS / "stargate-uae.toml").to_summary()
+    count = sum(len(charts) for _, charts in sections_for(summary))
+    assert count >= 6 + 8  # core charts, plus policy, finance, reliability and training
+    return count
+
+
+def test_dashboard_follows_an_input_change(
+    browser: BrowserContext, server: str, tmp_path: Path, update_screenshots: bool
+) -> None:
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(server + "/")
+    page.wait_for_selector("#chart-accelerators .main-svg")
+    expect(page.locator("#title")).to_have_text("Stargate UAE (2026-2032)")
+    assert page.locator("div.chart.js-plotly-plot").count() == uae_chart_count()
+    before = plotted(page, "accelerators")
+    headline = page.inner_text("#headline")
+    pue = page.locator("#ctl-site\\.pue")
+    expect(pue).to_have_value("1.3")
+
+    pue.fill("1.6")
+    pue.dispatch_event("change")
+    expect(page.locator("#status")).to_contain_text("site.pue=1.6")
+    after = plotted(page, "accelerators")
+    # a higher PUE leaves less IT power: fewer accelerators every year, in the ratio 1.3 / 1.6
+    assert all(a < b for a, b in zip(after, before, strict=True))
+    assert after[-1] == pytest.approx(before[-1] * 1.3 / 1.6, rel=1e-4)
+    assert page.inner_text("#headline") != headline
+    screenshot(page, tmp_path, "dashboard.png", update_screenshots, height=1250)
+
+    # an out-of-range value: a clear message, the last valid charts stay
+    pue.fill("0.5")
+    pue.dispatch_event("change")
+    expect(page.locator("#message")).to_contain_text("stargate-uae.toml: site.pue: found 0.5; allowed: a number >= 1")
+    expect(page.locator(".control.invalid")).to_have_attribute("data-path", "site.pue")
+    expect(page.locator("#status")).to_contain_text("last valid inputs")
+    assert plotted(page, "accelerators") == after
+
+    # another shipped scenario replaces the charts and the form
+    page.select_option("#scenario-select", "colossus")
+    expect(page.locator("#title")).to_have_text("xAI Colossus (2024-2030)")
+    expect(page.locator("#message")).to_be_hidden()
+    assert page.evaluate("document.getElementById('chart-accelerators').data.length") == 4  # four models
+    expect(page.locator("#ctl-phase\\[3\\]\\.accelerator")).to_have_value("gb300")
+    # the old form's PUE of 0.5 did not leak into the new scenario's run
+    assert watch.posts[-1] == {"scenario_id": "colossus"}
+
+    # the only console error is the browser noting the refused (422) request
+    assert [e for e in watch.errors if "422" not in e] == []
+    assert all(url.startswith(server) for url in watch.requests), watch.requests
+    page.close()
+
+
+def test_dashboard_runs_an_uploaded_file_and_explains_a_bad_one(
+    browser: BrowserContext, server: str, tmp_path: Path
+) -> None:
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(server + "/")
+    page.wait_for_selector("#chart-power .main-svg")
+    page.click("#paste-box summary")
+    text = (SCENARIOS / "stargate-uae.toml").read_text(encoding="utf-8").replace('"Stargate UAE"', '"My campus"')
+    page.set_input_files(
+        "#file-input", files=[{"name": "mine.toml", "mimeType": "text/plain", "buffer": text.encode()}]
+    )
+    expect(page.locator("#title")).to_have_text("My campus (2026-2032)")
+    with page.expect_download() as download:
+        page.click("#download-report")
+    saved = tmp_path / "downloaded.html"
+    download.value.save_as(saved)
+    assert "<h1>My campus</h1>" in saved.read_text(encoding="utf-8")
+
+    page.fill("#toml-input", "[scenario]\nname = 'x'\nstart_year = 2026\nend_year = 2020\n")
+    page.click("#run-pasted")
+    message = page.locator("#message")
+    expect(message).to_contain_text("pasted scenario: scenario.end_year: found 2020; allowed: >= start_year (2026)")
+    expect(message).to_contain_text("pasted scenario: site: missing")
+    expect(page.locator("#title")).to_have_text("My campus (2026-2032)")  # the page is never left blank
+    assert [e for e in watch.errors if "422" not in e] == []
+    page.close()
+
+
+def test_report_renders_offline_from_disk(browser: BrowserContext, tmp_path: Path, update_screenshots: bool) -> None:
+    out = tmp_path / "uae"
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(SCENARIOS / "stargate-uae.toml"),
+            "--out",
+            str(out),
+            "--set",
+            "policy.campus_share=0.2",
+            "--set",
+            "phase[1].online_year=2027",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    page = browser.new_page()
+    watch = Watch(page)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
+    page.goto((out / "report.html").as_uri())
+    charts = page.locator("div.chart")
+    saved = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert charts.count() == sum(len(c) for _, c in sections_for(saved))
+    for i in range(charts.count()):
+        expect(charts.nth(i).locator(".main-svg").first).to_be_attached()
+    # the binding band has the years the quota bound, in the quota's colour
+    band = page.evaluate("document.getElementById('chart-binding').data.map(t => [t.name, t.x])")
+    assert ["export quota", [2027, 2028, 2029, 2032]] in band
+    assert watch.errors == []
+    assert watch.requests == [(out / "report.html").as_uri()]  # nothing fetched, not even from the disk
+    screenshot(page, tmp_path, "report.png", update_screenshots, height=1900)
+    page.close()
+
+
+def test_comparison_report_renders_offline(browser: BrowserContext, tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    files = sorted(str(p) for p in SCENARIOS.glob("*.toml"))
+    assert runner.invoke(app, ["compare", *files, "--out", str(out), "--quiet"]).exit_code == 0
+    page = browser.new_page()
+    watch = Watch(page)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
+    page.goto((out / "report.html").as_uri())
+    page.wait_for_selector("#chart-cmp-energy .main-svg")
+    assert page.evaluate("document.getElementById('chart-cmp-accelerators').data.length") == len(files)
+    assert watch.errors == []
+    assert len(watch.requests) == 1
+    page.close()
