@@ -7,12 +7,11 @@ per variant, so quota and power both bind somewhere in the batch.
 
 from __future__ import annotations
 
-import statistics
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from timing import median_seconds
 
 from gigacampus.model import from_scenario, simulate
 from gigacampus.scenario import load_scenario
@@ -34,13 +33,7 @@ def batch(n: int, seed: int = 0):
 
 def time_batch(label: str, inputs, repeat: int) -> dict:
     """Median time of ``simulate(inputs)`` over ``repeat`` runs after one warm-up, as a result row."""
-    simulate(inputs)  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        simulate(inputs)
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times)
+    median = median_seconds(lambda: simulate(inputs), repeat)
     n = inputs.n_scenarios
     return {
         "name": f"{label} {n:,} variants x {inputs.years.size} years",

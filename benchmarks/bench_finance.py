@@ -8,12 +8,11 @@ one ``simulate`` and one ``evaluate`` call.
 
 from __future__ import annotations
 
-import statistics
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from timing import median_seconds
 
 from gigacampus.catalog import load_catalog
 from gigacampus.economics import evaluate, finance_inputs, sensitivity
@@ -40,21 +39,11 @@ def batch(n: int, seed: int = 0):
     return c, simulate(c), f, scn
 
 
-def _median(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def run(repeat: int) -> list[dict]:
     rows = []
     for n in (1_000, 100_000):
         c, out, f, scn = batch(n)
-        median = _median(lambda f=f, c=c, out=out: evaluate(f, c, out), repeat)
+        median = median_seconds(lambda f=f, c=c, out=out: evaluate(f, c, out), repeat)
         scenario_years = n * c.years.size
         rows.append(
             {
@@ -67,7 +56,7 @@ def run(repeat: int) -> list[dict]:
             }
         )
     scn = load_scenario(SCENARIO)
-    median = _median(lambda: sensitivity(scn), repeat)
+    median = median_seconds(lambda: sensitivity(scn), repeat)
     rows.append(
         {
             "name": "finance sensitivity (tornado), Stargate UAE",

@@ -8,25 +8,17 @@ so power, quota and approval all bind somewhere in the batch. Same target as the
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from bench_campus import time_batch
 
 from gigacampus.model import from_scenario
 from gigacampus.scenario import load_scenario
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = HERE.parent / "scenarios" / "stargate-uae.toml"
-
-
-def _time_batch():
-    spec = importlib.util.spec_from_file_location("bench_campus", HERE / "bench_campus.py")
-    module = importlib.util.module_from_spec(spec)
-    assert spec.loader is not None
-    spec.loader.exec_module(module)
-    return module.time_batch
 
 
 def batch(n: int, seed: int = 0, regime: str = "us-uae-2025"):
@@ -49,7 +41,6 @@ def batch(n: int, seed: int = 0, regime: str = "us-uae-2025"):
 
 
 def run(repeat: int) -> list[dict]:
-    time_batch = _time_batch()
     rows = []
     for regime, sizes in (("us-uae-2025", (1_000, 100_000)), ("ai-diffusion-2025", (100_000,))):
         for n in sizes:

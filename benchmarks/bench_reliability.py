@@ -25,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import simpy_goodput  # noqa: E402
+from timing import median_seconds  # noqa: E402
 
 from gigacampus.reliability import catalog_rates, optimal_interval_s  # noqa: E402
 from gigacampus.reliability.engine import simulate_job  # noqa: E402
@@ -37,16 +38,6 @@ SIMPY_REPLICAS = 20
 def _job_inputs(accelerators: int) -> tuple[float, float]:
     rate = catalog_rates("h100-sxm").rate_per_s(accelerators)
     return rate, float(optimal_interval_s(rate, CHECKPOINT_S))
-
-
-def _median_time(fn, repeat: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _peak_mib(fn) -> float:
@@ -63,7 +54,7 @@ def run(repeat: int) -> list[dict]:
     horizon = DAYS * 86_400.0
     out = simulate_job(rate, interval, CHECKPOINT_S, RESTART_S, horizon, 1_000, 0)
     events = int(out.failures.sum() + out.checkpoints.sum())
-    vec = _median_time(lambda: simulate_job(rate, interval, CHECKPOINT_S, RESTART_S, horizon, 1_000, 0), repeat)
+    vec = median_seconds(lambda: simulate_job(rate, interval, CHECKPOINT_S, RESTART_S, horizon, 1_000, 0), repeat)
     rows.append(
         {
             "name": "goodput 1,000 x 30 days x 100,000 acc.",
@@ -117,7 +108,7 @@ def run(repeat: int) -> list[dict]:
     installed = np.array([65_641, 65_641, 328_205, 328_205, 328_205, 328_205, 328_205], dtype=float)
     hw = np.full(years.size, catalog_rates("h100-sxm").hardware_failures_per_accelerator_year)
     policy = RepairPolicy(7.0)
-    fleet_t = _median_time(lambda: campus_availability(years, installed, hw, policy, 200, 0), repeat)
+    fleet_t = median_seconds(lambda: campus_availability(years, installed, hw, policy, 200, 0), repeat)
     rows.append(
         {
             "name": "fleet availability, 7 years, 200 replicas",

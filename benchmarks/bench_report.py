@@ -11,12 +11,12 @@ Target (issue #6): under 2 seconds. Measured three ways:
 from __future__ import annotations
 
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from timing import median_seconds
 
 import gigacampus as gc
 from gigacampus.report.files import summary_json
@@ -24,16 +24,6 @@ from gigacampus.report.html import render_report
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
 CLI = [sys.executable, "-c", "from gigacampus.cli import main; main()"]
-
-
-def _median_s(func, repeat: int) -> float:
-    func()  # warm-up
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _row(name: str, seconds: float, repeat: int, what: str) -> dict:
@@ -49,7 +39,9 @@ def _row(name: str, seconds: float, repeat: int, what: str) -> dict:
 def run(repeat: int) -> list[dict]:
     summary = json.loads(summary_json(gc.run_file(SCENARIO)))
     rows = [
-        _row("report: render_report (warm)", _median_s(lambda: render_report(summary), repeat), repeat, "in-process")
+        _row(
+            "report: render_report (warm)", median_seconds(lambda: render_report(summary), repeat), repeat, "in-process"
+        )
     ]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "uae"
@@ -60,8 +52,8 @@ def run(repeat: int) -> list[dict]:
         def cli_report() -> None:
             subprocess.run([*CLI, "report", str(out)], check=True, capture_output=True)
 
-        rows.append(_row("report: gigacampus run --out (cold)", _median_s(cli_run, repeat), repeat, "new process"))
-        rows.append(_row("report: gigacampus report DIR (cold)", _median_s(cli_report, repeat), repeat, "new process"))
+        for label, fn in (("run --out", cli_run), ("report DIR", cli_report)):
+            rows.append(_row(f"report: gigacampus {label} (cold)", median_seconds(fn, repeat), repeat, "new process"))
         size_mb = (out / "report.html").stat().st_size / 1e6
     rows[-1]["report_html_mb"] = round(size_mb, 2)
     return rows

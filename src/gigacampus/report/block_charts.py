@@ -12,8 +12,12 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from gigacampus.economics.analysis import FINANCE_COLUMNS
+from gigacampus.network import NETWORK_UNITS
+from gigacampus.reliability.analysis import COLUMN_UNITS as RELIABILITY_COLUMN_UNITS
 from gigacampus.report.charts import PALETTE, Chart, Section, register_section, style_figure
 from gigacampus.report.summary import series
+from gigacampus.training import TRAINING_UNITS
 
 __all__ = ["finance_charts", "network_charts", "policy_charts", "reliability_charts", "training_charts"]
 
@@ -384,52 +388,12 @@ def network_charts(summary: Mapping[str, Any]) -> list[Chart]:
     ]
 
 
+# The columns each analysis adds, as it declares them (the report only reads their names).
 _POLICY_COLUMNS = ("accelerators_cut_by_approval",)
-_FINANCE_COLUMNS = (
-    "capex_usd",
-    "opex_usd",
-    "depreciation_usd",
-    "interest_usd",
-    "tco_usd",
-    "tco_usd_per_accelerator_hour",
-    "funding_need_usd",
-    "funding_secured_usd",
-    "funding_announced_usd",
-    "funding_gap_usd",
-    "funding_gap_if_announced_usd",
-)
-_RELIABILITY_COLUMNS = (
-    "campus_job_accelerators",
-    "campus_job_goodput",
-    "campus_job_interval_s",
-    "campus_job_mtbf_h",
-    "campus_job_spares",
-    "campus_job_viable",
-    "fraction_job_accelerators",
-    "fraction_job_goodput",
-    "fraction_job_spares",
-    "failures_per_day",
-    "hardware_failures_per_day",
-    "available_fraction_median",
-    "available_fraction_p5",
-)
-_TRAINING_COLUMNS = (
-    "training_flop",
-    "training_parameters",
-    "training_tokens",
-    "training_state_bytes",
-    "training_fits_in_memory",
-    "serving_replicas",
-    "serving_tokens_per_s",
-)
-_NETWORK_COLUMNS = (
-    "network_switches",
-    "network_transceivers",
-    "network_cables",
-    "network_power_mw",
-    "network_capex_usd",
-    "scale_up_domains",
-)
+_FINANCE_COLUMNS = FINANCE_COLUMNS
+_RELIABILITY_COLUMNS = tuple(RELIABILITY_COLUMN_UNITS)
+_TRAINING_COLUMNS = (*TRAINING_UNITS, "training_fits_in_memory")
+_NETWORK_COLUMNS = tuple(NETWORK_UNITS)
 
 for _section in (
     Section("policy", "Export quota and holders", policy_charts, block="policy", columns=_POLICY_COLUMNS),
