@@ -16,7 +16,14 @@ from gigacampus.scenario.reference import json_schema
 from gigacampus.web import app as web_module
 from gigacampus.web import create_app
 from gigacampus.web.app import CompareResponse, ErrorResponse, ReportResponse, ScenarioRequest, ValidateResponse
-from gigacampus.web.limits import MAX_BODY_BYTES, MAX_OVERRIDES, MAX_RUNS_PER_COMPARISON, MAX_YEARS
+from gigacampus.web.limits import (
+    MAX_BODY_BYTES,
+    MAX_JOB_DAYS,
+    MAX_OVERRIDES,
+    MAX_REPLICA_YEARS,
+    MAX_RUNS_PER_COMPARISON,
+    MAX_YEARS,
+)
 from tests.conftest import DATA, SCENARIOS, scenario_text
 
 UAE = SCENARIOS / "stargate-uae.toml"
@@ -260,6 +267,21 @@ def test_work_per_request_is_bounded(client: TestClient) -> None:
     runs = [{"scenario_id": "colossus"}] * (MAX_RUNS_PER_COMPARISON + 1)
     assert_error(client.post("/api/compare", json={"runs": runs}), 422, "runs: List should have at most")
     assert_error(client.post("/api/compare", json={"runs": runs[:1]}), 422, "runs: List should have at least 2")
+
+
+def test_monte_carlo_work_per_request_is_bounded(client: TestClient) -> None:
+    # the flagship's own [reliability] (200 replicas x 7 years) fits; more replicas or longer jobs do not
+    assert client.post("/api/run", json={"scenario_id": "stargate-uae"}).status_code == 200
+    replicas = MAX_REPLICA_YEARS // 7 + 1
+    body = {"scenario_id": "stargate-uae", "overrides": [f"reliability.replicas={replicas}"]}
+    assert_error(
+        client.post("/api/run", json=body),
+        422,
+        f"reliability.replicas: found {replicas} replicas x 7 years = {replicas * 7:,} replica-years; allowed: at most "
+        f"{MAX_REPLICA_YEARS:,}",
+    )
+    body = {"scenario_id": "stargate-uae", "overrides": [f"reliability.job_days={MAX_JOB_DAYS + 1:g}"]}
+    assert_error(client.post("/api/run", json=body), 422, f"reliability.job_days: found {MAX_JOB_DAYS + 1:g}")
 
 
 def test_compare_names_the_bad_run(client: TestClient) -> None:

@@ -175,11 +175,19 @@ def analyse(result: Result, scenario: Scenario, catalog: Catalog) -> Result:
         f"Reliability (failures per accelerator-year {origins}; checkpoint {duration(rel.checkpoint_s)}, restart "
         f"{duration(rel.restart_s)}; a job is viable with expected goodput >= {target:.2f}):"
     )
+    jobs: dict[tuple[int, float], dict[str, Any]] = {}
+
+    def job(n: int, rate: float, seed: np.random.SeedSequence) -> dict[str, Any]:
+        # years with the same fleet and rates get the same job, drawn once (with the first year's seed)
+        if (n, rate) not in jobs:
+            jobs[(n, rate)] = _job(n, rate, rel, target, seed)
+        return dict(jobs[(n, rate)])
+
     for t, year in enumerate(years):
         n = int(round(installed[t]))
         n_frac = int(math.floor(rel.job_fraction * n))
-        campus = _job(n, rate_per_acc[t], rel, target, job_seeds[2 * t])
-        part = _job(n_frac, rate_per_acc[t], rel, target, job_seeds[2 * t + 1])
+        campus = job(n, float(rate_per_acc[t]), job_seeds[2 * t])
+        part = job(n_frac, float(rate_per_acc[t]), job_seeds[2 * t + 1])
         in_year = fleet.day_year == year
         year_avail = avail[:, in_year]
         finite = year_avail[np.isfinite(year_avail)]

@@ -40,8 +40,10 @@ from gigacampus.scenario.shipped import shipped_scenarios
 from gigacampus.web.controls import key_controls
 from gigacampus.web.limits import (
     MAX_BODY_BYTES,
+    MAX_JOB_DAYS,
     MAX_OVERRIDES,
     MAX_PHASES,
+    MAX_REPLICA_YEARS,
     MAX_RUNS_PER_COMPARISON,
     MAX_YEARS,
 )
@@ -223,6 +225,25 @@ def _limits(scn: Scenario, source: str) -> None:
                 "phase",
                 f"found {len(scn.phase)} phases; allowed: at most {MAX_PHASES} in a web request "
                 "(the command line allows more)",
+            )
+        )
+    rel = scn.reliability
+    if rel is not None and rel.replicas * years > MAX_REPLICA_YEARS:
+        problems.append(
+            Problem(
+                source,
+                "reliability.replicas",
+                f"found {rel.replicas} replicas x {years} years = {rel.replicas * years:,} replica-years; allowed: at "
+                f"most {MAX_REPLICA_YEARS:,} in a web request (the command line allows more)",
+            )
+        )
+    if rel is not None and rel.job_days > MAX_JOB_DAYS:
+        problems.append(
+            Problem(
+                source,
+                "reliability.job_days",
+                f"found {rel.job_days:g}; allowed: at most {MAX_JOB_DAYS:g} days "
+                "in a web request (the command line allows more)",
             )
         )
     if problems:

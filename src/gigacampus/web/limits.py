@@ -16,3 +16,8 @@ MAX_PHASES = 50
 MAX_OVERRIDES = 64
 #: Most runs one comparison request may ask for.
 MAX_RUNS_PER_COMPARISON = 6
+#: Most Monte Carlo replica-years (``[reliability] replicas`` x years) one web request may ask for;
+#: the fleet simulation's work grows with both (the flagship asks for 200 x 7 = 1,400).
+MAX_REPLICA_YEARS = 2_000
+#: Longest simulated job in a web request's ``[reliability]``, in days (the schema allows ten years).
+MAX_JOB_DAYS = 90.0
