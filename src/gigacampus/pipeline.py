@@ -19,11 +19,17 @@ __all__ = ["run", "run_file"]
 
 
 def run(
-    scenario: Scenario, *, catalog: Catalog | None = None, seed: int | None = None, **training: object
+    scenario: Scenario,
+    *,
+    catalog: Catalog | None = None,
+    seed: int | None = None,
+    force_finance: bool = False,
+    **training: object,
 ) -> Result:
     """Run the campus model for one validated scenario.
 
     ``seed`` overrides the scenario's ``[scenario] seed``; the seed used is in the result.
+    ``force_finance`` prices a scenario without ``[finance]`` with the catalog defaults.
     ``training`` overrides ``[training]`` values (``days``, ``mfu``, ``precision``, ...).
     """
     cat = catalog or load_catalog()
@@ -33,7 +39,7 @@ def run(
     result = with_policy(result, inputs, outputs, cat)
     result = network_analysis(result, scenario, cat, inputs, outputs)
     result = analyse_reliability(result, scenario, cat)
-    result = attach_finance(result, inputs, outputs, cat)
+    result = attach_finance(result, inputs, outputs, cat, force=force_finance)
     return training_analysis(result, scenario, cat, inputs, outputs, **training)
 
 

@@ -273,11 +273,7 @@ def run_finance(
 
     cat = catalog or load_catalog()
     check_finance(scenario, cat, source)
-    result = run(scenario, catalog=cat, seed=seed)
-    if "finance" in result.blocks:
-        return result
-    campus_in = from_scenario(scenario, cat)
-    return attach_finance(result, campus_in, simulate(campus_in), cat, force=True)
+    return run(scenario, catalog=cat, seed=seed, force_finance=True)
 
 
 # --- sensitivity --------------------------------------------------------------------------

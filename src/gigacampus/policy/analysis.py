@@ -249,20 +249,7 @@ def policy_block(
 
     phases = {str(r["name"]): r["full_year"] for r in result.phases.to_dict(orient="records")}
     block = {
-        "regime": {
-            "id": regime.id,
-            "name": regime.name,
-            "country": regime.country,
-            "description": regime.description,
-            "first_year": regime.first_year,
-            "last_year": regime.last_year,
-            "effective_on": regime.effective_on.isoformat() if regime.effective_on else None,
-            "compliance_on": regime.compliance_on.isoformat() if regime.compliance_on else None,
-            "rescinded_on": regime.rescinded_on.isoformat() if regime.rescinded_on else None,
-            "carry_over": regime.carry_over,
-            "source": regime.source,
-            "notes": regime.notes,
-        },
+        "regime": {k: v for k, v in regime.to_dict().items() if k != "caps"},
         "status": _status(regime, policy.after_rescission, years),
         "campus_share": policy.campus_share,
         "after_rescission": policy.after_rescission,

@@ -90,6 +90,9 @@ class TrainingSettings:
 
 def settings(scn: Scenario, cat: Catalog, **overrides: Any) -> TrainingSettings:
     """``[training]`` (or its defaults) with catalog defaults, then ``overrides`` (not None) on top."""
+    unknown = set(overrides) - set(Training.model_fields)
+    if unknown:
+        raise TypeError(f"unknown training option(s): {', '.join(sorted(unknown))}")
     section = scn.training or Training()
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
