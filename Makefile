@@ -39,7 +39,10 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
+# Layer contracts (import-linter, in pyproject.toml) and lint run before the tests: a broken layer fails CI.
 test: $(VENV)/.installed-test $(CHROMIUM)
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest
 
 compare: $(VENV)/.installed

@@ -21,8 +21,8 @@ SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.
 
 def batch(n: int, seed: int = 0):
     rng = np.random.default_rng(seed)
-    # the core path: the scenario's [policy] is set aside and the quota below is varied instead
-    base = replace(from_scenario(load_scenario(SCENARIO)), policy=None).repeat(n)
+    # the core path: from_scenario reads only the core sections, so the quota below is what binds
+    base = from_scenario(load_scenario(SCENARIO)).repeat(n)
     return replace(
         base,
         pue=rng.uniform(1.05, 1.6, n),

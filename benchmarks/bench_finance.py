@@ -14,9 +14,11 @@ from pathlib import Path
 import numpy as np
 from timing import median_seconds
 
+from gigacampus.analyses.finance.costs import evaluate
+from gigacampus.analyses.finance.inputs import finance_inputs
 from gigacampus.catalog import load_catalog
-from gigacampus.economics import evaluate, finance_inputs, sensitivity
-from gigacampus.model import from_scenario, simulate
+from gigacampus.model import simulate
+from gigacampus.pipeline import campus_inputs, finance_sensitivity
 from gigacampus.scenario import load_scenario
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
@@ -26,7 +28,7 @@ def batch(n: int, seed: int = 0):
     rng = np.random.default_rng(seed)
     scn = load_scenario(SCENARIO)
     cat = load_catalog()
-    campus = from_scenario(scn, cat)
+    campus = campus_inputs(scn, cat)
     fin, _, _ = finance_inputs(scn, cat, campus)
     c = replace(campus.repeat(n), pue=rng.uniform(1.05, 1.6, n))
     f = fin.repeat(n)
@@ -56,7 +58,7 @@ def run(repeat: int) -> list[dict]:
             }
         )
     scn = load_scenario(SCENARIO)
-    median = median_seconds(lambda: sensitivity(scn), repeat)
+    median = median_seconds(lambda: finance_sensitivity(scn), repeat)
     rows.append(
         {
             "name": "finance sensitivity (tornado), Stargate UAE",

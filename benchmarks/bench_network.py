@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 from timing import median_seconds
 
+from gigacampus.analyses.network.sizing import plan, size_clos, solve_accelerators
 from gigacampus.catalog import load_catalog
-from gigacampus.network import plan, size_clos, solve_accelerators
 from gigacampus.scenario import load_scenario
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from bench_campus import time_batch
 
-from gigacampus.model import from_scenario
+from gigacampus.pipeline import campus_inputs
 from gigacampus.scenario import load_scenario
 
 HERE = Path(__file__).resolve().parent
@@ -24,7 +24,7 @@ SCENARIO = HERE.parent / "scenarios" / "stargate-uae.toml"
 def batch(n: int, seed: int = 0, regime: str = "us-uae-2025"):
     rng = np.random.default_rng(seed)
     scn = load_scenario(SCENARIO, overrides=[f"policy.regime={regime}"])
-    base = from_scenario(scn).repeat(n)
+    base = campus_inputs(scn).repeat(n)
     pol = base.policy
     scale = np.ones((n, 1, len(pol.pool_ids)))
     for k, pid in enumerate(pol.pool_ids):

@@ -2,7 +2,7 @@
 
 One SimPy environment per replica; a job process works, writes checkpoints and restarts, and
 a failure process interrupts it at exponential intervals. Every work segment, checkpoint write,
-failure and restart is an event. Same model as :mod:`gigacampus.reliability.engine`:
+failure and restart is an event. Same model as :mod:`gigacampus.analyses.reliability.engine`:
 
 * a failure during work or during a checkpoint write loses everything since the last
   completed checkpoint;

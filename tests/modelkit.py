@@ -20,7 +20,6 @@ def make_inputs(
     quota_h100e: float = np.inf,
     quota_tpp: float = np.inf,
     supply: dict[str, float] | None = None,
-    grid: float = np.nan,
 ) -> CampusInputs:
     """One variant. Each phase dict: power_mw, online_year, model, power_w, h100e, tpp, util."""
     phases = phases or [{"power_mw": 10.0, "online_year": years[0]}]
@@ -56,5 +55,4 @@ def make_inputs(
         quota_h100e=np.full((1, n_t), quota_h100e),
         quota_tpp=np.full((1, n_t), quota_tpp),
         supply_units=supply_arr,
-        grid_kgco2_per_kwh=np.asarray([grid]),
     )

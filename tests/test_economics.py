@@ -11,21 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gigacampus as gc
-from gigacampus.economics import (
-    FINANCE_COLUMNS,
-    evaluate,
-    finance_inputs,
-    funding,
-    loan_schedule,
-    run_finance,
-    sensitivity,
-    sensitivity_batch,
-    unit_costs,
-    wacc,
-)
-from gigacampus.economics.model import depreciation_weights
+from gigacampus.analyses.finance.analysis import FINANCE_COLUMNS, sensitivity_batch
+from gigacampus.analyses.finance.costs import depreciation_weights, evaluate, funding, loan_schedule, unit_costs, wacc
+from gigacampus.analyses.finance.inputs import finance_inputs
 from gigacampus.errors import InputError
-from gigacampus.model import HOURS_PER_YEAR, from_scenario, simulate
+from gigacampus.model import HOURS_PER_YEAR, simulate
+from gigacampus.pipeline import campus_inputs, finance_sensitivity, run_finance
 from tests.conftest import scenario_text
 
 # Every finance value given, so the hand calculations below do not depend on catalog defaults.
@@ -50,7 +41,7 @@ def scenario(extra: str = FIN, *, electricity: float = 50.0, **kw) -> gc.Scenari
 
 def evaluated(scn: gc.Scenario):
     cat = gc.load_catalog()
-    campus = from_scenario(scn, cat)
+    campus = campus_inputs(scn, cat)
     out = simulate(campus)
     fin, rows, prices = finance_inputs(scn, cat, campus)
     return campus, out, fin, evaluate(fin, campus, out)
@@ -250,7 +241,7 @@ def test_unit_costs_are_tco_over_what_the_fleet_delivers() -> None:
 def test_batch_of_variants_equals_separate_runs() -> None:
     scn = scenario(FIN + SOURCES)
     cat = gc.load_catalog()
-    campus = from_scenario(scn, cat)
+    campus = campus_inputs(scn, cat)
     fin, _, _ = finance_inputs(scn, cat, campus)
     c, f = sensitivity_batch(campus, fin, 0.2)
     batch = evaluate(f, c, simulate(c))
@@ -266,7 +257,7 @@ def test_batch_of_variants_equals_separate_runs() -> None:
 def test_scaling_prices_scales_capex(k_price: float, k_facility: float) -> None:
     scn = scenario()
     cat = gc.load_catalog()
-    campus = from_scenario(scn, cat)
+    campus = campus_inputs(scn, cat)
     out = simulate(campus)
     fin, _, _ = finance_inputs(scn, cat, campus)
     base = evaluate(fin, campus, out)
@@ -283,7 +274,7 @@ def test_scaling_prices_scales_capex(k_price: float, k_facility: float) -> None:
 
 
 def test_sensitivity_is_one_batch_and_linear_in_electricity(monkeypatch) -> None:
-    import gigacampus.economics.analysis as analysis
+    import gigacampus.analyses.finance.analysis as analysis
 
     calls = {"simulate": 0, "evaluate": 0}
     real_sim, real_eval = analysis.simulate, analysis.evaluate
@@ -299,7 +290,7 @@ def test_sensitivity_is_one_batch_and_linear_in_electricity(monkeypatch) -> None
     monkeypatch.setattr(analysis, "simulate", count_sim)
     monkeypatch.setattr(analysis, "evaluate", count_eval)
     scn = scenario()
-    sens = sensitivity(scn)
+    sens = finance_sensitivity(scn)
     assert calls == {"simulate": 1, "evaluate": 1}
     rows = {r["driver"]: r for r in sens["drivers"]}
     _, out, _, res = evaluated(scn)

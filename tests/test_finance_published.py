@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 import gigacampus as gc
-from gigacampus.economics import run_finance, sensitivity
+from gigacampus.catalog import load_catalog
+from gigacampus.pipeline import finance_sensitivity, run_finance
 from tests.conftest import SCENARIOS
 
 # Published all-in capex per GW of AI data-centre capacity (IT power), in USD:
@@ -54,13 +55,19 @@ def test_one_gw_of_gb300_nvl72_lands_inside_the_published_range() -> None:
 
 def test_gb200_capex_per_rack_matches_bernsteins_rack_economics() -> None:
     # Bernstein: $3.4M of IT (rack, networking, storage) + $2.5M physical infrastructure = $5.9M per
-    # rack. Their rack draws about 132 kW; the catalog's 120 kW means fewer kW of facility per rack,
-    # so agreement within 15% (their own split of the same total moves by more) is the test.
-    block = one_gw_it_campus("gb200").blocks["finance"]
-    racks = gc.run(gc.scenario_from_text(_one_rack_text())).timeline.loc[2026, "accelerators"] / 72
-    assert racks == 1
+    # rack. Their own figures do not add up to the $3.4M: a $3.0M rack plus their 13% of $5.9M for
+    # networking ($0.77M, which the catalog's networking share of 0.26 follows) is already $3.77M, so
+    # the catalog's IT per rack (about $3.86M with storage, 14% above $3.4M) is held to within 15%.
+    # Their rack draws about 132 kW against the catalog's 120 kW, so the facility per rack is about 10%
+    # below their $2.5M, and the total per rack (about $6.1M, 4% above $5.9M) is held to within 15% too.
+    per_rack = load_catalog().systems["gb200-nvl72"].accelerators_per_system
+    assert gc.run(gc.scenario_from_text(_one_rack_text())).timeline.loc[2026, "accelerators"] == per_rack
+    result = one_gw_it_campus("gb200")
+    assert result.phases["system"].tolist() == ["gb200-nvl72"]
+    block = result.blocks["finance"]
+    n_racks = result.timeline["accelerators"].max() / per_rack  # racks the model installed (the last one part-full)
+    assert n_racks > 0
     it_per_rack = sum(block["capex_by_category_usd"][c] for c in ("accelerator_systems", "networking", "storage"))
-    n_racks = block["capex_by_category_usd"]["accelerator_systems"] / 3.0e6
     assert it_per_rack / n_racks == pytest.approx(3.4e6, rel=0.15)
     assert block["capex_initial_usd"] / n_racks == pytest.approx(5.9e6, rel=0.15)
 
@@ -144,7 +151,7 @@ def test_stargate_uae_cost_per_gb300_hour(uae) -> None:
 
 
 def test_tornado_for_a_shipped_scenario_ranks_hardware_first(uae) -> None:
-    sens = sensitivity(uae.scenario)
+    sens = finance_sensitivity(uae.scenario)
     top = [r["driver"] for r in sens["drivers"][:2]]
     assert set(top) == {"accelerator_price", "lifetime_years"}  # capex-heavy: hardware price and its life
     assert sens["base_tco_usd_per_accelerator_hour"] == pytest.approx(

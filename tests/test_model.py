@@ -94,12 +94,6 @@ def test_energy_uses_the_mid_year_fleet() -> None:
     assert out.energy_mwh[0] == pytest.approx(expected_it * 1.5)
 
 
-def test_emissions_are_energy_times_grid_intensity() -> None:
-    out = simulate(make_inputs(grid=0.4))
-    assert out.emissions_tco2[0] == pytest.approx(out.energy_mwh[0] * 0.4)
-    assert np.isnan(simulate(make_inputs()).emissions_tco2).all()
-
-
 def test_compute_totals_are_fleet_times_per_accelerator_rates() -> None:
     out = simulate(make_inputs(phases=[{"power_mw": 10.0, "online_year": 2026, "h100e": 2.0, "tpp": 7.0}]))
     assert out.h100e[0, 0] == 20_000

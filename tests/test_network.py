@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import gigacampus as gc
+from gigacampus.analyses.network.sizing import fabric, max_endpoints, plan, size_clos, solve_accelerators
 from gigacampus.cli import app
 from gigacampus.errors import InputError
-from gigacampus.model import from_scenario, simulate
-from gigacampus.network import fabric, max_endpoints, plan, size_clos, solve_accelerators
+from gigacampus.model import simulate
+from gigacampus.pipeline import campus_inputs
 from gigacampus.scenario import scenario_from_text
 from tests.conftest import SCENARIOS, scenario_text
 
@@ -117,7 +118,7 @@ def _clos(acc: str = "h100-sxm", w: float = 1000.0, power: float = 50.0):
 def test_clos_fixed_point_fills_the_phase_with_accelerators_and_their_fabric() -> None:
     scn = _clos()
     cat = gc.load_catalog()
-    inputs = from_scenario(scn, cat)
+    inputs = campus_inputs(scn, cat)
     slots = int(simulate(inputs).slots[0, -1, 0])
     p = plan(scn, cat)
     it_w = 50e6 / 1.25

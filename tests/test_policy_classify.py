@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from gigacampus.analyses.policy.classify import NOT_CONTROLLED, UNDETERMINED, Threshold, classify, load_thresholds
 from gigacampus.catalog import Catalog
-from gigacampus.policy.classify import NOT_CONTROLLED, UNDETERMINED, Threshold, classify, load_thresholds
 
 
 def test_thresholds_are_the_rule_text() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from gigacampus.catalog import Catalog
-from gigacampus.policy.regimes import CapRow, build_caps, load_regimes, parse_unit
+from gigacampus.catalog.regimes import CapRow, build_caps, load_regimes, parse_unit
 
 H100_TPP_UNROUNDED = 1978.9 * 8  # the H100 rate CSIS converts with
 

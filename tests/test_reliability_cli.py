@@ -8,8 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 import gigacampus as gc
+from gigacampus.analyses.reliability import renewal
 from gigacampus.cli import app
-from gigacampus.reliability import renewal
 from tests.conftest import SCENARIOS, scenario_text
 
 runner = CliRunner()

@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from gigacampus.reliability import renewal as rn
-from gigacampus.reliability.engine import simulate_fleet, simulate_job
+from gigacampus.analyses.reliability import renewal as rn
+from gigacampus.analyses.reliability.engine import simulate_fleet, simulate_job
 from tests.conftest import ROOT
 
 # (MTBF, interval T, checkpoint C, restart R) [s]; the first two have an MTBF shorter than

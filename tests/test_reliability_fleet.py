@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from gigacampus.reliability.fleet import RepairPolicy, campus_availability, spares_needed
+from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
 
 
 def _poisson_quantile(mean: float, p: float) -> int:

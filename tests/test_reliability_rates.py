@@ -8,9 +8,9 @@ import re
 
 import pytest
 
+from gigacampus.catalog.failure_rates import COMPONENTS, catalog_rates, resolve_rates, sourced_accelerators
 from gigacampus.catalog.tables import data_path
 from gigacampus.errors import InputError
-from gigacampus.reliability.rates import COMPONENTS, catalog_rates, resolve_rates, sourced_accelerators
 
 URL = re.compile(r"^https?://\S+$")
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from gigacampus.reliability import renewal as rn
+from gigacampus.analyses.reliability import renewal as rn
 
 
 def test_base_model_goodput_by_hand() -> None:

@@ -12,15 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 import gigacampus as gc
+from gigacampus.analyses.contract import Analysis, Block
 from gigacampus.cli import app
 from gigacampus.errors import InputError
 from gigacampus.report import charts as charts_module
 from gigacampus.report.charts import (
     BINDING_COLORS,
     Chart,
-    Section,
     extra_columns,
-    register_section,
     sections,
     sections_for,
 )
@@ -142,30 +141,26 @@ def test_core_sections_draw_the_summary_values(uae_quota: gc.Result) -> None:
     assert hover[2027] == uae_quota.explanations[1]
 
     energy = charts["energy"].figure.data
+    # the core energy chart draws electricity only; emissions belong to the carbon analysis's section
+    assert [t.name for t in energy] == ["facility electricity"]
     assert list(energy[0].y) == pytest.approx(list(tl["energy_mwh"] / 1e3))
-    assert list(energy[1].y) == pytest.approx(list(tl["emissions_tco2"] / 1e3))
 
 
-def test_energy_chart_has_no_emissions_line_without_a_grid_intensity() -> None:
-    summary = as_saved(gc.run(gc.scenario_from_text(scenario_text())))
-    energy = charts_by_id(summary)["energy"].figure
-    assert [t.name for t in energy.data] == ["facility electricity"]
-
-
-def test_a_block_section_is_drawn_only_when_its_block_is_present(uae: gc.Result, monkeypatch) -> None:
-    # the registry is restored after the test
-    monkeypatch.setattr(charts_module._REGISTRY, "items", list(sections()))
+def test_an_analysis_section_is_drawn_only_when_its_block_is_present(uae: gc.Result, monkeypatch) -> None:
+    # the report asks each analysis in ANALYSES for its charts; a probe analysis is added for this test
     calls = []
 
     def build(summary: dict) -> list[Chart]:
         calls.append(summary["probe"]["value"])
         return [Chart("probe", "Probe", "A test section.", pio.from_json('{"data": [], "layout": {}}'))]
 
-    register_section(Section("probe-section", "Probe", build, block="probe"))
+    probe = Analysis(name="probe", title="Probe", provides=(), run=lambda ctx: Block(), charts=build)
+    monkeypatch.setattr(charts_module, "ANALYSES", (*charts_module.ANALYSES, probe))
+    assert [s.key for s in sections()][-1] == "probe"
     plain = as_saved(uae)
-    assert "probe-section" not in [s.key for s, _ in sections_for(plain)]
+    assert "probe" not in [s.key for s, _ in sections_for(plain)]
     with_block = as_saved(uae.with_block("probe", {"value": 7}))
-    assert [s.key for s, _ in sections_for(with_block)][-1] == "probe-section"
+    assert [s.key for s, _ in sections_for(with_block)][-1] == "probe"
     assert calls == [7]
     html = render_report(with_block)
     assert 'id="chart-probe"' in html

@@ -9,9 +9,10 @@ import pytest
 from typer.testing import CliRunner
 
 import gigacampus as gc
+from gigacampus.analyses.training.capacity import compute_optimal, decode_throughput, training_flop
+from gigacampus.catalog.training_runs import known_runs
 from gigacampus.cli import app
 from gigacampus.scenario import scenario_from_text
-from gigacampus.training import compute_optimal, decode_throughput, known_runs, training_flop
 from tests.conftest import SCENARIOS, scenario_text
 
 

@@ -1,21 +1,200 @@
-"""The orchestrator: scenario -> model arrays -> simulate -> Result."""
+"""The orchestrator: scenario -> campus inputs -> each analysis's prepare -> the campus model ->
+each analysis in :data:`ANALYSES` order -> a :class:`~gigacampus.results.Result`.
+
+:data:`ANALYSES` is the list of analyses as data. On import the pipeline checks their order
+(every column an analysis requires or uses is provided by the core model or by an analysis
+before it) and builds :data:`COLUMNS`, the one column table. :func:`run_batch` carries a batch
+of variants through every analysis in one call; :func:`run` is one variant of it, as a Result.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+
+from gigacampus.analyses.carbon.analysis import CARBON
+from gigacampus.analyses.contract import Analysis, Block, Context, Prepared
+from gigacampus.analyses.finance.analysis import FINANCE, check_finance, tornado
+from gigacampus.analyses.network.analysis import NETWORK
+from gigacampus.analyses.policy.analysis import POLICY
+from gigacampus.analyses.reliability.analysis import RELIABILITY
+from gigacampus.analyses.training.analysis import TRAINING
 from gigacampus.catalog import Catalog, load_catalog
-from gigacampus.economics import attach_finance
-from gigacampus.model import from_scenario, simulate
-from gigacampus.network import network_analysis
-from gigacampus.policy.analysis import with_policy
-from gigacampus.reliability.analysis import analyse as analyse_reliability
+from gigacampus.model import CampusInputs, CampusOutputs, from_scenario, simulate
+from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
 from gigacampus.results import Result, build_result
-from gigacampus.scenario import Scenario, input_table, load_scenario
-from gigacampus.training import training_analysis
+from gigacampus.scenario import ResolvedInput, Scenario, input_table, load_scenario
 
-__all__ = ["run", "run_file"]
+__all__ = [
+    "ANALYSES",
+    "COLUMNS",
+    "BatchRun",
+    "PipelineError",
+    "analysis",
+    "campus_inputs",
+    "check_order",
+    "finance_sensitivity",
+    "run",
+    "run_batch",
+    "run_file",
+    "run_finance",
+]
+
+#: Every analysis, in the order they run.
+ANALYSES: tuple[Analysis, ...] = (POLICY, NETWORK, CARBON, RELIABILITY, FINANCE, TRAINING)
+
+
+class PipelineError(RuntimeError):
+    """The analyses are wired wrongly (a programming error, never bad input)."""
+
+
+def check_order(analyses: Sequence[Analysis], core: Sequence[str] = ()) -> None:
+    """Raise :class:`PipelineError` unless each analysis comes after the providers of what it reads."""
+    provider: dict[str, int] = {}
+    for i, a in enumerate(analyses):
+        for name in (*a.column_names, f"block:{a.name}"):
+            if name in provider or name in core:
+                raise PipelineError(f"{name!r} is provided twice (by {a.name!r} and an earlier one)")
+            provider[name] = i
+    for i, a in enumerate(analyses):
+        for name in (*a.requires, *a.uses):
+            if name in core:
+                continue
+            if name not in provider:
+                if name in a.requires:
+                    raise PipelineError(f"{a.name!r} requires {name!r}, which nothing provides")
+                continue
+            if provider[name] >= i:
+                raise PipelineError(
+                    f"{a.name!r} reads {name!r}, provided by {analyses[provider[name]].name!r}, "
+                    "which runs after it: move it earlier in ANALYSES"
+                )
+
+
+_CORE_NAMES = tuple(c.name for c in CORE_COLUMNS if c.table == "year")
+check_order(ANALYSES, _CORE_NAMES)
+
+#: The one column table: the core model's columns and every analysis's.
+COLUMNS = ColumnTable(
+    [*CORE_COLUMNS, *(c for a in ANALYSES for c in a.provides)],
+    owners={(c.table, c.name): a.name for a in ANALYSES for c in a.provides},
+)
+
+
+def analysis(name: str) -> Analysis:
+    """The analysis called ``name``."""
+    for a in ANALYSES:
+        if a.name == name:
+            return a
+    raise KeyError(name)
+
+
+def _options(options: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {a.name: {} for a in ANALYSES}
+    for name, values in (options or {}).items():
+        if name not in out:
+            raise TypeError(f"unknown analysis {name!r}; known: {', '.join(out)}")
+        unknown = set(values) - set(analysis(name).options)
+        if unknown:
+            raise TypeError(f"unknown {name} option(s): {', '.join(sorted(unknown))}")
+        out[name] = {k: v for k, v in values.items() if v is not None}
+    return out
+
+
+def _prepare(
+    scenario: Scenario, catalog: Catalog, options: Mapping[str, Mapping[str, Any]]
+) -> tuple[CampusInputs, dict[str, Prepared]]:
+    inputs = from_scenario(scenario, catalog)
+    prepared: dict[str, Prepared] = {}
+    for a in ANALYSES:
+        if a.prepare is None or not a.applies(scenario, options[a.name]):
+            continue
+        step = a.prepare(scenario, catalog, inputs)
+        if step is not None:
+            prepared[a.name] = step
+            inputs = step.inputs
+    return inputs, prepared
+
+
+def campus_inputs(scenario: Scenario, catalog: Catalog | None = None) -> CampusInputs:
+    """The campus model's inputs (``S = 1``) with every analysis's ``prepare`` step applied."""
+    cat = catalog or load_catalog()
+    return _prepare(scenario, cat, _options(None))[0]
+
+
+@dataclass(frozen=True)
+class BatchRun:
+    """A batch of variants carried through the model and every analysis."""
+
+    scenario: Scenario
+    seed: int
+    inputs: CampusInputs
+    outputs: CampusOutputs
+    columns: dict[str, np.ndarray]
+    """Every per-year column, ``(S, T)``, the core's first then each analysis's."""
+    blocks: dict[str, Block]
+    """The block of every analysis that applied (payloads for ``variant``)."""
+    provenance: tuple[ResolvedInput, ...]
+    """Every input of the run: the core's, then each analysis's."""
+    variant: int
+
+
+def run_batch(
+    scenario: Scenario,
+    inputs: CampusInputs | None = None,
+    *,
+    catalog: Catalog | None = None,
+    seed: int | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+    variant: int = 0,
+) -> BatchRun:
+    """Run the campus model and every analysis for a batch of variants of ``scenario``.
+
+    ``inputs`` is a batch of campus inputs (``S`` variants, e.g. ``campus_inputs(scn).repeat(S)``
+    with values varied); by default the scenario's own (``S = 1``). Each analysis gets the whole
+    batch in one call; summary blocks are built for ``variant``. ``options`` maps an analysis's
+    name to its run options.
+    """
+    cat = catalog or load_catalog()
+    opts = _options(options)
+    base, prepared = _prepare(scenario, cat, opts)
+    batch = base if inputs is None else inputs
+    outputs = simulate(batch)
+    used_seed = scenario.scenario.seed if seed is None else seed
+    columns: dict[str, np.ndarray] = dict(core_year_columns(batch, outputs))
+    blocks: dict[str, Block] = {}
+    provenance = list(input_table(scenario, cat))
+    for a in ANALYSES:
+        if not a.applies(scenario, opts[a.name]):
+            continue
+        missing = [r for r in a.requires if r not in columns and r.removeprefix("block:") not in blocks]
+        if missing:
+            raise PipelineError(f"{a.name!r} needs {', '.join(missing)}, which no earlier step provided")
+        ctx = Context(
+            scenario=scenario,
+            catalog=cat,
+            seed=used_seed,
+            inputs=batch,
+            outputs=outputs,
+            columns=columns,
+            blocks=blocks,
+            options=opts[a.name],
+            prepared=prepared.get(a.name),
+            variant=variant,
+        )
+        block = a.run(ctx)
+        unknown = set(block.columns) - set(a.column_names)
+        if unknown:
+            raise PipelineError(f"{a.name!r} returned columns it does not declare: {', '.join(sorted(unknown))}")
+        columns.update(block.columns)
+        blocks[a.name] = block
+        step = prepared.get(a.name)
+        provenance += [*(step.provenance if step else ()), *block.provenance]
+    return BatchRun(scenario, used_seed, batch, outputs, columns, blocks, tuple(provenance), variant)
 
 
 def run(
@@ -24,23 +203,34 @@ def run(
     catalog: Catalog | None = None,
     seed: int | None = None,
     force_finance: bool = False,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
     **training: object,
 ) -> Result:
-    """Run the campus model for one validated scenario.
+    """Run the campus model and every analysis for one validated scenario.
 
     ``seed`` overrides the scenario's ``[scenario] seed``; the seed used is in the result.
     ``force_finance`` prices a scenario without ``[finance]`` with the catalog defaults.
-    ``training`` overrides ``[training]`` values (``days``, ``mfu``, ``precision``, ...).
+    ``training`` overrides ``[training]`` values (``days``, ``mfu``, ``precision``, ...);
+    ``options`` gives any analysis's run options by name (``{"training": {"days": 30}}``).
     """
     cat = catalog or load_catalog()
-    inputs = from_scenario(scenario, cat)
-    outputs = simulate(inputs)
-    result = build_result(scenario, cat, inputs, outputs, tuple(input_table(scenario, cat)), seed=seed)
-    result = with_policy(result, inputs, outputs, cat)
-    result = network_analysis(result, scenario, cat, inputs, outputs)
-    result = analyse_reliability(result, scenario, cat)
-    result = attach_finance(result, inputs, outputs, cat, force=force_finance)
-    return training_analysis(result, scenario, cat, inputs, outputs, **training)
+    opts: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (options or {}).items()}
+    if force_finance:
+        opts.setdefault("finance", {})["force"] = True
+    if training:
+        opts.setdefault("training", {}).update(training)
+    batch = run_batch(scenario, catalog=cat, seed=seed, options=opts)
+    return build_result(
+        scenario,
+        cat,
+        batch.inputs,
+        batch.outputs,
+        columns=batch.columns,
+        blocks={name: b.payload for name, b in batch.blocks.items() if b.payload is not None},
+        provenance=batch.provenance,
+        table=COLUMNS,
+        seed=batch.seed,
+    )
 
 
 def run_file(
@@ -54,3 +244,24 @@ def run_file(
     """Load, validate and run a scenario file (``overrides`` as ``key.path=value``)."""
     scenario = load_scenario(path, overrides=overrides, catalog=catalog)
     return run(scenario, catalog=catalog, seed=seed, **training)
+
+
+def run_finance(
+    scenario: Scenario, *, catalog: Catalog | None = None, seed: int | None = None, source: str = "<scenario>"
+) -> Result:
+    """Run the campus and the finance analysis, with ``[finance]`` defaults if the scenario has none."""
+    cat = catalog or load_catalog()
+    check_finance(scenario, cat, source)
+    return run(scenario, catalog=cat, seed=seed, force_finance=True)
+
+
+def finance_sensitivity(
+    scenario: Scenario, *, catalog: Catalog | None = None, delta: float = 0.2, source: str = "<scenario>"
+) -> dict[str, Any]:
+    """Tornado of TCO per accelerator-hour (whole horizon) when each cost driver moves by +-``delta``.
+
+    Every variant goes through one call of the campus model and one of the finance model.
+    """
+    cat = catalog or load_catalog()
+    check_finance(scenario, cat, source)
+    return tornado(scenario, cat, campus_inputs(scenario, cat), delta)

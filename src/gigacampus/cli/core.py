@@ -27,6 +27,7 @@ from gigacampus.cli.policy import show_policy
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
 from gigacampus.report import catalog_table, run_table, write_run
+from gigacampus.report.columns import columns_json, markdown_columns
 from gigacampus.report.finance import headline_finance
 from gigacampus.report.terminal import headline_text, section_lines
 from gigacampus.scenario import load_scenario
@@ -145,3 +146,14 @@ def schema(
         print_json(json_schema())
     else:
         sys.stdout.write(markdown_reference())
+
+
+@app.command()
+def columns(
+    fmt: Annotated[SchemaFormat, typer.Option("--format", help="markdown reference or JSON.")] = SchemaFormat.markdown,
+) -> None:
+    """Print every result column: unit, type, the analysis that writes it, and its meaning."""
+    if fmt is SchemaFormat.json:
+        print_json(columns_json())
+    else:
+        sys.stdout.write(markdown_columns())

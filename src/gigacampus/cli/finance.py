@@ -18,7 +18,7 @@ from gigacampus.cli.common import (
     handles_input_errors,
     print_json,
 )
-from gigacampus.economics import run_finance, sensitivity
+from gigacampus.pipeline import finance_sensitivity, run_finance
 from gigacampus.report import write_run
 from gigacampus.report.finance import capex_table, finance_lines, finance_table, partner_table, tornado_table
 from gigacampus.scenario import load_scenario
@@ -47,7 +47,7 @@ def finance(
     """
     scenario = load_scenario(file, overrides=set_ or ())
     result = run_finance(scenario, seed=seed, source=str(file))
-    sens = sensitivity(scenario, delta=delta, source=str(file)) if with_sensitivity else None
+    sens = finance_sensitivity(scenario, delta=delta, source=str(file)) if with_sensitivity else None
     written = write_run(result, out) if out is not None else []
     block = result.blocks["finance"]
     if fmt is TableOrJson.json:

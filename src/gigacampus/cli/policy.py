@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from gigacampus.analyses.policy.classify import classify as classify_one
 from gigacampus.catalog import load_catalog
+from gigacampus.catalog.regimes import load_regimes
 from gigacampus.cli import app
 from gigacampus.cli.common import (
     FormatOption,
@@ -20,8 +22,6 @@ from gigacampus.cli.common import (
 )
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run_file
-from gigacampus.policy import classify as classify_one
-from gigacampus.policy import load_regimes
 from gigacampus.report.policy import (
     caps_table,
     classify_table,

@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
+from gigacampus.analyses.reliability.job import MAX_REPLICAS, goodput_study_from_options
+from gigacampus.catalog.failure_rates import COMPONENTS
 from gigacampus.cli import app
 from gigacampus.cli.common import FormatOption, TableOrJson, console, handles_input_errors, print_json
 from gigacampus.errors import InputError, Problem
-from gigacampus.reliability.job import MAX_REPLICAS, goodput_study_from_options
-from gigacampus.reliability.rates import COMPONENTS
 from gigacampus.report.reliability import goodput_lines
 
 

@@ -72,8 +72,17 @@ def train(
         ),
         title_justify="left",
     )
-    headers = ("Year", "Accelerators", "Goodput", "FLOP", "x Llama 3.1 405B", "Parameters", "Tokens", "Fits",
-               "Serve tok/s")
+    headers = (
+        "Year",
+        "Accelerators",
+        "Goodput",
+        "FLOP",
+        "x Llama 3.1 405B",
+        "Parameters",
+        "Tokens",
+        "Fits",
+        "Serve tok/s",
+    )
     for header in headers:
         table.add_column(header, justify="right", no_wrap=True)
     for y in block["years"]:

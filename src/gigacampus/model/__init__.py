@@ -1,6 +1,15 @@
 """Pure, vectorised model functions (numpy arrays with a leading scenario axis)."""
 
-from gigacampus.model.campus import BINDING, HOURS_PER_YEAR, CampusOutputs, phase_slots, simulate
+from gigacampus.model.campus import (
+    BINDING,
+    HOURS_PER_YEAR,
+    CampusOutputs,
+    campus_full_year,
+    first_full_year,
+    phase_full_years,
+    phase_slots,
+    simulate,
+)
 from gigacampus.model.inputs import CampusInputs, from_scenario, stack
 
 __all__ = [
@@ -8,6 +17,9 @@ __all__ = [
     "HOURS_PER_YEAR",
     "CampusInputs",
     "CampusOutputs",
+    "campus_full_year",
+    "first_full_year",
+    "phase_full_years",
     "from_scenario",
     "phase_slots",
     "simulate",

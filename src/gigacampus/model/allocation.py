@@ -29,10 +29,11 @@ holder fills the phase).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
+
+from gigacampus.model.batch import Batch, batched, shared
 
 __all__ = [
     "COUNTED",
@@ -60,46 +61,31 @@ def _whole(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class PolicyInputs:
+class PolicyInputs(Batch):
     """Holders and pools of one regime. ``holder_active`` and ``pool_refill`` have a leading ``S`` axis."""
 
-    holder_names: tuple[str, ...]
+    holder_names: tuple[str, ...] = shared()
     """(H,) holder names, in drawing order."""
-    holder_phase: np.ndarray
+    holder_phase: np.ndarray = shared()
     """(H, P) whether the holder fills the phase."""
-    holder_unit_phase: np.ndarray
+    holder_unit_phase: np.ndarray = shared()
     """(H,) phase whose accelerator expresses the holder's allocation (its first phase)."""
-    holder_active: np.ndarray
+    holder_active: np.ndarray = batched()
     """(S, T, H) whether the holder is approved (approved or conditional, from its approval year)."""
-    pool_ids: tuple[str, ...]
+    pool_ids: tuple[str, ...] = shared()
     """(K,) stable ids of the pools, e.g. ``national:national`` or ``holder:G42:cap[0]``."""
-    pool_names: tuple[str, ...]
+    pool_names: tuple[str, ...] = shared()
     """(K,) labels for reports."""
-    pool_unit: np.ndarray
+    pool_unit: np.ndarray = shared()
     """(K,) unit code (see :data:`UNIT_CODES`)."""
-    pool_kind: np.ndarray
+    pool_kind: np.ndarray = shared()
     """(K,) :data:`COUNTED`, :data:`LICENCE` or :data:`EXEMPT`."""
-    pool_member: np.ndarray
+    pool_member: np.ndarray = shared()
     """(K, H) which holders draw on the pool."""
-    pool_refill: np.ndarray
+    pool_refill: np.ndarray = batched()
     """(S, T, K) amount added at the start of year t (inf: no limit that year) [pool unit]."""
-    pool_reset: np.ndarray
+    pool_reset: np.ndarray = shared()
     """(T, K) whether the pool's room starts afresh in year t (else unused room carries over)."""
-
-    def take(self, index: np.ndarray) -> PolicyInputs:
-        return replace(self, holder_active=self.holder_active[index], pool_refill=self.pool_refill[index])
-
-    @staticmethod
-    def concatenate(items: Sequence[PolicyInputs]) -> PolicyInputs:
-        first = items[0]
-        for other in items[1:]:
-            if other.holder_names != first.holder_names or other.pool_ids != first.pool_ids:
-                raise ValueError("policies differ in holders or pools and cannot be stacked")
-        return replace(
-            first,
-            holder_active=np.concatenate([p.holder_active for p in items], axis=0),
-            pool_refill=np.concatenate([p.pool_refill for p in items], axis=0),
-        )
 
 
 @dataclass(frozen=True)

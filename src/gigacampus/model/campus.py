@@ -32,15 +32,21 @@ import numpy as np
 
 from gigacampus.model.allocation import AllocationOutputs, Allocator
 from gigacampus.model.inputs import CampusInputs
+from gigacampus.units import HOURS_PER_YEAR
 
-__all__ = ["BINDING", "CampusOutputs", "HOURS_PER_YEAR", "simulate"]
+__all__ = [
+    "BINDING",
+    "CampusOutputs",
+    "HOURS_PER_YEAR",
+    "campus_full_year",
+    "first_full_year",
+    "phase_full_years",
+    "simulate",
+]
 
 #: Codes of ``binding_constraint``: ``BINDING[code]`` is its name.
 BINDING: tuple[str, ...] = ("none", "power", "quota", "supply", "approval")
 NONE, POWER, QUOTA, SUPPLY, APPROVAL = range(5)
-
-#: Hours in a modelled year (365 days).
-HOURS_PER_YEAR = 8760.0
 
 
 @dataclass(frozen=True)
@@ -83,8 +89,6 @@ class CampusOutputs:
     """(S, T) IT energy used in the year [MWh]."""
     energy_mwh: np.ndarray
     """(S, T) facility energy used in the year = IT energy x PUE [MWh]."""
-    emissions_tco2: np.ndarray
-    """(S, T) emissions from the facility energy [tCO2] (NaN without a grid intensity)."""
     allocation: AllocationOutputs | None = None
     """Per-holder and per-pool results when the inputs have a policy."""
 
@@ -212,6 +216,27 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         stranded_power_mw=stranded,
         it_energy_mwh=it_energy,
         energy_mwh=energy,
-        emissions_tco2=energy * inputs.grid_kgco2_per_kwh[:, None],
         allocation=alloc.out if alloc is not None else None,
+    )
+
+
+def first_full_year(years: np.ndarray, slots: np.ndarray, installed: np.ndarray) -> int | None:
+    """First year with slots and every slot filled (``slots`` and ``installed`` are (T,)), else ``None``."""
+    full = (slots > 0) & (installed >= slots)
+    return int(years[np.argmax(full)]) if full.any() else None
+
+
+def phase_full_years(inputs: CampusInputs, outputs: CampusOutputs, v: int = 0) -> list[int | None]:
+    """For each phase of variant ``v``, the first year all its slots are filled."""
+    return [
+        first_full_year(inputs.years, outputs.slots[v, :, p], outputs.accelerators[v, :, p])
+        for p in range(outputs.slots.shape[2])
+    ]
+
+
+def campus_full_year(inputs: CampusInputs, outputs: CampusOutputs, v: int = 0) -> int | None:
+    """First year, from the last phase's online year, that every slot of variant ``v`` is filled."""
+    after = inputs.years >= inputs.phase_online_year[v].max()
+    return first_full_year(
+        inputs.years[after], outputs.slots[v].sum(axis=1)[after], outputs.accelerators[v].sum(axis=1)[after]
     )

@@ -8,93 +8,72 @@ values (power, PUE, per-accelerator figures, caps, ...) may differ per variant.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
 
-from gigacampus import network
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.model.allocation import PolicyInputs
+from gigacampus.model.batch import Batch, batched, shared
 from gigacampus.scenario import resolve
-from gigacampus.scenario.schema import Scenario
+from gigacampus.scenario.document import Scenario
 
 __all__ = ["CampusInputs", "from_scenario", "stack"]
 
 
 @dataclass(frozen=True)
-class CampusInputs:
+class CampusInputs(Batch):
     """Inputs of :func:`gigacampus.model.campus.simulate`.
 
     Arrays with a leading ``S`` axis hold one row per variant. Caps and supply limits use
     ``inf`` for "no limit".
     """
 
-    years: np.ndarray
+    years: np.ndarray = shared()
     """(T,) modelled years."""
-    models: tuple[str, ...]
+    models: tuple[str, ...] = shared()
     """(M,) accelerator ids present in the batch."""
-    phase_names: tuple[str, ...]
+    phase_names: tuple[str, ...] = shared()
     """(P,) phase names, in priority order."""
-    phase_model: np.ndarray
+    phase_model: np.ndarray = shared()
     """(P,) index into ``models`` of each phase's accelerator."""
-    phase_online_year: np.ndarray
+    phase_online_year: np.ndarray = batched()
     """(S, P) year each phase's power comes online."""
-    phase_power_mw: np.ndarray
+    phase_power_mw: np.ndarray = batched()
     """(S, P) facility power each phase adds [MW]."""
-    pue: np.ndarray
+    pue: np.ndarray = batched()
     """(S,) facility power / IT power [-]."""
-    overhead_fraction: np.ndarray
+    overhead_fraction: np.ndarray = batched()
     """(S,) non-accelerator IT power as a fraction of accelerator-system power [-]; (S, P) per
     phase when the network is sized (``[network] model = "clos"``, see docs/network.md)."""
-    accelerator_power_w: np.ndarray
+    accelerator_power_w: np.ndarray = batched()
     """(S, P) system power per accelerator [W] (system power / accelerators per system)."""
-    utilization: np.ndarray
+    utilization: np.ndarray = batched()
     """(S, P) average power draw / nameplate [-]."""
-    lifetime_years: np.ndarray
+    lifetime_years: np.ndarray = batched()
     """(S,) years an accelerator serves before it is retired and replaced."""
-    h100e_per_accelerator: np.ndarray
+    h100e_per_accelerator: np.ndarray = batched()
     """(S, P) H100-equivalents of one accelerator [-]."""
-    tpp_per_accelerator: np.ndarray
+    tpp_per_accelerator: np.ndarray = batched()
     """(S, P) TPP of one accelerator."""
-    dense_bf16_flops_per_accelerator: np.ndarray
+    dense_bf16_flops_per_accelerator: np.ndarray = batched()
     """(S, P) dense BF16 throughput of one accelerator [FLOP/s]."""
-    dense_fp8_flops_per_accelerator: np.ndarray
+    dense_fp8_flops_per_accelerator: np.ndarray = batched()
     """(S, P) dense 8-bit throughput of one accelerator [FLOP/s]."""
-    quota_units: np.ndarray
+    quota_units: np.ndarray = batched()
     """(S, T) cap on accelerators shipped to the campus per year (inf = none)."""
-    quota_h100e: np.ndarray
+    quota_h100e: np.ndarray = batched()
     """(S, T) cap on H100e shipped to the campus per year (inf = none)."""
-    quota_tpp: np.ndarray
+    quota_tpp: np.ndarray = batched()
     """(S, T) cap on TPP shipped to the campus per year (inf = none)."""
-    supply_units: np.ndarray
+    supply_units: np.ndarray = batched()
     """(S, M, T) vendor supply of each model to the campus per year (inf = none)."""
-    grid_kgco2_per_kwh: np.ndarray
-    """(S,) carbon intensity of electricity [kgCO2/kWh] (NaN = not given)."""
-    policy: PolicyInputs | None = None
+    policy: PolicyInputs | None = batched(default=None)
     """Holders and pools of a ``[policy]`` regime; replaces the quota arrays when given."""
 
     @property
     def n_scenarios(self) -> int:
         return int(self.pue.shape[0])
-
-    def take(self, index: np.ndarray | Sequence[int]) -> CampusInputs:
-        """The variants at ``index`` (a new batch)."""
-        idx = np.asarray(index)
-        changes = {f.name: getattr(self, f.name)[idx] for f in fields(self) if _is_batched(f.name)}
-        if self.policy is not None:
-            changes["policy"] = self.policy.take(idx)
-        return replace(self, **changes)
-
-    def repeat(self, n: int) -> CampusInputs:
-        """A batch of ``n`` copies of variant 0, ready to be varied."""
-        return self.take(np.zeros(n, dtype=np.int64))
-
-
-_STRUCTURE = {"years", "models", "phase_names", "phase_model", "policy"}
-
-
-def _is_batched(name: str) -> bool:
-    return name not in _STRUCTURE
 
 
 def _cap(value: float, share: float) -> float:
@@ -102,7 +81,12 @@ def _cap(value: float, share: float) -> float:
 
 
 def from_scenario(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs:
-    """Arrays (with S = 1) for one validated scenario."""
+    """The core model's arrays (with S = 1) for one validated scenario.
+
+    Only the core sections are read. Analyses that change the model's inputs (an export
+    regime's pools, a sized network's overhead) do so in their ``prepare`` step:
+    :func:`gigacampus.pipeline.campus_inputs` gives the inputs with every such change applied.
+    """
     cat = catalog or load_catalog()
     years = np.arange(scn.scenario.start_year, scn.scenario.end_year + 1, dtype=np.int64)
     models = tuple(dict.fromkeys(ph.accelerator for ph in scn.phase))
@@ -126,10 +110,6 @@ def from_scenario(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs
         return np.asarray([values], dtype=np.float64)
 
     overhead = np.asarray([resolve.overhead_fraction(scn, cat)], dtype=np.float64)
-    fabric_plan = network.plan(scn, cat)
-    if fabric_plan is not None and fabric_plan.model == "clos":
-        it_w = row([ph.power_mw * 1e6 / scn.site.pue for ph in scn.phase])
-        overhead, _ = network.phase_overhead_fraction(fabric_plan, it_w, row(per_acc_w))
 
     return CampusInputs(
         years=years,
@@ -151,39 +131,9 @@ def from_scenario(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs
         quota_h100e=np.full((1, n_years), _cap(q.h100e_per_year, share) if q else np.inf),
         quota_tpp=np.full((1, n_years), _cap(q.tpp_per_year, share) if q else np.inf),
         supply_units=supply,
-        grid_kgco2_per_kwh=np.asarray(
-            [scn.site.grid_kgco2_per_kwh if scn.site.grid_kgco2_per_kwh is not None else np.nan]
-        ),
-        policy=_policy(scn, cat, years),
     )
-
-
-def _policy(scn: Scenario, cat: Catalog, years: np.ndarray) -> PolicyInputs | None:
-    if scn.policy is None:
-        return None
-    from gigacampus.model.policy_inputs import build_policy
-
-    return build_policy(scn, cat, years, [ph.name for ph in scn.phase]).inputs
 
 
 def stack(batches: Sequence[CampusInputs]) -> CampusInputs:
     """Join batches that share years, phases and models along the scenario axis."""
-    first = batches[0]
-    for other in batches[1:]:
-        if (
-            not np.array_equal(other.years, first.years)
-            or other.models != first.models
-            or other.phase_names != first.phase_names
-            or not np.array_equal(other.phase_model, first.phase_model)
-        ):
-            raise ValueError("batches differ in years, phases or accelerator models and cannot be stacked")
-    changes = {
-        f.name: np.concatenate([getattr(b, f.name) for b in batches], axis=0)
-        for f in fields(CampusInputs)
-        if _is_batched(f.name)
-    }
-    if len({b.policy is None for b in batches}) > 1:
-        raise ValueError("batches differ in whether they have a policy and cannot be stacked")
-    if first.policy is not None:
-        changes["policy"] = PolicyInputs.concatenate([b.policy for b in batches if b.policy is not None])
-    return replace(first, **changes)
+    return CampusInputs.stack(batches)

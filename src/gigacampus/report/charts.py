@@ -1,41 +1,51 @@
 """Plotly charts of one run, drawn from its summary document alone.
 
-Charts are grouped in sections. Core sections are always drawn; a section tied to a summary
-block (``"policy"``, ``"finance"``, ``"reliability"``, ``"training"``, ...) is drawn only when
-the summary has that block. Analyses add theirs with :func:`register_section`::
-
-    register_section(Section("finance", "Capex, opex and funding", finance_charts, block="finance"))
-
-Per-year columns that no section draws (an analysis's new ``_usd`` or ``goodput`` columns,
-say) are still drawn, grouped by unit, by :func:`extra_series_charts`, so nothing in a
-summary is left out of its report.
+Charts are grouped in sections: the core model's (power, accelerators, compute, binding
+constraint, energy), then one per analysis in :data:`gigacampus.pipeline.ANALYSES` order whose
+block the summary has, built by that analysis's ``charts``. A section claims the per-year columns
+its analysis provides; columns no section claims are still drawn, grouped by unit, by
+:func:`extra_series_charts`, so nothing in a summary is left out of its report.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
-from gigacampus.report.summary import series
+from gigacampus.charting import (
+    BINDING_COLORS,
+    BINDING_LABELS,
+    PALETTE,
+    Chart,
+    any_value,
+    bar,
+    binding_bar,
+    figure_json,
+    line,
+    palette_color,
+    scaled,
+    series,
+    style_figure,
+    summary_years,
+)
+from gigacampus.pipeline import ANALYSES, COLUMNS
 
 __all__ = [
     "BINDING_COLORS",
     "BINDING_LABELS",
-    "PALETTE",
     "CORE_KEYS",
+    "CORE_SECTIONS",
     "CORE_YEAR_COLUMNS",
+    "PALETTE",
     "Chart",
     "Section",
     "block_names",
     "extra_columns",
     "extra_series_charts",
     "figure_json",
-    "register_section",
     "sections",
     "sections_for",
     "style_figure",
@@ -47,50 +57,7 @@ CORE_KEYS = frozenset(
 )
 
 #: Per-year keys written by the core model (the core sections draw or tabulate these).
-CORE_YEAR_COLUMNS = frozenset(
-    {
-        "year",
-        "facility_power_mw",
-        "it_power_mw",
-        "power_used_mw",
-        "stranded_power_mw",
-        "accelerator_slots",
-        "accelerators",
-        "accelerators_added",
-        "accelerators_retired",
-        "accelerators_wanted",
-        "accelerators_cut_by_quota",
-        "accelerators_cut_by_supply",
-        "h100e",
-        "tpp",
-        "dense_bf16_flops",
-        "dense_fp8_flops",
-        "it_energy_mwh",
-        "energy_mwh",
-        "emissions_tco2",
-        "binding_constraint",
-        "by_accelerator",
-    }
-)
-
-BINDING_COLORS = {"power": "#2a9d8f", "quota": "#d62828", "supply": "#f4a261", "none": "#adb5bd"}
-BINDING_LABELS = {
-    "power": "power (full)",
-    "quota": "export quota",
-    "supply": "vendor supply",
-    "none": "nothing online",
-}
-PALETTE = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#6d597a", "#457b9d", "#8ab17d", "#b56576")
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One figure with its title and a sentence saying how to read it."""
-
-    id: str
-    title: str
-    caption: str
-    figure: go.Figure
+CORE_YEAR_COLUMNS = frozenset(c.key for c in COLUMNS.table("year") if COLUMNS.owner(c.name) is None)
 
 
 @dataclass(frozen=True)
@@ -106,32 +73,24 @@ class Section:
     """Per-year columns this section draws or stands for (not drawn again as "other results")."""
 
 
-@dataclass
-class _Registry:
-    items: list[Section] = field(default_factory=list)
-
-
-_REGISTRY = _Registry()
-
-
-def register_section(section: Section) -> None:
-    """Add (or replace, by ``key``) a section; sections are drawn in registration order."""
-    _REGISTRY.items = [s for s in _REGISTRY.items if s.key != section.key] + [section]
-
-
-def sections() -> list[Section]:
-    return list(_REGISTRY.items)
-
-
 def block_names(summary: Mapping[str, Any]) -> list[str]:
     """Names of the analysis blocks in a summary, in document order."""
     return [k for k in summary if k not in CORE_KEYS]
 
 
+def sections() -> list[Section]:
+    """Every section a report can have: the core ones, then one per analysis with charts."""
+    out = list(CORE_SECTIONS)
+    for a in ANALYSES:
+        if a.charts is not None:
+            out.append(Section(a.name, a.title, a.charts, block=a.name, intro=a.intro, columns=a.column_names))
+    return out
+
+
 def sections_for(summary: Mapping[str, Any]) -> list[tuple[Section, list[Chart]]]:
     """The sections this summary has data for, each with its charts."""
     out = []
-    for section in _REGISTRY.items:
+    for section in sections():
         if section.block is not None and section.block not in summary:
             continue
         charts = section.build(summary)
@@ -143,122 +102,29 @@ def sections_for(summary: Mapping[str, Any]) -> list[tuple[Section, list[Chart]]
     return out
 
 
-# --- figure helpers --------------------------------------------------------------------
-
-
-def _years(summary: Mapping[str, Any]) -> list[int]:
-    return [int(r["year"]) for r in summary["years"]]
-
-
-_AXIS = {"gridcolor": "#e6eaee", "linecolor": "#c9d1d8", "zerolinecolor": "#c9d1d8", "automargin": True}
-
-
-def style_figure(fig: go.Figure, y_title: str, *, height: int = 360, y2_title: str | None = None, **extra: Any) -> None:
-    """The look shared by every chart: white, light grid, years on x, legend on top.
-
-    The styling is spelled out rather than taken from a named Plotly template: copying a
-    template into each figure costs about 35 ms, a fifth of a whole report.
-    """
-    fig.update_layout(
-        template="none",
-        paper_bgcolor="white",
-        plot_bgcolor="white",
-        colorway=list(PALETTE),
-        height=height,
-        margin={"l": 70, "r": 70 if y2_title else 20, "t": 30, "b": 40},
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
-        hovermode="x unified",
-        hoverlabel={"bgcolor": "white"},
-        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13, "color": "#1d2a33"},
-        xaxis={**_AXIS, "title": {"text": "year"}, "dtick": 1, "tickformat": "d"},
-        yaxis={**_AXIS, "title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True},
-        **extra,
-    )
-    if y2_title:
-        fig.update_layout(
-            yaxis2={
-                **_AXIS,
-                "title": {"text": y2_title},
-                "overlaying": "y",
-                "side": "right",
-                "rangemode": "tozero",
-                "showgrid": False,
-                "separatethousands": True,
-                "tickmode": "auto",
-            }
-        )
-
-
-def _scaled(values: Sequence[float | None], factor: float) -> list[float | None]:
-    return [None if v is None else v / factor for v in values]
-
-
-def _any(values: Sequence[float | None]) -> bool:
-    return any(v for v in values)
-
-
-def figure_json(chart: Chart) -> dict[str, Any]:
-    """A chart as a plain dict (``data``, ``layout``, ``id``, ``title``, ``caption``) for JSON APIs."""
-    fig = json.loads(pio.to_json(chart.figure, validate=False))
-    return {
-        "id": chart.id,
-        "title": chart.title,
-        "caption": chart.caption,
-        "data": fig["data"],
-        "layout": fig["layout"],
-    }
-
-
 # --- core sections ---------------------------------------------------------------------
 
 
+#: Power drawn as a stacked area of steps (a year's value holds until the next).
+_STEP_AREA: dict[str, Any] = {"mode": "lines", "shape": "hv", "stackgroup": "power"}
+
+
 def power_charts(summary: Mapping[str, Any]) -> list[Chart]:
-    years = _years(summary)
-    fig = go.Figure()
+    years = summary_years(summary)
+    mw = "%{y:,.0f} MW"
     used = series(summary, "power_used_mw")
     stranded = series(summary, "stranded_power_mw")
-    fig.add_trace(
-        go.Scatter(
-            x=years,
-            y=used,
-            name="used by installed accelerators",
-            mode="lines",
-            line={"shape": "hv", "color": PALETTE[1]},
-            stackgroup="power",
-            hovertemplate="%{y:,.0f} MW",
-        )
-    )
-    if _any(stranded):
+    fig = go.Figure()
+    fig.add_trace(line(years, used, "used by installed accelerators", PALETTE[1], **_STEP_AREA, hover=mw))
+    if any_value(stranded):
         fig.add_trace(
-            go.Scatter(
-                x=years,
-                y=stranded,
-                name="stranded (online, no accelerators)",
-                mode="lines",
-                line={"shape": "hv", "color": BINDING_COLORS["quota"]},
-                stackgroup="power",
-                hovertemplate="%{y:,.0f} MW",
-            )
+            line(years, stranded, "stranded (online, no accelerators)", BINDING_COLORS["quota"], **_STEP_AREA, hover=mw)
         )
+    online = series(summary, "facility_power_mw")
+    fig.add_trace(line(years, online, "facility power online", PALETTE[0], shape="hv", width=3, hover=mw))
+    it = series(summary, "it_power_mw")
     fig.add_trace(
-        go.Scatter(
-            x=years,
-            y=series(summary, "facility_power_mw"),
-            name="facility power online",
-            mode="lines+markers",
-            line={"shape": "hv", "color": PALETTE[0], "width": 3},
-            hovertemplate="%{y:,.0f} MW",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=years,
-            y=series(summary, "it_power_mw"),
-            name="IT power (facility / PUE)",
-            mode="lines",
-            line={"shape": "hv", "color": PALETTE[0], "dash": "dot"},
-            hovertemplate="%{y:,.0f} MW",
-        )
+        line(years, it, "IT power (facility / PUE)", PALETTE[0], mode="lines", shape="hv", dash="dot", hover=mw)
     )
     style_figure(fig, "MW")
     return [
@@ -272,10 +138,6 @@ def power_charts(summary: Mapping[str, Any]) -> list[Chart]:
     ]
 
 
-def _model_colors(models: Sequence[str]) -> dict[str, str]:
-    return {m: PALETTE[i % len(PALETTE)] for i, m in enumerate(models)}
-
-
 def _models(summary: Mapping[str, Any]) -> list[str]:
     seen: dict[str, None] = {}
     for rec in summary["years"]:
@@ -284,59 +146,26 @@ def _models(summary: Mapping[str, Any]) -> list[str]:
 
 
 def accelerator_charts(summary: Mapping[str, Any]) -> list[Chart]:
-    years = _years(summary)
-    models = _models(summary)
-    colors = _model_colors(models)
+    years = summary_years(summary)
+    count = "%{y:,.0f}"
     installed = go.Figure()
-    for m in models:
-        installed.add_trace(
-            go.Bar(
-                x=years,
-                y=[(r.get("by_accelerator") or {}).get(m, 0) for r in summary["years"]],
-                name=m,
-                marker_color=colors[m],
-                hovertemplate="%{y:,.0f}",
-            )
-        )
+    for i, m in enumerate(_models(summary)):
+        in_service = [(r.get("by_accelerator") or {}).get(m, 0) for r in summary["years"]]
+        installed.add_trace(bar(years, in_service, m, palette_color(i), hover=count))
     style_figure(installed, "accelerators installed", barmode="stack", showlegend=True)
 
     changes = go.Figure()
-    changes.add_trace(
-        go.Bar(
-            x=years,
-            y=series(summary, "accelerators_added"),
-            name="added",
-            marker_color=PALETTE[1],
-            hovertemplate="%{y:,.0f}",
-        )
-    )
+    changes.add_trace(bar(years, series(summary, "accelerators_added"), "added", PALETTE[1], hover=count))
     for key, label, kind in (
         ("accelerators_cut_by_quota", "held back by the quota", "quota"),
         ("accelerators_cut_by_supply", "held back by vendor supply", "supply"),
     ):
         values = [v or None for v in series(summary, key)]  # no outline drawn for zero
-        if _any(values):
-            changes.add_trace(
-                go.Bar(
-                    x=years,
-                    y=values,
-                    name=label,
-                    marker={"color": "rgba(0,0,0,0)", "line": {"color": BINDING_COLORS[kind], "width": 2}},
-                    marker_pattern_shape="/",
-                    marker_pattern_fgcolor=BINDING_COLORS[kind],
-                    hovertemplate="%{y:,.0f}",
-                )
-            )
-    changes.add_trace(
-        go.Bar(
-            x=years,
-            y=[None if v is None else -v for v in series(summary, "accelerators_retired")],
-            name="retired",
-            marker_color=PALETTE[4],
-            customdata=series(summary, "accelerators_retired"),
-            hovertemplate="%{customdata:,.0f}",
-        )
-    )
+        if any_value(values):
+            changes.add_trace(bar(years, values, label, BINDING_COLORS[kind], hatched=True, hover=count))
+    retired = series(summary, "accelerators_retired")
+    down = [None if v is None else -v for v in retired]
+    changes.add_trace(bar(years, down, "retired", PALETTE[4], customdata=retired, hover="%{customdata:,.0f}"))
     style_figure(changes, "accelerators per year", barmode="relative")
     return [
         Chart(
@@ -356,41 +185,18 @@ def accelerator_charts(summary: Mapping[str, Any]) -> list[Chart]:
 
 
 def compute_charts(summary: Mapping[str, Any]) -> list[Chart]:
-    years = _years(summary)
+    years = summary_years(summary)
+    eflops = "%{y:,.1f} EFLOP/s"
     fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=years,
-            y=series(summary, "h100e"),
-            name="H100-equivalents",
-            marker_color=PALETTE[0],
-            opacity=0.85,
-            hovertemplate="%{y:,.0f} H100e",
-        )
-    )
-    fig.add_trace(
-        go.Scatter(
-            x=years,
-            y=_scaled(series(summary, "dense_bf16_flops"), 1e18),
-            name="dense BF16 exaFLOP/s",
-            yaxis="y2",
-            mode="lines+markers",
-            line={"color": PALETTE[3], "width": 3},
-            hovertemplate="%{y:,.1f} EFLOP/s",
-        )
-    )
+    h100e = series(summary, "h100e")
+    fig.add_trace(bar(years, h100e, "H100-equivalents", PALETTE[0], opacity=0.85, hover="%{y:,.0f} H100e"))
+    bf16 = scaled(series(summary, "dense_bf16_flops"), 1e18)
+    fig.add_trace(line(years, bf16, "dense BF16 exaFLOP/s", PALETTE[3], yaxis="y2", width=3, hover=eflops))
     fp8 = series(summary, "dense_fp8_flops")
-    if _any(fp8):
+    if any_value(fp8):
+        fp8 = scaled(fp8, 1e18)
         fig.add_trace(
-            go.Scatter(
-                x=years,
-                y=_scaled(fp8, 1e18),
-                name="dense FP8 exaFLOP/s",
-                yaxis="y2",
-                mode="lines",
-                line={"color": PALETTE[3], "dash": "dot"},
-                hovertemplate="%{y:,.1f} EFLOP/s",
-            )
+            line(years, fp8, "dense FP8 exaFLOP/s", PALETTE[3], yaxis="y2", mode="lines", dash="dot", hover=eflops)
         )
     style_figure(fig, "H100e", y2_title="exaFLOP/s (dense)")
     return [
@@ -405,24 +211,14 @@ def compute_charts(summary: Mapping[str, Any]) -> list[Chart]:
 
 
 def binding_charts(summary: Mapping[str, Any]) -> list[Chart]:
-    years = _years(summary)
+    years = summary_years(summary)
     binding = [str(r["binding_constraint"]) for r in summary["years"]]
     explanations = list(summary.get("explanations") or [])
     text = [explanations[i] if i < len(explanations) else "" for i in range(len(years))]
     fig = go.Figure()
     for kind in dict.fromkeys(binding):
         idx = [i for i, b in enumerate(binding) if b == kind]
-        fig.add_trace(
-            go.Bar(
-                x=[years[i] for i in idx],
-                y=[1] * len(idx),
-                name=BINDING_LABELS.get(kind, kind),
-                marker_color=BINDING_COLORS.get(kind, PALETTE[5]),
-                width=1.0,
-                customdata=[text[i] for i in idx],
-                hovertemplate="%{customdata}<extra></extra>",
-            )
-        )
+        fig.add_trace(binding_bar(kind, [text[i] for i in idx], x=[years[i] for i in idx], y=[1] * len(idx), width=1.0))
     style_figure(fig, "", height=170)
     fig.update_layout(
         hovermode="closest",
@@ -442,51 +238,28 @@ def binding_charts(summary: Mapping[str, Any]) -> list[Chart]:
 
 
 def energy_charts(summary: Mapping[str, Any]) -> list[Chart]:
-    years = _years(summary)
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=years,
-            y=_scaled(series(summary, "energy_mwh"), 1e3),
-            name="facility electricity",
-            marker_color=PALETTE[6],
-            hovertemplate="%{y:,.0f} GWh",
-        )
-    )
-    emissions = series(summary, "emissions_tco2")
-    has_emissions = _any(emissions)
-    if has_emissions:
-        fig.add_trace(
-            go.Scatter(
-                x=years,
-                y=_scaled(emissions, 1e3),
-                name="emissions",
-                yaxis="y2",
-                mode="lines+markers",
-                line={"color": PALETTE[4]},
-                hovertemplate="%{y:,.0f} ktCO2",
-            )
-        )
-    style_figure(fig, "GWh per year", y2_title="ktCO2 per year" if has_emissions else None)
+    years = summary_years(summary)
+    gwh = scaled(series(summary, "energy_mwh"), 1e3)
+    fig = go.Figure(bar(years, gwh, "facility electricity", PALETTE[6], hover="%{y:,.0f} GWh"))
+    style_figure(fig, "GWh per year")
     return [
         Chart(
             "energy",
             "Energy",
-            "Electricity the campus uses each year (accelerators at their utilization, plus overhead and PUE)"
-            + ("; the line is the emissions at the grid's carbon intensity." if has_emissions else "."),
+            "Electricity the campus uses each year (accelerators at their utilization, plus overhead and PUE).",
             fig,
         )
     ]
 
 
-for _section in (
+#: The core model's sections, always drawn.
+CORE_SECTIONS: tuple[Section, ...] = (
     Section("power", "Power", power_charts),
     Section("accelerators", "Accelerators", accelerator_charts),
     Section("compute", "Compute", compute_charts),
     Section("binding", "What bound the build-out", binding_charts),
     Section("energy", "Energy", energy_charts),
-):
-    register_section(_section)
+)
 
 
 # --- columns no section draws ------------------------------------------------------------
@@ -495,7 +268,7 @@ for _section in (
 def extra_columns(summary: Mapping[str, Any]) -> list[str]:
     """Numeric per-year columns that neither the core model nor a present section claims."""
     claimed = set(CORE_YEAR_COLUMNS)
-    for section in _REGISTRY.items:
+    for section in sections():
         if section.block is None or section.block in summary:
             claimed.update(section.columns)
     cols: dict[str, None] = {}
@@ -513,25 +286,11 @@ def extra_series_charts(summary: Mapping[str, Any]) -> list[Chart]:
     groups: dict[str, list[str]] = {}
     for col in extra_columns(summary):
         groups.setdefault(str(units.get(col) or "-"), []).append(col)
-    years = _years(summary)
+    years = summary_years(summary)
     charts = []
     for unit, cols in groups.items():
-        fig = go.Figure()
-        for i, col in enumerate(cols):
-            fig.add_trace(
-                go.Scatter(
-                    x=years,
-                    y=series(summary, col),
-                    name=col,
-                    mode="lines+markers",
-                    line={"color": PALETTE[i % len(PALETTE)]},
-                )
-            )
+        fig = go.Figure([line(years, series(summary, col), col, palette_color(i)) for i, col in enumerate(cols)])
         style_figure(fig, unit)
         slug = "".join(c if c.isalnum() else "-" for c in unit.lower()).strip("-") or "none"
         charts.append(Chart(f"extra-{slug}", f"Per-year results in {unit}", f"Columns: {', '.join(cols)}.", fig))
     return charts
-
-
-# Sections of the analysis blocks register themselves on import (after everything above exists).
-from gigacampus.report import block_charts  # noqa: E402,F401

@@ -10,7 +10,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from gigacampus.report.charts import BINDING_COLORS, BINDING_LABELS, PALETTE, Chart, extra_columns, style_figure
+from gigacampus.charting import binding_bar, line, palette_color, scaled, summary_years
+from gigacampus.report.charts import Chart, extra_columns, style_figure
 from gigacampus.report.html import (
     chart_html,
     esc,
@@ -95,24 +96,14 @@ def _overlay(
     suffix: str = "",
 ) -> go.Figure:
     fig = fig or go.Figure()
+    shape = "hv" if key.endswith("_mw") else "linear"
     for i, (label, s) in enumerate(zip(labels, summaries, strict=True)):
-        values = series(s, key)
-        if not any(v is not None for v in values):
-            continue
-        fig.add_trace(
-            go.Scatter(
-                x=[int(r["year"]) for r in s["years"]],
-                y=[None if v is None else v / scale for v in values],
-                name=label + suffix,
-                legendgroup=label,
-                mode="lines+markers",
-                line={
-                    "color": PALETTE[i % len(PALETTE)],
-                    "shape": "hv" if key.endswith("_mw") else "linear",
-                    "dash": dash,
-                },
+        values = scaled(series(s, key), scale)
+        if any(v is not None for v in values):
+            color = palette_color(i)
+            fig.add_trace(
+                line(summary_years(s), values, label + suffix, color, shape=shape, dash=dash, legendgroup=label)
             )
-        )
     return fig
 
 
@@ -138,18 +129,9 @@ def comparison_charts(summaries: Sequence[Mapping[str, Any]], labels: Sequence[s
             why = explanations[i] if i < len(explanations) else ""
             kinds.setdefault(str(rec["binding_constraint"]), []).append((label, int(rec["year"]), why))
     for kind, cells in kinds.items():
-        band.add_trace(
-            go.Bar(
-                orientation="h",
-                y=[c[0] for c in cells],
-                x=[1] * len(cells),
-                base=[c[1] - 0.5 for c in cells],
-                name=BINDING_LABELS.get(kind, kind),
-                marker_color=BINDING_COLORS.get(kind, PALETTE[5]),
-                customdata=[f"{c[0]}: {c[2]}" for c in cells],
-                hovertemplate="%{customdata}<extra></extra>",
-            )
-        )
+        runs, starts = [c[0] for c in cells], [c[1] - 0.5 for c in cells]
+        reasons = [f"{run}: {why}" for run, _, why in cells]
+        band.add_trace(binding_bar(kind, reasons, orientation="h", y=runs, x=[1] * len(cells), base=starts))
     style_figure(band, "", height=120 + 45 * len(labels))
     all_years = [int(r["year"]) for s in summaries for r in s["years"]]
     band.update_layout(
@@ -236,7 +218,7 @@ def render_comparison(
     for label, s, link in zip(labels, summaries, links, strict=True):
         more = f' <a href="{esc(link)}">Full report</a>' if link else ""
         body.append(f"<h3>{esc(label)}</h3>")
-        body.extend(f"<p>{esc(line)}</p>" for line in headline_sentences(s))
+        body.extend(f"<p>{esc(sentence)}</p>" for sentence in headline_sentences(s))
         if more:
             body.append(f"<p>{more}</p>")
     body.append("</section>")

@@ -8,8 +8,8 @@ from typing import Any
 from rich.table import Table
 from rich.text import Text
 
-from gigacampus.policy.classify import Classification
-from gigacampus.policy.regimes import Regime
+from gigacampus.analyses.policy.classify import Classification
+from gigacampus.catalog.regimes import Regime
 
 __all__ = ["caps_table", "classify_table", "holders_table", "policy_summary_lines", "regimes_table", "years_table"]
 

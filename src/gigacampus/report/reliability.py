@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from gigacampus.units import SECONDS_PER_HOUR, duration
+
 __all__ = ["duration", "goodput_lines"]
-
-
-def duration(seconds: float | None) -> str:
-    """A duration in the largest unit that keeps it readable (``-`` for none)."""
-    if seconds is None:
-        return "-"
-    if seconds < 120:
-        return f"{seconds:,.1f} s"
-    if seconds < 7_200:
-        return f"{seconds / 60:,.1f} min"
-    if seconds < 172_800:
-        return f"{seconds / 3_600:,.1f} h"
-    return f"{seconds / 86_400:,.1f} days"
 
 
 def goodput_lines(d: dict[str, Any]) -> list[str]:
@@ -25,7 +14,7 @@ def goodput_lines(d: dict[str, Any]) -> list[str]:
     comps = d["failures_per_accelerator_year_by_component"]
     split = ", ".join(f"{k} {v:.3g}" for k, v in comps.items()) if len(comps) > 1 else ""
     origin = d["rates_origin"]
-    mtbf = None if d["mtbf_h"] is None else d["mtbf_h"] * 3600.0
+    mtbf = None if d["mtbf_h"] is None else d["mtbf_h"] * SECONDS_PER_HOUR
     frac = d["time_fractions_expected"]
     yd = d["goodput_expected_young_daly"]
     lines = [

@@ -7,11 +7,11 @@ run without recomputing it, and the web dashboard draws exactly what the API ret
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gigacampus.charting import series
 from gigacampus.errors import InputError, Problem
 
 __all__ = [
@@ -119,18 +119,6 @@ def load_summary(path: str | Path) -> dict[str, Any]:
             [Problem(src, "", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
         ) from None
     return check_summary(data, src)
-
-
-def series(summary: Mapping[str, Any], key: str) -> list[float | None]:
-    """One per-year value for every year (``None`` where the summary has none)."""
-    out: list[float | None] = []
-    for rec in summary["years"]:
-        value = rec.get(key)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            out.append(None)
-        else:
-            out.append(value if math.isfinite(value) else None)
-    return out
 
 
 def binding_runs(years: Sequence[int], binding: Sequence[str]) -> dict[str, list[tuple[int, int]]]:

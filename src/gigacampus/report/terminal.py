@@ -113,7 +113,8 @@ def section_lines(result: Result) -> list[str]:
     net = result.blocks.get("network")
     if net:
         f = net["final_year"]
-        power = f"{f['power_mw']:,.1f} MW" if f["power_mw"] == f["power_mw"] else "power unknown (give switch_power_w)"
+        known = f["power_mw"] is not None and f["power_mw"] == f["power_mw"]  # None or NaN: no switch power
+        power = f"{f['power_mw']:,.1f} MW" if known else "power unknown (give switch_power_w)"
         lines.append(
             f"Network in {f['year']} ({net['switch']['id']}, {net['model']}): {f['switches']:,} switches, "
             f"{f['transceivers']:,} transceivers, {f['cables']:,} cables, {power}."

@@ -8,8 +8,7 @@ reliability, ...) attach with :meth:`Result.with_block`.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,64 +17,12 @@ import pandas as pd
 
 from gigacampus._version import __version__
 from gigacampus.catalog import Catalog
-from gigacampus.model import BINDING, CampusInputs, CampusOutputs
+from gigacampus.jsonable import jsonable
+from gigacampus.model import CampusInputs, CampusOutputs, campus_full_year, phase_full_years
+from gigacampus.model.columns import PER_MODEL, ColumnTable
 from gigacampus.scenario import ResolvedInput, Scenario
 
-__all__ = ["COLUMN_UNITS", "Result", "build_result", "jsonable"]
-
-#: Unit of every canonical column of the timeline and phase tables.
-COLUMN_UNITS: dict[str, str] = {
-    "year": "year",
-    "facility_power_mw": "MW",
-    "it_power_mw": "MW",
-    "power_used_mw": "MW",
-    "stranded_power_mw": "MW",
-    "accelerator_slots": "accelerators",
-    "accelerators": "accelerators",
-    "accelerators_added": "accelerators/year",
-    "accelerators_retired": "accelerators/year",
-    "accelerators_wanted": "accelerators/year",
-    "accelerators_cut_by_quota": "accelerators/year",
-    "accelerators_cut_by_supply": "accelerators/year",
-    "h100e": "H100e",
-    "tpp": "TPP",
-    "dense_bf16_flops": "FLOP/s",
-    "dense_fp8_flops": "FLOP/s",
-    "it_energy_mwh": "MWh/year",
-    "energy_mwh": "MWh/year",
-    "emissions_tco2": "tCO2/year",
-    "binding_constraint": "",
-    "accelerator_it_power_w": "W",
-    "full_year": "year",
-    "power_mw": "MW",
-    "online_year": "year",
-}
-
-_INT_COLUMNS = (
-    "accelerator_slots",
-    "accelerators",
-    "accelerators_added",
-    "accelerators_retired",
-    "accelerators_wanted",
-    "accelerators_cut_by_quota",
-    "accelerators_cut_by_supply",
-    "accelerators_cut_by_approval",
-)
-
-
-def jsonable(value: Any) -> Any:
-    """Plain Python values for JSON: numpy scalars unwrapped, NaN and inf as ``None``."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return [jsonable(v) for v in value.tolist()]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+__all__ = ["Result", "build_result", "jsonable"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +58,8 @@ class Result:
     explanations: tuple[str, ...]
     gigacampus_version: str = __version__
     blocks: Mapping[str, Any] = field(default_factory=dict)
+    table: ColumnTable | None = None
+    """The column table of the run (units, dtypes and meaning of every column)."""
 
     @property
     def years(self) -> list[int]:
@@ -120,6 +69,13 @@ class Result:
         """A copy with a summary block and, optionally, extra per-year columns (indexed by year)."""
         timeline = self.timeline if columns is None else self.timeline.join(columns, how="left")
         return replace(self, blocks={**self.blocks, name: block}, timeline=timeline)
+
+    def units(self) -> dict[str, str]:
+        """Unit of every key of ``years[]`` and ``phases`` (empty for text and flags)."""
+        if self.table is None:
+            return {}
+        present = {"year", "by_accelerator", *self.timeline.columns, *self.phases.columns}
+        return {k: u for k, u in self.table.units().items() if k in present}
 
     @property
     def model_ids(self) -> list[str]:
@@ -158,17 +114,11 @@ class Result:
             "phases": self.phases.to_dict(orient="records"),
             "years": self.year_records(),
             "inputs": [i.to_dict() for i in self.inputs],
-            "units": {c: u for c, u in COLUMN_UNITS.items() if u},
+            "units": self.units(),
         }
         for name, block in self.blocks.items():
             summary[name] = block
         return jsonable(summary)
-
-
-def _first_full_year(years: np.ndarray, slots: np.ndarray, installed: np.ndarray) -> int | None:
-    """First year with slots and every slot filled (``slots`` and ``installed`` are (T,))."""
-    full = (slots > 0) & (installed >= slots)
-    return int(years[np.argmax(full)]) if full.any() else None
 
 
 def _explain(year: int, row: pd.Series, prev_power: float) -> str:
@@ -209,8 +159,11 @@ def build_result(
     catalog: Catalog,
     inputs: CampusInputs,
     outputs: CampusOutputs,
-    resolved: tuple[ResolvedInput, ...],
     *,
+    columns: Mapping[str, np.ndarray],
+    blocks: Mapping[str, Any],
+    provenance: Sequence[ResolvedInput],
+    table: ColumnTable,
     variant: int = 0,
     seed: int | None = None,
 ) -> Result:
@@ -218,38 +171,29 @@ def build_result(
     v = variant
     years = inputs.years
     installed = outputs.accelerators[v]  # (T, P)
-    data: dict[str, Any] = {
-        "facility_power_mw": outputs.facility_power_mw[v],
-        "it_power_mw": outputs.it_power_mw[v],
-        "power_used_mw": outputs.power_used_mw[v],
-        "stranded_power_mw": outputs.stranded_power_mw[v],
-        "accelerator_slots": outputs.slots[v].sum(axis=1),
-        "accelerators": installed.sum(axis=1),
-        "accelerators_added": outputs.accelerators_added[v].sum(axis=1),
-        "accelerators_retired": outputs.accelerators_retired[v].sum(axis=1),
-        "accelerators_wanted": outputs.demand[v].sum(axis=1),
-        "accelerators_cut_by_quota": outputs.cut_by_quota[v],
-        "accelerators_cut_by_supply": outputs.cut_by_supply[v],
-        "h100e": outputs.h100e[v],
-        "tpp": outputs.tpp[v],
-        "dense_bf16_flops": outputs.dense_bf16_flops[v],
-        "dense_fp8_flops": outputs.dense_fp8_flops[v],
-        "it_energy_mwh": outputs.it_energy_mwh[v],
-        "energy_mwh": outputs.energy_mwh[v],
-        "emissions_tco2": outputs.emissions_tco2[v],
-        "binding_constraint": [BINDING[c] for c in outputs.binding[v]],
-    }
-    if outputs.allocation is not None:
-        data["accelerators_cut_by_approval"] = outputs.allocation.cut_by_approval[v]
-    for m, model_id in enumerate(inputs.models):
-        data[f"accelerators_{model_id}"] = installed[:, inputs.phase_model == m].sum(axis=1).astype(np.int64)
+    data: dict[str, Any] = {}
+    for name in table.names("year"):
+        if name == "year":
+            continue
+        if name == PER_MODEL:
+            for m, model_id in enumerate(inputs.models):
+                data[f"accelerators_{model_id}"] = installed[:, inputs.phase_model == m].sum(axis=1).astype(np.int64)
+            continue
+        if name in columns:
+            data[name] = columns[name][v]
     timeline = pd.DataFrame(data, index=pd.Index(years, name="year"))
-    for col in _INT_COLUMNS:
-        if col in timeline:
-            timeline[col] = timeline[col].round().astype(np.int64)
+    for name in timeline.columns:
+        col = table.get(name)
+        if col is not None and col.dtype == "int":
+            timeline[name] = timeline[name].round().astype(np.int64)
+        elif col is not None and col.dtype == "bool":
+            timeline[name] = timeline[name].astype(bool)
+        elif col is not None and col.dtype == "str":
+            timeline[name] = timeline[name].astype(object)
 
     rows = []
     phase_rows = []
+    full_years = phase_full_years(inputs, outputs, v)
     for p, ph in enumerate(scenario.phase):
         system = catalog.system_for(ph.accelerator, ph.system)
         for t, year in enumerate(years):
@@ -275,17 +219,14 @@ def build_result(
                 "system": system.id,
                 "accelerator_it_power_w": float(inputs.accelerator_power_w[v, p]),
                 "accelerator_slots": capacity,
-                "full_year": _first_full_year(years, outputs.slots[v, :, p], installed[:, p]),
+                "full_year": full_years[p],
             }
         )
     by_phase = pd.DataFrame(rows)
     phases = pd.DataFrame(phase_rows)
 
     last = timeline.iloc[-1]
-    last_online = max(ph.online_year for ph in scenario.phase)
-    total_slots = outputs.slots[v].sum(axis=1)
-    after = years >= last_online
-    full_year = _first_full_year(years[after], total_slots[after], installed.sum(axis=1)[after])
+    full_year = campus_full_year(inputs, outputs, v)
     headline = {
         "year": int(years[-1]),
         "facility_power_mw": float(last["facility_power_mw"]),
@@ -306,7 +247,9 @@ def build_result(
         timeline=timeline,
         by_phase=by_phase,
         phases=phases,
-        inputs=resolved,
+        inputs=tuple(provenance),
         headline=headline,
         explanations=explanations,
+        blocks=dict(blocks),
+        table=table,
     )

@@ -20,7 +20,8 @@ from pydantic.fields import FieldInfo
 
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import InputError, Problem, closest
-from gigacampus.scenario.schema import Scenario, ScenarioChecksFailed, cross_field_problems
+from gigacampus.scenario.base import ScenarioChecksFailed
+from gigacampus.scenario.document import Scenario, cross_field_problems
 
 __all__ = [
     "MAX_FILE_BYTES",

@@ -14,8 +14,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.scenario.document import Scenario
 from gigacampus.scenario.load import _allowed, _unwrap
-from gigacampus.scenario.schema import Scenario
 
 __all__ = ["json_schema", "markdown_reference"]
 

@@ -12,10 +12,26 @@ from typing import Any
 from pydantic import BaseModel
 
 from gigacampus.catalog import Catalog
+from gigacampus.scenario.core import Phase
+from gigacampus.scenario.document import Scenario
 from gigacampus.scenario.load import format_path
-from gigacampus.scenario.schema import Phase, Scenario
 
-__all__ = ["ResolvedInput", "input_table", "lifetime_years", "overhead_fraction", "system_power_kw", "utilization"]
+__all__ = [
+    "ORIGINS",
+    "ResolvedInput",
+    "default_row",
+    "input_table",
+    "lifetime_years",
+    "overhead_fraction",
+    "section_rows",
+    "system_power_kw",
+    "utilization",
+]
+
+#: What ``ResolvedInput.origin`` may start with: the scenario file, a schema default, a catalog
+#: table (``catalog:<table>``, with a source), a value derived by the model from other inputs, a
+#: run option (command line or API), or a cost left out because nothing sources a default.
+ORIGINS: tuple[str, ...] = ("scenario", "schema default", "catalog:", "derived", "option", "not included")
 
 
 @dataclass(frozen=True)
@@ -27,7 +43,7 @@ class ResolvedInput:
     value: Any
     unit: str
     origin: str
-    """``scenario`` when the file gave it, else ``catalog:<table>`` or ``schema default``."""
+    """Where the value came from; starts with one of :data:`ORIGINS`."""
     source: str = ""
     """Where a catalog value comes from (URL or document)."""
 
@@ -67,7 +83,8 @@ def _unit(model: type[BaseModel], name: str) -> str:
     return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
 
 
-def _section_rows(prefix: tuple[Any, ...], section: BaseModel) -> list[ResolvedInput]:
+def section_rows(prefix: tuple[Any, ...], section: BaseModel) -> list[ResolvedInput]:
+    """One row per plain value of a section (tables and nested sections are left to the caller)."""
     rows = []
     for name in type(section).model_fields:
         value = getattr(section, name)
@@ -80,19 +97,20 @@ def _section_rows(prefix: tuple[Any, ...], section: BaseModel) -> list[ResolvedI
     return rows
 
 
-def _from_default(path: str, parameter: str, cat: Catalog) -> ResolvedInput:
+def default_row(path: str, parameter: str, cat: Catalog) -> ResolvedInput:
+    """The row of a value taken from the catalog's ``defaults.csv``, with its source."""
     d = cat.default(parameter)
     return ResolvedInput(path, d.value, d.unit or "", "catalog:defaults", d.source)
 
 
 def input_table(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
     """Every effective input with its value, unit and origin, in file order."""
-    rows = _section_rows(("scenario",), scn.scenario)
-    rows += _section_rows(("site",), scn.site)
+    rows = section_rows(("scenario",), scn.scenario)
+    rows += section_rows(("site",), scn.site)
     if scn.site.overhead_fraction is None:
-        rows.append(_from_default("site.overhead_fraction", "site.overhead_fraction", cat))
+        rows.append(default_row("site.overhead_fraction", "site.overhead_fraction", cat))
     for i, ph in enumerate(scn.phase):
-        rows += _section_rows(("phase", i), ph)
+        rows += section_rows(("phase", i), ph)
         system = cat.system_for(ph.accelerator, ph.system)
         if ph.system is None:
             rows.append(
@@ -107,37 +125,15 @@ def input_table(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
                 )
             )
         if ph.utilization is None:
-            rows.append(_from_default(f"phase[{i}].utilization", "phase.utilization", cat))
+            rows.append(default_row(f"phase[{i}].utilization", "phase.utilization", cat))
     if scn.fleet.lifetime_years is None:
-        rows.append(_from_default("fleet.lifetime_years", "fleet.lifetime_years", cat))
+        rows.append(default_row("fleet.lifetime_years", "fleet.lifetime_years", cat))
     else:
-        rows += _section_rows(("fleet",), scn.fleet)
+        rows += section_rows(("fleet",), scn.fleet)
     if scn.quota is not None:
-        rows += _section_rows(("quota",), scn.quota)
-    if scn.policy is not None:
-        rows += _policy_rows(scn)
+        rows += section_rows(("quota",), scn.quota)
     for acc, lim in scn.supply.items():
-        rows += _section_rows(("supply", acc), lim)
+        rows += section_rows(("supply", acc), lim)
         for year, units in lim.by_year.items():
             rows.append(ResolvedInput(f"supply.{acc}.by_year.{year}", units, "accelerators/year", "scenario"))
-    return rows
-
-
-def _policy_rows(scn: Scenario) -> list[ResolvedInput]:
-    """``policy.regime`` (with the regime's sources), ``campus_share`` and ``after_rescission``;
-    holders, pledges and caps are listed with their sources in the run's ``policy`` block."""
-    from gigacampus.policy.regimes import load_regimes
-
-    policy = scn.policy
-    assert policy is not None
-    rows = []
-    if policy.regime is not None:
-        regime = load_regimes()[policy.regime]
-        rows.append(ResolvedInput("policy.regime", policy.regime, "", "scenario", regime.source))
-    else:
-        rows.append(ResolvedInput("policy.rules.name", policy.rules.name if policy.rules else "", "", "scenario"))
-    for name in ("campus_share", "after_rescission"):
-        origin = "scenario" if name in policy.model_fields_set else "schema default"
-        unit = "-" if name == "campus_share" else ""
-        rows.append(ResolvedInput(f"policy.{name}", getattr(policy, name), unit, origin))
     return rows

@@ -31,6 +31,7 @@ from gigacampus.catalog import load_catalog
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.pipeline import run
 from gigacampus.report.charts import figure_json, sections_for
+from gigacampus.report.columns import columns_json
 from gigacampus.report.compare import comparison_charts, differences, render_comparison, unique_labels
 from gigacampus.report.html import plotly_js, render_report, report_css
 from gigacampus.report.summary import headline_sentences
@@ -462,6 +463,11 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     def get_catalog() -> list[dict[str, Any]]:
         """Every accelerator and system with derived values and sources (as ``gigacampus catalog --format json``)."""
         return [catalog.describe(i) for i in catalog.ids()]
+
+    @app.get("/api/columns", tags=["scenarios"])
+    def get_columns() -> list[dict[str, Any]]:
+        """Every result column with unit, type, analysis and meaning (as ``gigacampus columns --format json``)."""
+        return columns_json()
 
     @app.get("/api/schema", tags=["scenarios"])
     def get_schema() -> dict[str, Any]:

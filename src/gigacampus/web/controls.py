@@ -13,9 +13,10 @@ from typing import Any
 import annotated_types as at
 from pydantic import BaseModel
 
+from gigacampus.analyses.policy.section import Policy
 from gigacampus.catalog import Catalog
-from gigacampus.policy.regimes import load_regimes
-from gigacampus.scenario.schema import Fleet, Phase, Policy, Quota, Site
+from gigacampus.catalog.regimes import load_regimes
+from gigacampus.scenario.core import Fleet, Phase, Quota, Site
 
 __all__ = ["field_bounds", "key_controls"]
 

@@ -1,0 +1,398 @@
+"""Turning a scenario's ``[policy]`` into pools and holders (:class:`PolicyInputs`).
+
+See :mod:`gigacampus.model.allocation` for what pools are and how they are drawn, and
+``docs/policy.md`` for the rules this builder applies:
+
+* national caps: one counted pool each, shared by every holder that imports under the
+  regime (all but validated end users), scaled by ``policy.campus_share``;
+* group caps (a share of the national caps, by headquarters): one counted pool per national
+  cap; a holder whose headquarters matches no group of a regime that has groups receives
+  nothing under the national caps;
+* a holder's ``share`` (of each national cap) or fixed ``allocation``: its own counted pool;
+* a holder's ``caps``: licence pools;
+* per-consignee exemptions: one exempt pool per holder;
+* national VEU caps, universal VEU caps (a share of ``global_capacity``): the holder's own
+  counted pool, replacing the national, group and share pools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from gigacampus.analyses.policy.section import CapSpec, Holder, Policy
+from gigacampus.catalog import Catalog
+from gigacampus.catalog.regimes import Cap, CapRow, Regime, build_caps, load_regimes, parse_unit
+from gigacampus.model.allocation import COUNTED, EXEMPT, LICENCE, UNIT_CODES, PolicyInputs
+from gigacampus.scenario import Scenario
+
+__all__ = ["IMPLICIT_HOLDER", "PolicySetup", "PoolInfo", "build_policy", "regime_of"]
+
+#: Name of the single importer used when a scenario lists no holders.
+IMPLICIT_HOLDER = "(all importers)"
+_FAR_PAST = 1900
+
+
+@dataclass(frozen=True)
+class PoolInfo:
+    """What a pool stands for (for reports)."""
+
+    id: str
+    name: str
+    scope: str
+    """national, group, share, allocation, licence, consignee_exempt, national_veu, universal_veu."""
+    unit: str
+    """Base unit of the pool: units, h100e or tpp."""
+    describe: str
+    source: str
+    holder: str | None
+
+
+@dataclass(frozen=True)
+class PolicySetup:
+    """A scenario's policy as arrays plus what the arrays mean."""
+
+    regime: Regime
+    inputs: PolicyInputs
+    pools: tuple[PoolInfo, ...]
+    holders: tuple[Holder, ...]
+    notes: tuple[str, ...]
+    """Things the run should say about the setup (ignored settings, holders in no group)."""
+
+
+def regime_of(policy: Policy) -> Regime:
+    """The regime a ``[policy]`` uses: a shipped one by id, or its inline ``[policy.rules]``."""
+    if policy.rules is None:
+        return load_regimes()[policy.regime or "none"]
+    r = policy.rules
+    caps = build_caps(
+        [
+            {
+                "cap": c.cap,
+                "name": c.name or c.cap,
+                "scope": c.scope,
+                "group": c.group,
+                "unit": c.unit,
+                "amount": c.amount,
+                "per": c.per,
+                "first_year": c.first_year,
+                "last_year": c.last_year,
+                "source": " ; ".join(r.sources),
+            }
+            for c in r.cap
+        ],
+        "policy.rules.cap",
+    )
+    return Regime(
+        id="inline",
+        name=r.name,
+        country=r.country,
+        first_year=r.first_year if r.first_year is not None else min((c.first_year for c in caps), default=None),
+        last_year=r.last_year,
+        effective_on=None,
+        compliance_on=None,
+        rescinded_on=r.rescinded_on,
+        carry_over=r.carry_over,
+        description="Defined in the scenario ([policy.rules]).",
+        source=" ; ".join(r.sources),
+        notes="",
+        caps=caps,
+    )
+
+
+def _spec_cap(spec: CapSpec, name: str) -> Cap:
+    row = CapRow(amount=spec.amount, first_year=spec.first_year or _FAR_PAST, last_year=spec.last_year)
+    return Cap(cap=name, name=name, scope="holder", group=None, unit=spec.unit, per=spec.per, rows=(row,))
+
+
+def _schedule(
+    cap: Cap, years: np.ndarray, factor: float, carry_over: bool, window: tuple[int | None, int | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(refill, reset) over the modelled years, amounts x ``factor``; inf where the cap does not apply."""
+    lo, hi = window
+    refill = np.full(len(years), np.inf)
+    reset = np.ones(len(years), dtype=bool)
+    applied_before = False
+    for t, year in enumerate(int(y) for y in years):
+        inside = (lo is None or year >= lo) and (hi is None or year <= hi)
+        if cap.per == "year":
+            amount = cap.amount_in(year) if inside else None
+            if amount is None:
+                applied_before = False
+                continue
+            refill[t] = amount * factor
+            reset[t] = not (carry_over and applied_before)
+            applied_before = True
+        else:
+            allowed = cap.allowance_through(year) if inside else None
+            if allowed is None:
+                applied_before = False
+                continue
+            before = cap.allowance_through(year - 1) if applied_before else None
+            refill[t] = (allowed - (before or 0.0)) * factor
+            reset[t] = before is None
+            applied_before = True
+    return refill, reset
+
+
+def _base(unit: str, cat: Catalog) -> tuple[str, float]:
+    return parse_unit(unit, cat)
+
+
+def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Sequence[str]) -> PolicySetup:
+    """Holders and pools for one validated scenario with ``[policy]`` (S = 1)."""
+    policy = scn.policy
+    if policy is None:
+        raise ValueError("the scenario has no [policy]")
+    regime = regime_of(policy)
+    notes: list[str] = []
+    holders = policy.holder or (Holder(name=IMPLICIT_HOLDER, status="approved", approval_year=1990),)
+    implicit = not policy.holder
+    n_t, n_h, n_p = len(years), len(holders), len(phase_names)
+
+    # regime caps stop at the regime's window and, when asked, from the year of a rescission
+    lo, hi = regime.first_year, regime.last_year
+    if regime.rescinded_on is not None and policy.after_rescission == "lift":
+        cut = regime.rescinded_on.year - 1
+        hi = cut if hi is None else min(hi, cut)
+    window = (lo, hi)
+    holder_window: tuple[int | None, int | None] = (None, None)
+
+    national = regime.caps_with("national")
+    has_nveu = bool(regime.caps_with("national_veu"))
+    has_uveu = bool(regime.caps_with("universal_veu"))
+    groups = {c.group for c in regime.caps_with("group")}
+
+    def veu_of(holder: Holder) -> str:
+        if holder.veu == "national" and has_nveu:
+            return "national"
+        if holder.veu == "universal" and has_uveu:
+            return "universal"
+        if holder.veu != "none":
+            notes.append(f"{holder.name}: veu = {holder.veu!r} has no effect under {regime.id} (no such cap)")
+        return "none"
+
+    kinds = [veu_of(h) for h in holders]
+    regular = [k == "none" for k in kinds]
+
+    ids: list[str] = []
+    infos: list[PoolInfo] = []
+    units: list[int] = []
+    pool_kinds: list[int] = []
+    members: list[np.ndarray] = []
+    refills: list[np.ndarray] = []
+    resets: list[np.ndarray] = []
+
+    def add(
+        pool_id: str,
+        name: str,
+        scope: str,
+        base: str,
+        kind: int,
+        member: Sequence[bool],
+        sched: tuple[np.ndarray, np.ndarray],
+        describe: str,
+        source: str,
+        holder: str | None = None,
+    ) -> None:
+        ids.append(pool_id)
+        infos.append(PoolInfo(pool_id, name, scope, base, describe, source, holder))
+        units.append(UNIT_CODES[base])
+        pool_kinds.append(kind)
+        members.append(np.asarray(member, dtype=bool))
+        refills.append(sched[0])
+        resets.append(sched[1])
+
+    share_scale = policy.campus_share
+    for cap in national:
+        base, factor = _base(cap.unit, cat)
+        sched = _schedule(cap, years, factor * share_scale, regime.carry_over, window)
+        add(f"national:{cap.cap}", cap.name, "national", base, COUNTED, regular, sched, cap.describe(), cap.source)
+        for gcap in regime.caps_with("group"):
+            gmember = [
+                r and h.headquarters == gcap.group and not implicit for r, h in zip(regular, holders, strict=True)
+            ]
+            if gcap.unit == "share":
+                share = gcap.rows[0].amount
+                refill, reset = _schedule(cap, years, factor * share_scale * share, regime.carry_over, window)
+                g_lo = max(gcap.first_year, lo) if lo is not None else gcap.first_year
+                g_hi = gcap.last_year if hi is None else (hi if gcap.last_year is None else min(hi, gcap.last_year))
+                outside = np.array([not (y >= g_lo and (g_hi is None or y <= g_hi)) for y in years])
+                refill = np.where(outside, np.inf, refill)
+                add(
+                    f"group:{gcap.cap}:{cap.cap}",
+                    f"{gcap.name} ({share:.0%} of the {cap.name})",
+                    "group",
+                    base,
+                    COUNTED,
+                    gmember,
+                    (refill, reset | outside),
+                    f"{share:.0%} of {cap.describe()}",
+                    gcap.source,
+                )
+        if groups and not implicit:
+            for i, h in enumerate(holders):
+                if regular[i] and h.headquarters not in groups:
+                    zero = _schedule(cap, years, 0.0, regime.carry_over, window)
+                    hq = h.headquarters or "not given"
+                    add(
+                        f"nogroup:{h.name}:{cap.cap}",
+                        f"no group share for headquarters {hq}",
+                        "group",
+                        base,
+                        COUNTED,
+                        [j == i for j in range(n_h)],
+                        zero,
+                        f"{regime.id} shares its {cap.name} among headquarters "
+                        + ", ".join(sorted(g for g in groups if g)),
+                        cap.source,
+                        h.name,
+                    )
+                    notes.append(
+                        f"{h.name}: headquarters {hq} is in no group of {regime.id} "
+                        f"({', '.join(sorted(g for g in groups if g))}), so it receives nothing under the {cap.name}"
+                    )
+    for gcap in regime.caps_with("group"):
+        if gcap.unit != "share":
+            base, factor = _base(gcap.unit, cat)
+            gmember = [
+                r and h.headquarters == gcap.group and not implicit for r, h in zip(regular, holders, strict=True)
+            ]
+            sched = _schedule(gcap, years, factor * share_scale, regime.carry_over, window)
+            add(f"group:{gcap.cap}", gcap.name, "group", base, COUNTED, gmember, sched, gcap.describe(), gcap.source)
+
+    for i, h in enumerate(holders):
+        only = [j == i for j in range(n_h)]
+        if h.share is not None:
+            if regular[i]:
+                for cap in national:
+                    base, factor = _base(cap.unit, cat)
+                    sched = _schedule(cap, years, factor * h.share, regime.carry_over, window)
+                    add(
+                        f"share:{h.name}:{cap.cap}",
+                        f"{h.name}: {h.share:.0%} of the {cap.name}",
+                        "share",
+                        base,
+                        COUNTED,
+                        only,
+                        sched,
+                        f"{h.share:g} x {cap.describe()}",
+                        h.source,
+                        h.name,
+                    )
+                if not national:
+                    notes.append(f"{h.name}: share = {h.share:g} has no effect: {regime.id} has no national cap")
+            else:
+                notes.append(f"{h.name}: share is not used for a {kinds[i]} VEU, which has its own cap")
+        if h.allocation is not None:
+            cap = _spec_cap(h.allocation, f"{h.name} allocation")
+            base, factor = _base(cap.unit, cat)
+            sched = _schedule(cap, years, factor, regime.carry_over, holder_window)
+            add(
+                f"allocation:{h.name}",
+                f"{h.name}: allocation",
+                "allocation",
+                base,
+                COUNTED,
+                only,
+                sched,
+                cap.describe(),
+                h.source,
+                h.name,
+            )
+        for j, spec in enumerate(h.caps):
+            cap = _spec_cap(spec, f"{h.name} cap")
+            base, factor = _base(cap.unit, cat)
+            sched = _schedule(cap, years, factor, False, holder_window)
+            add(
+                f"licence:{h.name}:{j}",
+                f"{h.name}: licence cap",
+                "licence",
+                base,
+                LICENCE,
+                only,
+                sched,
+                cap.describe(),
+                h.source,
+                h.name,
+            )
+        for cap in regime.caps_with("consignee_exempt"):
+            base, factor = _base(cap.unit, cat)
+            sched = _schedule(cap, years, factor, regime.carry_over, window)
+            add(
+                f"exempt:{cap.cap}:{h.name}",
+                f"{h.name}: {cap.name}",
+                "consignee_exempt",
+                base,
+                EXEMPT,
+                only,
+                sched,
+                cap.describe(),
+                cap.source,
+                h.name,
+            )
+        if kinds[i] == "national":
+            for cap in regime.caps_with("national_veu"):
+                base, factor = _base(cap.unit, cat)
+                sched = _schedule(cap, years, factor, regime.carry_over, window)
+                add(
+                    f"veu:{cap.cap}:{h.name}",
+                    f"{h.name}: {cap.name}",
+                    "national_veu",
+                    base,
+                    COUNTED,
+                    only,
+                    sched,
+                    cap.describe(),
+                    cap.source,
+                    h.name,
+                )
+        if kinds[i] == "universal" and h.global_capacity is not None:
+            base, factor = _base(h.global_capacity.unit, cat)
+            for cap in regime.caps_with("universal_veu"):
+                sched = _schedule(cap, years, factor * h.global_capacity.amount, regime.carry_over, window)
+                add(
+                    f"veu:{cap.cap}:{h.name}",
+                    f"{h.name}: {cap.name}",
+                    "universal_veu",
+                    base,
+                    COUNTED,
+                    only,
+                    sched,
+                    f"{cap.rows[0].amount:g} x global capacity "
+                    f"{h.global_capacity.amount:,.0f} {h.global_capacity.unit}",
+                    cap.source,
+                    h.name,
+                )
+
+    holder_phase = np.zeros((n_h, n_p), dtype=bool)
+    for i, h in enumerate(holders):
+        if h.phases is None:
+            holder_phase[i, :] = True
+        else:
+            wanted = {name.strip() for name in h.phases}
+            holder_phase[i, :] = [name in wanted for name in phase_names]
+    unit_phase = np.asarray([int(np.argmax(row)) if row.any() else 0 for row in holder_phase], dtype=np.int64)
+    active = np.zeros((1, n_t, n_h), dtype=bool)
+    for i, h in enumerate(holders):
+        if h.status in ("approved", "conditional"):
+            active[0, :, i] = years >= h.approval_year
+    n_k = len(ids)
+    inputs = PolicyInputs(
+        holder_names=tuple(h.name for h in holders),
+        holder_phase=holder_phase,
+        holder_unit_phase=unit_phase,
+        holder_active=active,
+        pool_ids=tuple(ids),
+        pool_names=tuple(i.name for i in infos),
+        pool_unit=np.asarray(units, dtype=np.int64),
+        pool_kind=np.asarray(pool_kinds, dtype=np.int64),
+        pool_member=np.stack(members) if members else np.zeros((0, n_h), dtype=bool),
+        pool_refill=(np.stack(refills, axis=1) if refills else np.zeros((n_t, 0)))[None, :, :],
+        pool_reset=np.stack(resets, axis=1) if resets else np.ones((n_t, n_k), dtype=bool),
+    )
+    return PolicySetup(
+        regime=regime, inputs=inputs, pools=tuple(infos), holders=tuple(holders), notes=tuple(dict.fromkeys(notes))
+    )

@@ -1,0 +1,383 @@
+"""The reliability analysis of a scenario run (applies with a ``[reliability]`` section).
+
+Each year, for a synchronous job on every installed accelerator (year end) and for one on
+``job_fraction`` of them: the failure rate, the interval, the exact expected goodput, Monte Carlo
+percentiles of ``job_days``-long runs, whether the campus-wide job is viable (expected goodput
+at least ``min_goodput``) and, if not, the longest checkpoint or restart that would make it so;
+the fleet's availability from the repair simulation, the spares each job needs, and the
+expected failures per day of each phase.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.analyses.reliability import renewal
+from gigacampus.analyses.reliability.engine import simulate_job
+from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
+from gigacampus.analyses.reliability.section import Reliability
+from gigacampus.catalog import Catalog
+from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
+from gigacampus.model.columns import Column
+from gigacampus.scenario import ResolvedInput, Scenario, section_rows
+from gigacampus.units import (
+    DAYS_PER_FAILURE_YEAR,
+    SECONDS_PER_DAY,
+    SECONDS_PER_FAILURE_YEAR,
+    SECONDS_PER_HOUR,
+    duration,
+)
+
+__all__ = ["COLUMN_UNITS", "RELIABILITY", "scenario_rates"]
+
+#: Days between points of the availability series in the summary.
+SERIES_EVERY_DAYS = 30
+
+
+def scenario_rates(rel: Reliability, accelerator_id: str) -> FailureRates:
+    """Failure rates of one accelerator under the ``[reliability]`` section (validated, so one
+    of the branches always applies)."""
+    if rel.failures_per_accelerator_year is not None:
+        return FailureRates({"all": rel.failures_per_accelerator_year}, "scenario")
+    overrides = {k: v for k, v in rel.component_rates.model_dump().items() if v is not None}
+    base = catalog_rates(accelerator_id)
+    if base is None and rel.rates_from is not None:
+        rates_from = catalog_rates(rel.rates_from)
+        if rates_from is not None:
+            base = FailureRates(rates_from.per_component, f"{rates_from.origin} (rates_from)", rates_from.source)
+    if base is None:
+        return FailureRates({c: float(overrides[c]) for c in COMPONENTS}, "scenario")
+    if not overrides:
+        return base
+    return FailureRates({**base.per_component, **overrides}, f"{base.origin}+scenario", base.source)
+
+
+def _job(
+    accelerators: int, rate_per_acc_year: float, rel: Reliability, target: float, seed: np.random.SeedSequence
+) -> dict[str, Any]:
+    """One job's numbers for one year."""
+    lam = accelerators * rate_per_acc_year / SECONDS_PER_FAILURE_YEAR
+    c, r, rf = rel.checkpoint_s, rel.restart_s, rel.restart_failures
+    out: dict[str, Any] = {"accelerators": accelerators, "failures_per_day": lam * SECONDS_PER_DAY}
+    if accelerators == 0 or lam == 0:
+        interval = rel.interval_s
+        g = None if interval is None or accelerators == 0 else float(interval / (interval + c))
+        out.update(mtbf_h=None, interval_s=interval, goodput=g, goodput_p5=g, goodput_p95=g)
+        out["viable"] = g is not None and g >= target
+        out.update(max_checkpoint_s=None, max_restart_s=None, young_daly_interval_s=None, common_scale=None)
+        return out
+    interval = rel.interval_s if rel.interval_s is not None else float(renewal.optimal_interval_s(lam, c))
+    g = float(renewal.expected_goodput(lam, interval, c, r, rf))
+    horizon = rel.job_days * SECONDS_PER_DAY
+    samples = simulate_job(lam, interval, c, r, horizon, rel.replicas, seed, restart_failures=rf)
+    mc = samples.checkpoints * interval / horizon
+    max_c = float(renewal.max_checkpoint_s(lam, r, target, rf))
+    max_r = float(renewal.max_restart_s(lam, c, target, rf))
+    scale = float(renewal.max_common_scale(lam, c, r, target, rf))
+    out.update(
+        mtbf_h=1.0 / lam / SECONDS_PER_HOUR,
+        interval_s=interval,
+        young_daly_interval_s=float(renewal.young_daly_interval_s(lam, c)),
+        goodput=g,
+        goodput_p5=float(np.percentile(mc, 5)),
+        goodput_p95=float(np.percentile(mc, 95)),
+        viable=g >= target,
+        max_checkpoint_s=None if math.isnan(max_c) else max_c,
+        max_restart_s=None if math.isnan(max_r) else max_r,
+        common_scale=scale,
+    )
+    return out
+
+
+def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
+    head = (
+        f"campus-wide job ({job['accelerators']:,}) fails every {duration(job['mtbf_h'] * SECONDS_PER_HOUR)}, "
+        f"goodput {job['goodput']:.2f} (p5 {job['goodput_p5']:.2f}, p95 {job['goodput_p95']:.2f})"
+    )
+    if job["viable"]:
+        return head + ": viable"
+    fixes = []
+    if job["max_checkpoint_s"] is not None:
+        fixes.append(f"checkpoint <= {duration(job['max_checkpoint_s'])}")
+    if job["max_restart_s"] is not None:
+        fixes.append(f"restart <= {duration(job['max_restart_s'])}")
+    if fixes:
+        return head + f": not viable; needs {' or '.join(fixes)}"
+    f = job["common_scale"]
+    return (
+        head + f": not viable; needs checkpoint and restart both {1 / f:,.0f}x shorter "
+        f"({duration(f * rel.checkpoint_s)} and {duration(f * rel.restart_s)})"
+    )
+
+
+def _variant(
+    scenario: Scenario, catalog: Catalog, run_seed: int, years: np.ndarray, installed_tp: np.ndarray
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The block and the per-year column records of one variant (``installed_tp`` is (T, P))."""
+    rel = scenario.reliability
+    assert rel is not None
+    target = rel.min_goodput if rel.min_goodput is not None else catalog.default("reliability.min_goodput").value
+    repair_days = rel.repair_days if rel.repair_days is not None else catalog.default("reliability.repair_days").value
+    policy = RepairPolicy(repair_days, rel.repair_shape, rel.repair_crews, rel.repairs_per_day)
+    ss_jobs, ss_fleet, ss_spares = np.random.SeedSequence(run_seed).spawn(3)
+    job_seeds = ss_jobs.spawn(2 * years.size)
+    spare_seeds = ss_spares.spawn(2 * years.size)
+
+    rates = {acc: scenario_rates(rel, acc) for acc in dict.fromkeys(ph.accelerator for ph in scenario.phase)}
+    installed = np.zeros(years.size)
+    rate_sum = np.zeros(years.size)  # sum over phases of accelerators x rate [1/year]
+    hw_sum = np.zeros(years.size)
+    phase_rows = []
+    for p, ph in enumerate(scenario.phase):
+        fr = rates[ph.accelerator]
+        for t, year in enumerate(years):
+            n = float(int(installed_tp[t, p]))
+            installed[t] += n
+            rate_sum[t] += n * fr.failures_per_accelerator_year
+            hw_sum[t] += n * fr.hardware_failures_per_accelerator_year
+            phase_rows.append(
+                {
+                    "year": int(year),
+                    "phase": ph.name,
+                    "accelerator": ph.accelerator,
+                    "accelerators": int(n),
+                    "failures_per_day": n * fr.failures_per_accelerator_year / DAYS_PER_FAILURE_YEAR,
+                    "hardware_failures_per_day": n * fr.hardware_failures_per_accelerator_year / DAYS_PER_FAILURE_YEAR,
+                }
+            )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate_per_acc = np.where(installed > 0, rate_sum / installed, 0.0)
+        hw_per_acc = np.where(installed > 0, hw_sum / installed, 0.0)
+
+    fleet = campus_availability(years, installed, hw_per_acc, policy, rel.replicas, ss_fleet)
+    avail = fleet.available_fraction
+    down_frac = 1.0 - avail
+
+    records, columns, lines = [], [], []
+    texts: list[tuple[list[int], str, list[tuple[float, float, int]]]] = []
+    origins = "; ".join(f"{acc}: {fr.origin}, {fr.failures_per_accelerator_year:.3g}" for acc, fr in rates.items())
+    lines.append(
+        f"Reliability (failures per accelerator-year {origins}; checkpoint {duration(rel.checkpoint_s)}, restart "
+        f"{duration(rel.restart_s)}; a job is viable with expected goodput >= {target:.2f}):"
+    )
+    jobs: dict[tuple[int, float], dict[str, Any]] = {}
+
+    def job(n: int, rate: float, seed: np.random.SeedSequence) -> dict[str, Any]:
+        # years with the same fleet and rates get the same job, drawn once (with the first year's seed)
+        if (n, rate) not in jobs:
+            jobs[(n, rate)] = _job(n, rate, rel, target, seed)
+        return dict(jobs[(n, rate)])
+
+    for t, year in enumerate(years):
+        n = int(round(installed[t]))
+        n_frac = int(math.floor(rel.job_fraction * n))
+        campus = job(n, float(rate_per_acc[t]), job_seeds[2 * t])
+        part = job(n_frac, float(rate_per_acc[t]), job_seeds[2 * t + 1])
+        in_year = fleet.day_year == year
+        year_avail = avail[:, in_year]
+        finite = year_avail[np.isfinite(year_avail)]
+        quant = [float(np.percentile(finite, q)) if finite.size else None for q in (5, 50, 95)]
+        spares = [
+            spares_needed(job["accelerators"], down_frac[:, in_year], rel.spares_probability, s, cold=rel.cold_spares)
+            for job, s in ((campus, spare_seeds[2 * t]), (part, spare_seeds[2 * t + 1]))
+        ]
+        campus["spares"], part["spares"] = spares
+        availability = {
+            "available_fraction_p5": quant[0],
+            "available_fraction_median": quant[1],
+            "available_fraction_p95": quant[2],
+        }
+        records.append(
+            {
+                "year": int(year),
+                "campus_job": campus,
+                "fraction_job": part,
+                "failures_per_day": rate_sum[t] / DAYS_PER_FAILURE_YEAR,
+                "hardware_failures_per_day": hw_sum[t] / DAYS_PER_FAILURE_YEAR,
+                **availability,
+            }
+        )
+        columns.append(
+            {
+                "year": int(year),
+                "campus_job_accelerators": n,
+                "campus_job_mtbf_h": campus["mtbf_h"],
+                "campus_job_interval_s": campus["interval_s"],
+                "campus_job_goodput": campus["goodput"],
+                "campus_job_viable": campus["viable"],
+                "campus_job_spares": campus["spares"],
+                "fraction_job_accelerators": n_frac,
+                "fraction_job_goodput": part["goodput"],
+                "fraction_job_spares": part["spares"],
+                "failures_per_day": rate_sum[t] / DAYS_PER_FAILURE_YEAR,
+                "hardware_failures_per_day": hw_sum[t] / DAYS_PER_FAILURE_YEAR,
+                "available_fraction_p5": quant[0],
+                "available_fraction_median": quant[1],
+            }
+        )
+        if n > 0 and campus["mtbf_h"] is not None:
+            text = _verdict(campus, rel, target)
+            if part["goodput"] is not None:
+                text += f". {rel.job_fraction:.0%} job ({n_frac:,}): {part['goodput']:.2f}"
+            fleet_numbers = (quant[1], hw_sum[t] / DAYS_PER_FAILURE_YEAR, campus["spares"])
+            if texts and texts[-1][1] == text:  # same jobs as the year before: one line for both
+                texts[-1][0].append(int(year))
+                texts[-1][2].append(fleet_numbers)
+            else:
+                texts.append(([int(year)], text, [fleet_numbers]))
+    for yrs, text, numbers in texts:
+        span = f"{yrs[0]}" if len(yrs) == 1 else f"{yrs[0]}-{yrs[-1]}"
+        # over grouped years: the worst availability, the most failures and spares
+        avail_low = min(a for a, _, _ in numbers)
+        per_day = max(f for _, f, _ in numbers)
+        spares_high = max(sp for _, _, sp in numbers)
+        lines.append(
+            f"{span}: {text}. Fleet {avail_low:.2%} available; {per_day:,.0f} hardware failures/day; "
+            f"{spares_high:,} {'cold' if rel.cold_spares else 'hot'} spares keep the campus-wide job whole with "
+            f"{rel.spares_probability:.0%} probability."
+        )
+
+    every = np.arange(SERIES_EVERY_DAYS - 1, avail.shape[1], SERIES_EVERY_DAYS)
+    series = []
+    for d in every:
+        col = avail[:, d]
+        ok = col[np.isfinite(col)]
+        series.append(
+            {
+                "day": int(d + 1),
+                "year": int(fleet.day_year[d]),
+                "installed": float(fleet.installed[d]),
+                "available_fraction_p5": float(np.percentile(ok, 5)) if ok.size else None,
+                "available_fraction_median": float(np.median(ok)) if ok.size else None,
+                "available_fraction_p95": float(np.percentile(ok, 95)) if ok.size else None,
+            }
+        )
+    block = {
+        "seed": run_seed,
+        "inputs": {
+            **rel.model_dump(exclude={"component_rates"}),
+            "component_rates": rel.component_rates.model_dump(),
+            "min_goodput": target,
+            "repair_days": repair_days,
+            "min_goodput_origin": "scenario" if rel.min_goodput is not None else "catalog:defaults",
+            "repair_days_origin": "scenario" if rel.repair_days is not None else "catalog:defaults",
+            "min_goodput_source": ""
+            if rel.min_goodput is not None
+            else catalog.default("reliability.min_goodput").source,
+            "repair_days_source": ""
+            if rel.repair_days is not None
+            else catalog.default("reliability.repair_days").source,
+        },
+        "rates": {acc: fr.to_dict() for acc, fr in rates.items()},
+        "years": records,
+        "failures_by_phase": phase_rows,
+        "availability_series": series,
+        "explanations": lines,
+        "units": {
+            **COLUMN_UNITS,
+            "mtbf_h": "h",
+            "interval_s": "s",
+            "max_checkpoint_s": "s",
+            "max_restart_s": "s",
+            "young_daly_interval_s": "s",
+        },
+    }
+    return block, columns
+
+
+def _applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
+    return scenario.reliability is not None
+
+
+def _run(ctx: Context) -> Block:
+    """Each variant's jobs and fleet (with the run's seed: common random numbers across variants)."""
+    names = [c.name for c in PROVIDES]
+    columns = {name: np.full((ctx.n_variants, ctx.years.size), np.nan) for name in names}
+    payload: dict[str, Any] | None = None
+    for v in range(ctx.n_variants):
+        block, records = _variant(ctx.scenario, ctx.catalog, ctx.seed, ctx.years, ctx.outputs.accelerators[v])
+        for t, rec in enumerate(records):
+            for name in names:
+                value = rec[name]
+                columns[name][v, t] = np.nan if value is None else float(value)
+        if v == ctx.variant:
+            payload = block
+    assert payload is not None
+    return Block(
+        columns=columns,
+        payload=payload,
+        explanations=tuple(payload["explanations"]),
+        provenance=_provenance(ctx.scenario, payload),
+    )
+
+
+def _provenance(scenario: Scenario, block: Mapping[str, Any]) -> tuple[ResolvedInput, ...]:
+    rel = scenario.reliability
+    assert rel is not None
+    rows = [r for r in section_rows(("reliability",), rel) if r.value is not None]
+    rows += [r for r in section_rows(("reliability", "component_rates"), rel.component_rates) if r.value is not None]
+    inputs = block["inputs"]
+    for key in ("min_goodput", "repair_days"):
+        if getattr(rel, key) is None:
+            rows.append(
+                ResolvedInput(
+                    f"reliability.{key}", inputs[key], _unit(key), "catalog:defaults", inputs[f"{key}_source"]
+                )
+            )
+    for acc, rates in block["rates"].items():
+        origin = rates["origin"]
+        rows.append(
+            ResolvedInput(
+                f"reliability.failures_per_accelerator_year.{acc}",
+                rates["failures_per_accelerator_year"],
+                "1/year",
+                "scenario" if origin == "scenario" else f"catalog:failure_rates ({origin})",
+                rates["source"],
+            )
+        )
+    return tuple(rows)
+
+
+def _unit(key: str) -> str:
+    extra = Reliability.model_fields[key].json_schema_extra
+    return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
+
+
+def _charts(summary: Mapping[str, Any]) -> list[Any]:
+    from gigacampus.analyses.reliability.charts import reliability_charts  # plotly loads only for a report
+
+    return reliability_charts(summary)
+
+
+PROVIDES: tuple[Column, ...] = (
+    Column("campus_job_accelerators", "accelerators", "int", "Accelerators of a synchronous job on the whole fleet."),
+    Column("campus_job_mtbf_h", "h", "float", "Mean time between failures of that job."),
+    Column("campus_job_interval_s", "s", "float", "Work between its checkpoints (given, or the best one)."),
+    Column("campus_job_goodput", "-", "float", "Its expected goodput: useful work / wall time."),
+    Column("campus_job_viable", "", "bool", "Whether that goodput reaches reliability.min_goodput."),
+    Column("campus_job_spares", "accelerators", "int", "Spares that keep it whole with spares_probability."),
+    Column("fraction_job_accelerators", "accelerators", "int", "Accelerators of a job on job_fraction of the fleet."),
+    Column("fraction_job_goodput", "-", "float", "That job's expected goodput."),
+    Column("fraction_job_spares", "accelerators", "int", "Spares that keep that job whole."),
+    Column("failures_per_day", "failures/day", "float", "Expected failures per day across the fleet."),
+    Column("hardware_failures_per_day", "failures/day", "float", "Of those, failures that take hardware out."),
+    Column("available_fraction_p5", "-", "float", "5th percentile of the fleet's available fraction that year."),
+    Column("available_fraction_median", "-", "float", "Median of the fleet's available fraction that year."),
+)
+#: Units of the per-year columns this analysis adds to the timeline.
+COLUMN_UNITS: dict[str, str] = {c.name: c.unit for c in PROVIDES}
+
+RELIABILITY = Analysis(
+    name="reliability",
+    title="Reliability at scale",
+    provides=PROVIDES,
+    run=_run,
+    applies=_applies,
+    requires=("accelerators",),
+    charts=_charts,
+)

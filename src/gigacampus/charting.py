@@ -1,0 +1,231 @@
+"""Chart primitives shared by the report and every analysis's charts: one look, drawn from a
+saved summary document alone. Importing this module does not import plotly.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # plotly is imported by whoever builds a figure, not by importing this module
+    import plotly.graph_objects as go
+
+__all__ = [
+    "BINDING_COLORS",
+    "BINDING_LABELS",
+    "INK",
+    "PALETTE",
+    "Chart",
+    "any_value",
+    "bar",
+    "billions",
+    "binding_bar",
+    "block_years",
+    "figure_json",
+    "line",
+    "palette_color",
+    "reference_line",
+    "scaled",
+    "series",
+    "style_figure",
+    "summary_years",
+]
+
+BINDING_COLORS = {"power": "#2a9d8f", "quota": "#d62828", "supply": "#f4a261", "none": "#adb5bd"}
+BINDING_LABELS = {
+    "power": "power (full)",
+    "quota": "export quota",
+    "supply": "vendor supply",
+    "none": "nothing online",
+}
+INK = "#1d2a33"
+"""The colour of text, and of a series set apart from the palette's."""
+PALETTE = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#6d597a", "#457b9d", "#8ab17d", "#b56576")
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One figure with its title and a sentence saying how to read it."""
+
+    id: str
+    title: str
+    caption: str
+    figure: go.Figure
+
+
+def series(summary: Mapping[str, Any], key: str) -> list[float | None]:
+    """One per-year value for every year (``None`` where the summary has none)."""
+    out: list[float | None] = []
+    for rec in summary["years"]:
+        value = rec.get(key)
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            out.append(None)
+        else:
+            out.append(value if math.isfinite(value) else None)
+    return out
+
+
+def summary_years(summary: Mapping[str, Any]) -> list[int]:
+    """The modelled years of a summary."""
+    return [int(r["year"]) for r in summary["years"]]
+
+
+def block_years(summary: Mapping[str, Any], name: str) -> tuple[Mapping[str, Any], list[Mapping[str, Any]], list[int]]:
+    """The block of analysis ``name`` in a summary, the block's per-year records (its ``"years"``
+    list) and the year of each."""
+    block = summary[name]
+    rows = list(block.get("years", []))
+    return block, rows, [int(r["year"]) for r in rows]
+
+
+_AXIS = {"gridcolor": "#e6eaee", "linecolor": "#c9d1d8", "zerolinecolor": "#c9d1d8", "automargin": True}
+
+
+def style_figure(fig: go.Figure, y_title: str, *, height: int = 360, y2_title: str | None = None, **extra: Any) -> None:
+    """The look shared by every chart: white, light grid, years on x, legend on top.
+
+    The styling is spelled out rather than taken from a named Plotly template: copying a
+    template into each figure costs about 35 ms, a fifth of a whole report.
+    """
+    fig.update_layout(
+        template="none",
+        paper_bgcolor="white",
+        plot_bgcolor="white",
+        colorway=list(PALETTE),
+        height=height,
+        margin={"l": 70, "r": 70 if y2_title else 20, "t": 30, "b": 40},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "xanchor": "left", "x": 0},
+        hovermode="x unified",
+        hoverlabel={"bgcolor": "white"},
+        font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13, "color": INK},
+        xaxis={**_AXIS, "title": {"text": "year"}, "dtick": 1, "tickformat": "d"},
+        yaxis={**_AXIS, "title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True},
+        **extra,
+    )
+    if y2_title:
+        fig.update_layout(
+            yaxis2={
+                **_AXIS,
+                "title": {"text": y2_title},
+                "overlaying": "y",
+                "side": "right",
+                "rangemode": "tozero",
+                "showgrid": False,
+                "separatethousands": True,
+                "tickmode": "auto",
+            }
+        )
+
+
+def scaled(values: Sequence[float | None], factor: float) -> list[float | None]:
+    return [None if v is None else v / factor for v in values]
+
+
+def any_value(values: Sequence[float | None]) -> bool:
+    return any(v for v in values)
+
+
+def figure_json(chart: Chart) -> dict[str, Any]:
+    """A chart as a plain dict (``data``, ``layout``, ``id``, ``title``, ``caption``) for JSON APIs."""
+    import plotly.io as pio
+
+    fig = json.loads(pio.to_json(chart.figure, validate=False))
+    return {
+        "id": chart.id,
+        "title": chart.title,
+        "caption": chart.caption,
+        "data": fig["data"],
+        "layout": fig["layout"],
+    }
+
+
+def billions(values: Sequence[float | None]) -> list[float | None]:
+    return scaled(values, 1e9)
+
+
+# --- traces ------------------------------------------------------------------------------
+# Every chart draws its series with these, so that one kind of series looks the same everywhere.
+# A keyword left at ``None`` leaves that Plotly property unset; ``extra`` goes to the trace as is
+# (``yaxis="y2"`` for the right-hand axis, ``stackgroup``, ``legendgroup``, ``customdata``, ...).
+
+
+def palette_color(i: int) -> str:
+    """The ``i``-th colour of :data:`PALETTE`, starting over when there are more series than colours."""
+    return PALETTE[i % len(PALETTE)]
+
+
+def line(
+    x: Sequence[Any],
+    y: Sequence[Any],
+    name: str,
+    color: str,
+    *,
+    hover: str | None = None,
+    mode: str = "lines+markers",
+    dash: str | None = None,
+    width: float | None = None,
+    shape: str | None = None,
+    **extra: Any,
+) -> go.Scatter:
+    """A line of ``y`` over ``x``: markers at the points unless ``mode="lines"``; ``shape="hv"`` draws
+    steps (a value holds until the next year); ``hover`` is the Plotly hover template."""
+    import plotly.graph_objects as go
+
+    return go.Scatter(
+        x=x,
+        y=y,
+        name=name,
+        mode=mode,
+        line={"color": color, "dash": dash, "width": width, "shape": shape},
+        hovertemplate=hover,
+        **extra,
+    )
+
+
+def reference_line(
+    x: Sequence[Any], value: float, name: str, color: str, *, hover: str | None = None, **extra: Any
+) -> go.Scatter:
+    """A constant drawn dotted across all of ``x``: a threshold, a price, a published figure to compare with."""
+    return line(x, [value] * len(x), name, color, hover=hover, mode="lines", dash="dot", **extra)
+
+
+def bar(
+    x: Sequence[Any],
+    y: Sequence[Any],
+    name: str,
+    color: str,
+    *,
+    hover: str | None = None,
+    hatched: bool = False,
+    **extra: Any,
+) -> go.Bar:
+    """Bars of ``y`` over ``x``, filled with ``color``; ``hatched``: outlined and hatched in it instead,
+    with no fill (what could have been, such as accelerators held back)."""
+    import plotly.graph_objects as go
+
+    if hatched:
+        marker = {
+            "color": "rgba(0,0,0,0)",
+            "line": {"color": color, "width": 2},
+            "pattern": {"shape": "/", "fgcolor": color},
+        }
+    else:
+        marker = {"color": color}
+    return go.Bar(x=x, y=y, name=name, marker=marker, hovertemplate=hover, **extra)
+
+
+def binding_bar(kind: str, reasons: Sequence[str], **extra: Any) -> go.Bar:
+    """The cells of a binding-constraint band where ``kind`` bound: named and coloured for it, each
+    hovering its reason. ``extra`` places the cells (``x``, ``y``, ``base``, ``orientation``, ...)."""
+    import plotly.graph_objects as go
+
+    return go.Bar(
+        name=BINDING_LABELS.get(kind, kind),
+        marker_color=BINDING_COLORS.get(kind, PALETTE[5]),
+        customdata=list(reasons),
+        hovertemplate="%{customdata}<extra></extra>",
+        **extra,
+    )

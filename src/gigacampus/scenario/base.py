@@ -1,0 +1,123 @@
+"""The base every scenario section is built on: one section class, one number helper, one
+choice helper, and the helpers cross-field checks use on raw (unvalidated) data.
+
+A section is a strict, frozen pydantic model (``extra="forbid"``, attribute docstrings as field
+docs, units in ``json_schema_extra``). A section that checks several keys at once, or keys
+against other sections, defines a classmethod ``cross_field_problems(data, catalog)`` that takes
+the whole raw scenario (a dict, possibly malformed) and returns ``(key path, message,
+suggestion)`` tuples; :class:`gigacampus.scenario.document.Scenario` runs every section's checks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
+
+from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.errors import closest
+
+__all__ = [
+    "Problems",
+    "ScenarioChecksFailed",
+    "Section",
+    "Year",
+    "array_at",
+    "catalog_of",
+    "choice",
+    "finite_number",
+    "is_number",
+    "num",
+    "table_at",
+    "whole_number",
+]
+
+#: ``(key path, message, suggestion)`` tuples from cross-field checks.
+Problems = list[tuple[str, str, str | None]]
+
+
+def num(unit: str, **bounds: Any) -> Any:
+    """A strict, finite number field with bounds and a unit."""
+    return Field(strict=True, allow_inf_nan=False, json_schema_extra={"unit": unit}, **bounds)
+
+
+Year = Annotated[int, Field(strict=True, ge=1990, le=2100, json_schema_extra={"unit": "year"})]
+
+
+class ScenarioChecksFailed(ValueError):
+    """Raised inside validators that check several fields at once; carries key paths.
+
+    ``problems`` holds ``(relative key path, message, suggestion)`` tuples; the loader turns
+    them into :class:`gigacampus.errors.Problem` with full paths.
+    """
+
+    def __init__(self, problems: Problems):
+        self.problems = problems
+        super().__init__("; ".join(f"{p}: {m}" for p, m, _ in problems))
+
+
+class Section(BaseModel):
+    """Base of every scenario section: strict, frozen, unknown keys refused."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        use_attribute_docstrings=True,
+        str_strip_whitespace=True,
+    )
+
+    @classmethod
+    def cross_field_problems(cls, data: dict[str, Any], catalog: Catalog) -> Problems:
+        """Checks of this section against other keys, on the raw scenario ``data``; none by default."""
+        return []
+
+
+def catalog_of(info: ValidationInfo) -> Catalog:
+    """The catalog passed in the validation context, else the shipped one."""
+    ctx = info.context or {}
+    return ctx.get("catalog") or load_catalog()
+
+
+def choice(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
+    """``value`` if it is one of ``allowed``, else a check failure naming what is allowed."""
+    if value not in allowed:
+        raise ScenarioChecksFailed(
+            [("", f"unknown {what} {value!r}; allowed: {', '.join(allowed)}", closest(value, allowed))]
+        )
+    return value
+
+
+# --- raw data (cross-field checks run on unvalidated input and skip what has the wrong shape) ---
+
+
+def is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def finite_number(value: Any) -> float | None:
+    """``value`` as a float if it is a finite number (not a bool), else ``None``."""
+    return float(value) if is_number(value) and math.isfinite(value) else None
+
+
+def whole_number(value: Any) -> int | None:
+    """An int, or text of one (TOML keys of year tables are text), else ``None``."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return None
+
+
+def table_at(data: Any, key: str) -> dict[str, Any]:
+    """``data[key]`` if it is a table, else an empty one."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, dict) else {}
+
+
+def array_at(data: Any, key: str) -> list[Any]:
+    """``data[key]`` if it is an array, else an empty one."""
+    value = data.get(key) if isinstance(data, dict) else None
+    return list(value) if isinstance(value, (list, tuple)) else []
