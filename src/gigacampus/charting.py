@@ -24,6 +24,7 @@ __all__ = [
     "billions",
     "binding_bar",
     "block_years",
+    "figure",
     "figure_json",
     "line",
     "palette_color",
@@ -150,6 +151,16 @@ def billions(values: Sequence[float | None]) -> list[float | None]:
 # Every chart draws its series with these, so that one kind of series looks the same everywhere.
 # A keyword left at ``None`` leaves that Plotly property unset; ``extra`` goes to the trace as is
 # (``yaxis="y2"`` for the right-hand axis, ``stackgroup``, ``legendgroup``, ``customdata``, ...).
+
+
+def figure(*traces: Any) -> go.Figure:
+    """A new figure holding ``traces`` (plotly is imported here, when a chart is first drawn)."""
+    import plotly.graph_objects as go
+
+    fig = go.Figure()
+    for trace in traces:
+        fig.add_trace(trace)
+    return fig
 
 
 def palette_color(i: int) -> str:

@@ -9,7 +9,8 @@ An analysis is one :class:`Analysis` object (in ``analyses/<name>/analysis.py``)
   columns it reads when present. Both name what it depends on, so the pipeline can check
   the order of :data:`gigacampus.pipeline.ANALYSES` when it is imported: the provider of
   every column an analysis requires or uses must come before it;
-* ``applies(scenario, options)``: whether it runs for this scenario (e.g. its section is given);
+* ``applies(scenario, options)``: whether it runs for this scenario (:func:`always`, or
+  :func:`with_section` for an analysis that runs when its section is given);
 * optionally ``prepare(scenario, catalog, inputs) -> Prepared``: a change to the campus model's
   inputs before the model runs (an export regime's pools, a sized network's overhead);
 * ``run(context) -> Block``: its pure computation over the batch of variants.
@@ -31,7 +32,7 @@ from gigacampus.model import CampusInputs, CampusOutputs
 from gigacampus.model.columns import Column
 from gigacampus.scenario import ResolvedInput, Scenario
 
-__all__ = ["Analysis", "Block", "Context", "Prepared", "always"]
+__all__ = ["Analysis", "Block", "Context", "Prepared", "always", "with_section"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,16 @@ class Block:
 def always(scenario: Scenario, options: Mapping[str, Any]) -> bool:
     """``applies`` of an analysis that runs for every scenario."""
     return True
+
+
+def with_section(name: str) -> Callable[[Scenario, Mapping[str, Any]], bool]:
+    """``applies`` of an analysis that runs when the scenario has its ``[name]`` section."""
+
+    def applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
+        return getattr(scenario, name) is not None
+
+    applies.__doc__ = f"Runs when the scenario has a [{name}] section."
+    return applies
 
 
 @dataclass(frozen=True)

@@ -43,21 +43,14 @@ MAX_RATE_PER_YEAR = 1_000.0
 
 @dataclass(frozen=True)
 class FailureRates:
-    """Failures per accelerator-year by component class, and where they come from.
-
-    Attributes
-    ----------
-    per_component:
-        ``{class: failures per accelerator-year}``; a single total rate is the class ``all``.
-    origin:
-        ``catalog:<accelerator id>``, ``user`` or a mix such as ``catalog:h100-sxm+user``.
-    source:
-        URLs of the catalog rows used, separated by `` ; `` (empty for user values).
-    """
+    """Failures per accelerator-year by component class, and where they come from."""
 
     per_component: Mapping[str, float]
+    """``{class: failures per accelerator-year}``; a single total rate is the class ``all``."""
     origin: str
+    """``catalog:<accelerator id>``, ``user`` or a mix such as ``catalog:h100-sxm+user``."""
     source: str = ""
+    """URLs of the catalog rows used, separated by `` ; `` (empty for user values)."""
 
     @property
     def failures_per_accelerator_year(self) -> float:

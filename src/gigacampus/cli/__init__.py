@@ -1,7 +1,7 @@
 """The ``gigacampus`` command line: a thin layer over the public API.
 
-Commands live in modules of this package, each registering on :data:`app`. Input
-problems print one line each on stderr and exit with code 2.
+Commands live in modules of this package, each registering on :data:`app` with
+:func:`command`. Input problems print one line each on stderr and exit with code 2.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from gigacampus._version import __version__
+from gigacampus.cli.common import F, handles_input_errors
 
 app = typer.Typer(
     name="gigacampus",
@@ -35,6 +36,11 @@ def _root(
     ] = False,
 ) -> None:
     """Plan and simulate gigawatt-scale AI compute campuses."""
+
+
+def command(func: F) -> F:
+    """Register ``func`` as a ``gigacampus`` command whose input errors print as stderr lines (exit code 2)."""
+    return app.command()(handles_input_errors(func))
 
 
 # Command modules register themselves on `app` when imported.

@@ -1,44 +1,22 @@
-"""Helpers shared by the command modules: consoles, formats, error handling."""
+"""Helpers shared by the command modules: consoles, JSON output, error handling."""
 
 from __future__ import annotations
 
 import functools
 import json
 import sys
-from collections.abc import Callable
-from enum import StrEnum
-from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from collections.abc import Callable, Collection
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 
-from gigacampus.errors import InputError
+from gigacampus.errors import InputError, Problem, closest
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Exit code for bad input (file, option or key).
 EXIT_INPUT = 2
-
-
-class TableOrJson(StrEnum):
-    table = "table"
-    json = "json"
-
-
-# Options shared by commands that take a scenario file.
-ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (TOML).", show_default=False)]
-FormatOption = Annotated[TableOrJson, typer.Option("--format", help="table: readable tables; json: JSON on stdout.")]
-SetOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--set", help="Override a scenario value, e.g. --set site.pue=1.2 or --set phase[1].power_mw=600 (repeatable)."
-    ),
-]
-SeedOption = Annotated[
-    int | None, typer.Option("--seed", min=0, help="Seed for random draws (default: the scenario's).")
-]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Folder to write result files into.")]
 
 
 def console(stderr: bool = False) -> Console:
@@ -67,6 +45,13 @@ def handles_input_errors(func: F) -> F:
             raise typer.Exit(EXIT_INPUT) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def check_id(item: str | None, known: Collection[str], command: str, what: str) -> None:
+    """Raise :class:`InputError`, with a did-you-mean suggestion, if ``item`` is given but not ``known``."""
+    if item is not None and item not in known:
+        message = f"unknown {what} {item!r}; allowed: {', '.join(known)}"
+        raise InputError([Problem(command, "ID", message, closest(item, known))])
 
 
 def print_json(data: Any) -> None:

@@ -10,21 +10,11 @@ from typing import Annotated
 import typer
 
 from gigacampus.catalog import load_catalog
-from gigacampus.cli import app
-from gigacampus.cli.common import (
-    EXIT_INPUT,
-    FormatOption,
-    OutOption,
-    ScenarioArg,
-    SeedOption,
-    SetOption,
-    TableOrJson,
-    console,
-    handles_input_errors,
-    print_json,
-)
+from gigacampus.cli import command
+from gigacampus.cli.common import EXIT_INPUT, check_id, console, print_json
+from gigacampus.cli.options import FormatOption, OutOption, ScenarioArg, SeedOption, SetOption, TableOrJson
 from gigacampus.cli.policy import show_policy
-from gigacampus.errors import InputError, Problem, closest
+from gigacampus.errors import InputError
 from gigacampus.pipeline import run_file
 from gigacampus.report import catalog_table, run_table, write_run
 from gigacampus.report.columns import columns_json, markdown_columns
@@ -34,8 +24,7 @@ from gigacampus.scenario import load_scenario
 from gigacampus.scenario.reference import json_schema, markdown_reference
 
 
-@app.command()
-@handles_input_errors
+@command
 def run(
     file: ScenarioArg,
     out: OutOption = None,
@@ -68,7 +57,7 @@ def run(
         con.print(f"wrote {path}")
 
 
-@app.command()
+@command
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
     fmt: FormatOption = TableOrJson.table,
@@ -93,22 +82,14 @@ def validate(
         raise typer.Exit(EXIT_INPUT)
 
 
-@app.command()
-@handles_input_errors
+@command
 def catalog(
     item: Annotated[str | None, typer.Argument(help="An accelerator or system id; omit to list all.")] = None,
     fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """List the hardware catalog, or show one item with its derived values and sources."""
     cat = load_catalog()
-    if item is not None and item not in cat.ids():
-        raise InputError(
-            [
-                Problem(
-                    "catalog", "ID", f"unknown id {item!r}; allowed: {', '.join(cat.ids())}", closest(item, cat.ids())
-                )
-            ]
-        )
+    check_id(item, cat.ids(), "catalog", "id")
     if fmt is TableOrJson.json:
         print_json(cat.describe(item) if item else [cat.describe(i) for i in cat.ids()])
         return
@@ -135,7 +116,7 @@ class SchemaFormat(StrEnum):
     json = "json"
 
 
-@app.command()
+@command
 def schema(
     fmt: Annotated[SchemaFormat, typer.Option("--format", help="markdown reference or JSON schema.")] = (
         SchemaFormat.markdown
@@ -148,7 +129,7 @@ def schema(
         sys.stdout.write(markdown_reference())
 
 
-@app.command()
+@command
 def columns(
     fmt: Annotated[SchemaFormat, typer.Option("--format", help="markdown reference or JSON.")] = SchemaFormat.markdown,
 ) -> None:

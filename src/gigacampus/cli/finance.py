@@ -6,26 +6,16 @@ from typing import Annotated
 
 import typer
 
-from gigacampus.cli import app
-from gigacampus.cli.common import (
-    FormatOption,
-    OutOption,
-    ScenarioArg,
-    SeedOption,
-    SetOption,
-    TableOrJson,
-    console,
-    handles_input_errors,
-    print_json,
-)
+from gigacampus.cli import command
+from gigacampus.cli.common import console, print_json
+from gigacampus.cli.options import FormatOption, OutOption, ScenarioArg, SeedOption, SetOption, TableOrJson
 from gigacampus.pipeline import finance_sensitivity, run_finance
 from gigacampus.report import write_run
 from gigacampus.report.finance import capex_table, finance_lines, finance_table, partner_table, tornado_table
 from gigacampus.scenario import load_scenario
 
 
-@app.command()
-@handles_input_errors
+@command
 def finance(
     file: ScenarioArg,
     fmt: FormatOption = TableOrJson.table,

@@ -10,17 +10,10 @@ from rich.console import Console
 from gigacampus.analyses.policy.classify import classify as classify_one
 from gigacampus.catalog import load_catalog
 from gigacampus.catalog.regimes import load_regimes
-from gigacampus.cli import app
-from gigacampus.cli.common import (
-    FormatOption,
-    ScenarioArg,
-    SetOption,
-    TableOrJson,
-    console,
-    handles_input_errors,
-    print_json,
-)
-from gigacampus.errors import InputError, Problem, closest
+from gigacampus.cli import command
+from gigacampus.cli.common import check_id, console, print_json
+from gigacampus.cli.options import FormatOption, ScenarioArg, SetOption, TableOrJson
+from gigacampus.errors import InputError, Problem
 from gigacampus.pipeline import run_file
 from gigacampus.report.policy import (
     caps_table,
@@ -46,25 +39,14 @@ def show_policy(con: Console, result: Result) -> None:
         con.print(line, markup=False)
 
 
-@app.command()
-@handles_input_errors
+@command
 def classify(
     item: Annotated[str | None, typer.Argument(help="An accelerator id; omit to classify every accelerator.")] = None,
     fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """Export-control figures of an accelerator: TPP, performance density, H100e and ECCN 3A090."""
     cat = load_catalog()
-    if item is not None and item not in cat.accelerators:
-        raise InputError(
-            [
-                Problem(
-                    "classify",
-                    "ID",
-                    f"unknown accelerator {item!r}; allowed: {', '.join(cat.accelerators)}",
-                    closest(item, cat.accelerators),
-                )
-            ]
-        )
+    check_id(item, cat.accelerators, "classify", "accelerator")
     items = [classify_one(a, cat) for a in ([item] if item else list(cat.accelerators))]
     if fmt is TableOrJson.json:
         print_json(items[0].to_dict() if item else [c.to_dict() for c in items])
@@ -84,18 +66,14 @@ def classify(
         con.print(f"{check['paragraph']:>22}: {check['result']}", markup=False)
 
 
-@app.command()
-@handles_input_errors
+@command
 def regimes(
     item: Annotated[str | None, typer.Argument(help="A regime id; omit to list all.")] = None,
     fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """The quota regimes a scenario can use ([policy] regime = ID), with their caps and sources."""
     known = load_regimes()
-    if item is not None and item not in known:
-        raise InputError(
-            [Problem("regimes", "ID", f"unknown regime {item!r}; allowed: {', '.join(known)}", closest(item, known))]
-        )
+    check_id(item, known, "regimes", "regime")
     chosen = {item: known[item]} if item else known
     if fmt is TableOrJson.json:
         data = [r.to_dict() for r in chosen.values()]
@@ -112,8 +90,7 @@ def regimes(
                 con.print(f"  sources: {regime.source}", markup=False)
 
 
-@app.command()
-@handles_input_errors
+@command
 def quota(
     file: ScenarioArg,
     fmt: FormatOption = TableOrJson.table,

@@ -8,8 +8,9 @@ import typer
 
 from gigacampus.analyses.reliability.job import MAX_REPLICAS, goodput_study_from_options
 from gigacampus.catalog.failure_rates import COMPONENTS
-from gigacampus.cli import app
-from gigacampus.cli.common import FormatOption, TableOrJson, console, handles_input_errors, print_json
+from gigacampus.cli import command
+from gigacampus.cli.common import console, print_json
+from gigacampus.cli.options import FormatOption, TableOrJson
 from gigacampus.errors import InputError, Problem
 from gigacampus.report.reliability import goodput_lines
 
@@ -37,8 +38,7 @@ def _component_rates(items: list[str]) -> dict[str, float]:
     return out
 
 
-@app.command()
-@handles_input_errors
+@command
 def goodput(
     accelerators: Annotated[int, typer.Option("--accelerators", help="Accelerators in the synchronous job.")],
     checkpoint_s: Annotated[float, typer.Option("--checkpoint-s", help="Wall time to write one checkpoint [s].")],

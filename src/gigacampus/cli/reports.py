@@ -11,16 +11,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gigacampus.cli import app
-from gigacampus.cli.common import FormatOption, OutOption, TableOrJson, console, handles_input_errors, print_json
+from gigacampus.cli import command
+from gigacampus.cli.common import console, print_json
+from gigacampus.cli.options import FormatOption, OutOption, TableOrJson
 from gigacampus.cli.progress import QuietOption, progress
 from gigacampus.errors import InputError, Problem
 from gigacampus.pipeline import run
+from gigacampus.report.terminal import titled_table
 from gigacampus.scenario import load_scenario
 
 
-@app.command()
-@handles_input_errors
+@command
 def report(
     folder: Annotated[Path, typer.Argument(help="A folder written by run --out or compare --out.", show_default=False)],
     out: Annotated[
@@ -36,18 +37,10 @@ def report(
 
 
 def _differences_table(rows: list[dict]) -> Table:
-    table = Table(title="Headline differences (each run at the end of its horizon)", title_justify="left")
-    for header in (
-        "Scenario",
-        "Years",
-        "Facility MW",
-        "Accelerators",
-        "H100e",
-        "BF16 EFLOP/s",
-        "Full in",
-        "Energy TWh",
-    ):
-        table.add_column(header, justify="left" if header in ("Scenario", "Years") else "right")
+    headers = ("Scenario", "Years", "Facility MW", "Accelerators", "H100e", "BF16 EFLOP/s", "Full in", "Energy TWh")
+    table = titled_table(
+        "Headline differences (each run at the end of its horizon)", headers, left=("Scenario", "Years")
+    )
     with_capex = any(r["capex_usd"] is not None for r in rows)
     if with_capex:
         table.add_column("Capex USD bn", justify="right")
@@ -70,8 +63,7 @@ def _differences_table(rows: list[dict]) -> Table:
     return table
 
 
-@app.command()
-@handles_input_errors
+@command
 def compare(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario files (TOML).", show_default=False)],
     out: OutOption = None,
@@ -124,8 +116,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-@app.command()
-@handles_input_errors
+@command
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on; the default keeps it on this machine.")] = (
         "127.0.0.1"

@@ -6,19 +6,12 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from gigacampus.cli import app
-from gigacampus.cli.common import (
-    FormatOption,
-    ScenarioArg,
-    SetOption,
-    TableOrJson,
-    console,
-    handles_input_errors,
-    print_json,
-)
+from gigacampus.cli import command
+from gigacampus.cli.common import console, print_json
+from gigacampus.cli.options import FormatOption, ScenarioArg, SetOption, TableOrJson
 from gigacampus.pipeline import run_file
+from gigacampus.report.terminal import titled_table
 
 
 class Precision(StrEnum):
@@ -26,8 +19,7 @@ class Precision(StrEnum):
     fp8 = "fp8"
 
 
-@app.command()
-@handles_input_errors
+@command
 def train(
     file: ScenarioArg,
     days: Annotated[
@@ -65,12 +57,9 @@ def train(
         return
     a = block["assumptions"]
     goodput = f"goodput {a['goodput']}" if isinstance(a["goodput"], str) else f"goodput {a['goodput']:g}"
-    table = Table(
-        title=(
-            f"{result.scenario.scenario.name}: largest {a['precision'].upper()} run in {a['days']:g} days "
-            f"(MFU {a['mfu']:g}, {goodput}, {a['tokens_per_parameter']:g} tokens/parameter)"
-        ),
-        title_justify="left",
+    title = (
+        f"{result.scenario.scenario.name}: largest {a['precision'].upper()} run in {a['days']:g} days "
+        f"(MFU {a['mfu']:g}, {goodput}, {a['tokens_per_parameter']:g} tokens/parameter)"
     )
     headers = (
         "Year",
@@ -83,8 +72,7 @@ def train(
         "Fits",
         "Serve tok/s",
     )
-    for header in headers:
-        table.add_column(header, justify="right", no_wrap=True)
+    table = titled_table(title, headers, no_wrap=True)
     for y in block["years"]:
         table.add_row(
             str(y["year"]),

@@ -1,8 +1,8 @@
 """Columns: what every per-year and per-phase value is called, its unit, dtype and meaning.
 
-:class:`Column` is the one description of a result column. The core model declares its own
-here (:data:`CORE_COLUMNS`); each analysis declares the columns it provides in its
-:class:`~gigacampus.analyses.contract.Analysis`; :class:`ColumnTable` joins them into the single
+:class:`Column` is the one description of a result column. Columns are data: the core model's
+are in ``model/columns.csv`` (:data:`CORE_COLUMNS`), each analysis's in ``columns.csv`` of its
+folder, read by :func:`read_columns` into its ``Analysis``; :class:`ColumnTable` joins them into the single
 table that results, summary.json's ``units`` map, the CSV files, the charts, the web API and
 ``docs/columns.md`` read.
 
@@ -12,15 +12,27 @@ one row per year and phase) and ``phase`` (summary.json ``phases``: one row per 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from importlib import resources
 
 import numpy as np
 
 from gigacampus.model.campus import BINDING, CampusOutputs
 from gigacampus.model.inputs import CampusInputs
 
-__all__ = ["CORE_COLUMNS", "DTYPES", "PER_MODEL", "TABLES", "Column", "ColumnTable", "core_year_columns"]
+__all__ = [
+    "CORE_COLUMNS",
+    "DTYPES",
+    "PER_MODEL",
+    "TABLES",
+    "Column",
+    "ColumnTable",
+    "core_year_columns",
+    "read_columns",
+]
 
 DTYPES = ("float", "int", "bool", "str", "map")
 TABLES = ("year", "phase_year", "phase")
@@ -57,67 +69,44 @@ class Column:
         return self.json_key or self.name
 
 
-def _y(name: str, unit: str, dtype: str, description: str) -> Column:
-    return Column(name, unit, dtype, description, "year")
+_HEADER = ("name", "unit", "dtype", "description")
 
 
-#: Columns of the core campus model (the per-year ones first, in timeline order).
-CORE_COLUMNS: tuple[Column, ...] = (
-    _y("year", "year", "int", "Modelled year (values are at year end unless a column says per year)."),
-    _y("facility_power_mw", "MW", "float", "Facility (grid) power online."),
-    _y("it_power_mw", "MW", "float", "IT power online: facility power / PUE."),
-    _y(
-        "power_used_mw", "MW", "float", "Facility power the installed fleet draws at nameplate (with overhead and PUE)."
-    ),
-    _y("stranded_power_mw", "MW", "float", "Facility power online that could host accelerators but has none."),
-    _y("accelerator_slots", "accelerators", "int", "Accelerators the power online can host."),
-    _y("accelerators", "accelerators", "int", "Accelerators installed."),
-    _y("accelerators_added", "accelerators/year", "int", "Accelerators shipped and installed during the year."),
-    _y("accelerators_retired", "accelerators/year", "int", "Accelerators retired at end of life during the year."),
-    _y(
-        "accelerators_wanted",
-        "accelerators/year",
-        "int",
-        "Accelerators wanted to fill the slots (new and replacement).",
-    ),
-    _y("accelerators_cut_by_quota", "accelerators/year", "int", "Wanted but not shipped because of the quota."),
-    _y("accelerators_cut_by_supply", "accelerators/year", "int", "Wanted but not shipped because of vendor supply."),
-    _y("h100e", "H100e", "float", "H100-equivalents installed: dense 8-bit ops/s / the H100 SXM's 1,979 TOP/s."),
-    _y("tpp", "TPP", "float", "Total Processing Performance installed (export-control metric)."),
-    _y("dense_bf16_flops", "FLOP/s", "float", "Dense BF16 throughput installed."),
-    _y("dense_fp8_flops", "FLOP/s", "float", "Dense 8-bit throughput installed."),
-    _y("it_energy_mwh", "MWh/year", "float", "IT energy used in the year (mid-year fleet at its utilization)."),
-    _y("energy_mwh", "MWh/year", "float", "Facility energy used in the year: IT energy x PUE."),
-    _y("binding_constraint", "", "str", "What limited the build-out: power, quota, supply, approval or none."),
-    Column(
-        PER_MODEL,
-        "accelerators",
-        "int",
-        "Accelerators of one model installed (timeline.csv; summary.json years[].by_accelerator).",
-        "year",
-        json_key="by_accelerator",
-    ),
-    Column("year", "year", "int", "Modelled year.", "phase_year"),
-    Column("phase", "", "str", "Phase name.", "phase_year"),
-    Column("accelerator", "", "str", "Catalog id of the phase's accelerator.", "phase_year"),
-    Column("accelerator_slots", "accelerators", "int", "Accelerators the phase's power can host.", "phase_year"),
-    Column("accelerators", "accelerators", "int", "Accelerators installed in the phase.", "phase_year"),
-    Column("accelerators_added", "accelerators/year", "int", "Installed in the phase during the year.", "phase_year"),
-    Column("accelerators_retired", "accelerators/year", "int", "Retired from the phase during the year.", "phase_year"),
-    Column("accelerators_wanted", "accelerators/year", "int", "Wanted to fill the phase's slots.", "phase_year"),
-    Column("name", "", "str", "Phase name.", "phase"),
-    Column("online_year", "year", "int", "Year the phase's power comes online.", "phase"),
-    Column("power_mw", "MW", "float", "Facility power the phase adds.", "phase"),
-    Column("accelerator", "", "str", "Catalog id of the phase's accelerator.", "phase"),
-    Column("system", "", "str", "Catalog id of the system its accelerators ship in.", "phase"),
-    Column(
-        "accelerator_it_power_w", "W", "float", "System power per accelerator (system power / accelerators).", "phase"
-    ),
-    Column(
-        "accelerator_slots", "accelerators", "int", "Accelerators the phase holds at the end of the horizon.", "phase"
-    ),
-    Column("full_year", "year", "int", "First year every slot of the phase is filled (null: never).", "phase"),
-)
+def read_columns(package: str) -> tuple[Column, ...]:
+    """The columns declared in ``columns.csv`` of ``package`` (the model's, or an analysis's folder).
+
+    The file has ``name,unit,dtype,description`` and, optionally, ``table`` and ``json_key``; one
+    row per column, in the order they appear in the tables. A malformed file is a ``ValueError``
+    naming the file and the line (a bug in the package's data, caught by the first import).
+    """
+    path = resources.files(package) / "columns.csv"
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    header = tuple(rows[0])
+    if header[:4] != _HEADER or not set(header[4:]) <= {"table", "json_key"}:
+        raise ValueError(f"{package}/columns.csv: header {header}; expected {_HEADER} (+ table, json_key)")
+    out = []
+    for lineno, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise ValueError(f"{package}/columns.csv:{lineno}: {len(row)} cells; expected {len(header)}")
+        cells = dict(zip(header, row, strict=True))
+        try:
+            out.append(
+                Column(
+                    cells["name"],
+                    cells["unit"],
+                    cells["dtype"],
+                    cells["description"],
+                    cells.get("table") or "year",
+                    cells.get("json_key") or None,
+                )
+            )
+        except ValueError as exc:
+            raise ValueError(f"{package}/columns.csv:{lineno}: {exc}") from None
+    return tuple(out)
+
+
+#: Columns of the core campus model (``model/columns.csv``; the per-year ones first, in timeline order).
+CORE_COLUMNS: tuple[Column, ...] = read_columns("gigacampus.model")
 
 
 class ColumnTable:

@@ -105,6 +105,42 @@ def sections_for(summary: Mapping[str, Any]) -> list[tuple[Section, list[Chart]]
 # --- core sections ---------------------------------------------------------------------
 
 
+#: Title and caption of each core chart, by chart id.
+_CHART_TEXT = {
+    "power": (
+        "Facility power online vs power used",
+        "Grid power online each year (line) and the share the installed accelerators draw at nameplate "
+        "(area, including network, storage and cooling); red is power built but left without accelerators.",
+    ),
+    "accelerators": ("Accelerators installed, by model", "Accelerators in service at each year end, stacked by model."),
+    "accelerator-changes": (
+        "Accelerators added and retired",
+        "Shipped and installed each year (up), retired at end of life (down); hatched bars are accelerators "
+        "the power could have held but the quota or the vendor's supply did not let through.",
+    ),
+    "compute": (
+        "Compute: H100-equivalents and dense FLOP/s",
+        "H100e (bars) counts dense 8-bit throughput in H100 SXM units (1,979 TOPS each); lines are the "
+        "fleet's dense BF16 and FP8 rates.",
+    ),
+    "binding": (
+        "Binding constraint by year",
+        "What limited the build-out each year: power (every slot filled), the export quota or vendor supply "
+        "(shipments short of what the power could hold). Hover for the reason.",
+    ),
+    "energy": (
+        "Energy",
+        "Electricity the campus uses each year (accelerators at their utilization, plus overhead and PUE).",
+    ),
+}
+
+
+def _chart(chart_id: str, fig: go.Figure) -> Chart:
+    """A core chart with its title and caption from :data:`_CHART_TEXT`."""
+    title, caption = _CHART_TEXT[chart_id]
+    return Chart(chart_id, title, caption, fig)
+
+
 #: Power drawn as a stacked area of steps (a year's value holds until the next).
 _STEP_AREA: dict[str, Any] = {"mode": "lines", "shape": "hv", "stackgroup": "power"}
 
@@ -127,15 +163,7 @@ def power_charts(summary: Mapping[str, Any]) -> list[Chart]:
         line(years, it, "IT power (facility / PUE)", PALETTE[0], mode="lines", shape="hv", dash="dot", hover=mw)
     )
     style_figure(fig, "MW")
-    return [
-        Chart(
-            "power",
-            "Facility power online vs power used",
-            "Grid power online each year (line) and the share the installed accelerators draw at nameplate "
-            "(area, including network, storage and cooling); red is power built but left without accelerators.",
-            fig,
-        )
-    ]
+    return [_chart("power", fig)]
 
 
 def _models(summary: Mapping[str, Any]) -> list[str]:
@@ -167,21 +195,7 @@ def accelerator_charts(summary: Mapping[str, Any]) -> list[Chart]:
     down = [None if v is None else -v for v in retired]
     changes.add_trace(bar(years, down, "retired", PALETTE[4], customdata=retired, hover="%{customdata:,.0f}"))
     style_figure(changes, "accelerators per year", barmode="relative")
-    return [
-        Chart(
-            "accelerators",
-            "Accelerators installed, by model",
-            "Accelerators in service at each year end, stacked by model.",
-            installed,
-        ),
-        Chart(
-            "accelerator-changes",
-            "Accelerators added and retired",
-            "Shipped and installed each year (up), retired at end of life (down); hatched bars are accelerators "
-            "the power could have held but the quota or the vendor's supply did not let through.",
-            changes,
-        ),
-    ]
+    return [_chart("accelerators", installed), _chart("accelerator-changes", changes)]
 
 
 def compute_charts(summary: Mapping[str, Any]) -> list[Chart]:
@@ -199,15 +213,7 @@ def compute_charts(summary: Mapping[str, Any]) -> list[Chart]:
             line(years, fp8, "dense FP8 exaFLOP/s", PALETTE[3], yaxis="y2", mode="lines", dash="dot", hover=eflops)
         )
     style_figure(fig, "H100e", y2_title="exaFLOP/s (dense)")
-    return [
-        Chart(
-            "compute",
-            "Compute: H100-equivalents and dense FLOP/s",
-            "H100e (bars) counts dense 8-bit throughput in H100 SXM units (1,979 TOPS each); lines are the "
-            "fleet's dense BF16 and FP8 rates.",
-            fig,
-        )
-    ]
+    return [_chart("compute", fig)]
 
 
 def binding_charts(summary: Mapping[str, Any]) -> list[Chart]:
@@ -226,15 +232,7 @@ def binding_charts(summary: Mapping[str, Any]) -> list[Chart]:
         yaxis={"visible": False, "range": [0, 1]},
         margin={"l": 70, "r": 20, "t": 30, "b": 40},
     )
-    return [
-        Chart(
-            "binding",
-            "Binding constraint by year",
-            "What limited the build-out each year: power (every slot filled), the export quota or vendor supply "
-            "(shipments short of what the power could hold). Hover for the reason.",
-            fig,
-        )
-    ]
+    return [_chart("binding", fig)]
 
 
 def energy_charts(summary: Mapping[str, Any]) -> list[Chart]:
@@ -242,14 +240,7 @@ def energy_charts(summary: Mapping[str, Any]) -> list[Chart]:
     gwh = scaled(series(summary, "energy_mwh"), 1e3)
     fig = go.Figure(bar(years, gwh, "facility electricity", PALETTE[6], hover="%{y:,.0f} GWh"))
     style_figure(fig, "GWh per year")
-    return [
-        Chart(
-            "energy",
-            "Energy",
-            "Electricity the campus uses each year (accelerators at their utilization, plus overhead and PUE).",
-            fig,
-        )
-    ]
+    return [_chart("energy", fig)]
 
 
 #: The core model's sections, always drawn.

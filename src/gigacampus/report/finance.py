@@ -6,6 +6,7 @@ from typing import Any
 
 from rich.table import Table
 
+from gigacampus.report.terminal import titled_table
 from gigacampus.results import Result
 
 __all__ = ["capex_table", "finance_lines", "finance_table", "headline_finance", "partner_table", "tornado_table"]
@@ -28,54 +29,45 @@ def _money(value: float | None) -> str:
     return f"${value:,.2f}"
 
 
+#: Columns of :func:`finance_table` after the year: header and timeline column.
+_FINANCE_COLUMNS = {
+    "Capex": "capex_usd",
+    "Opex": "opex_usd",
+    "Deprec.": "depreciation_usd",
+    "Interest": "interest_usd",
+    "TCO": "tco_usd",
+    "$/acc-h": "tco_usd_per_accelerator_hour",
+    "Need": "funding_need_usd",
+    "Secured": "funding_secured_usd",
+    "Announced": "funding_announced_usd",
+    "Gap": "funding_gap_usd",
+    "Gap if announced": "funding_gap_if_announced_usd",
+}
+
+
+def _finance_cell(column: str, value: float) -> str:
+    """USD bn, but USD per accelerator-hour (NaN in years without accelerators) for that column."""
+    if column == "tco_usd_per_accelerator_hour":
+        return "-" if value != value else f"{value:.2f}"
+    return _bn(value)
+
+
 def finance_table(result: Result) -> Table:
     """One row per year: capex, opex, depreciation, interest, TCO, cost per accelerator-hour, funding."""
     block = result.blocks["finance"]
     info = result.scenario.scenario
-    table = Table(
-        title=f"{info.name}: finance, USD bn ({block['price_year']} dollars)",
-        title_justify="left",
-    )
-    headers = (
-        "Year",
-        "Capex",
-        "Opex",
-        "Deprec.",
-        "Interest",
-        "TCO",
-        "$/acc-h",
-        "Need",
-        "Secured",
-        "Announced",
-        "Gap",
-        "Gap if announced",
-    )
-    for header in headers:
-        table.add_column(header, justify="right", no_wrap=True)
+    title = f"{info.name}: finance, USD bn ({block['price_year']} dollars)"
+    table = titled_table(title, ("Year", *_FINANCE_COLUMNS), no_wrap=True)
     for year, row in result.timeline.iterrows():
-        per_hour = row["tco_usd_per_accelerator_hour"]
-        table.add_row(
-            str(year),
-            _bn(row["capex_usd"]),
-            _bn(row["opex_usd"]),
-            _bn(row["depreciation_usd"]),
-            _bn(row["interest_usd"]),
-            _bn(row["tco_usd"]),
-            "-" if per_hour != per_hour else f"{per_hour:.2f}",
-            _bn(row["funding_need_usd"]),
-            _bn(row["funding_secured_usd"]),
-            _bn(row["funding_announced_usd"]),
-            _bn(row["funding_gap_usd"]),
-            _bn(row["funding_gap_if_announced_usd"]),
-        )
+        table.add_row(str(year), *(_finance_cell(column, row[column]) for column in _FINANCE_COLUMNS.values()))
     return table
 
 
 def capex_table(block: dict[str, Any]) -> Table:
     """Capex and opex over the horizon by category."""
-    table = Table(title="Capex and opex by category, whole horizon", title_justify="left")
-    for header in ("category", "USD bn", "share"):
-        table.add_column(header, justify="left" if header == "category" else "right")
+    table = titled_table(
+        "Capex and opex by category, whole horizon", ("category", "USD bn", "share"), left=("category",)
+    )
     for kind in ("capex", "opex"):
         parts = block[f"{kind}_by_category_usd"]
         total = block[f"{kind}_usd"]
@@ -88,9 +80,8 @@ def capex_table(block: dict[str, Any]) -> Table:
 
 def partner_table(block: dict[str, Any]) -> Table:
     """Funding sources: partner, kind, secured, money provided, interest."""
-    table = Table(title="Funding sources, whole horizon", title_justify="left")
-    for header in ("partner", "kind", "secured", "covers", "USD bn", "share of need", "rate", "interest USD bn"):
-        table.add_column(header, justify="left" if header in ("partner", "kind", "covers") else "right")
+    headers = ("partner", "kind", "secured", "covers", "USD bn", "share of need", "rate", "interest USD bn")
+    table = titled_table("Funding sources, whole horizon", headers, left=("partner", "kind", "covers"))
     for src in block["sources"]:
         table.add_row(
             src["partner"],
@@ -183,14 +174,14 @@ def headline_finance(result: Result) -> str:
 def tornado_table(sens: dict[str, Any]) -> Table:
     """The sensitivity of TCO per accelerator-hour to each driver at -delta and +delta."""
     pct = f"{sens['delta']:.0%}"
-    table = Table(
-        title=f"Tornado: TCO per accelerator-hour (base ${sens['base_tco_usd_per_accelerator_hour']:.3f}), "
+    table = titled_table(
+        f"Tornado: TCO per accelerator-hour (base ${sens['base_tco_usd_per_accelerator_hour']:.3f}), "
         f"each driver at -{pct} / +{pct}",
+        ("driver", "base value", f"-{pct}", f"+{pct}", "swing"),
+        left=("driver",),
+        no_wrap=True,
         caption=f"{sens['variants']} variants in one vectorised run; USD of {sens['price_year']}",
-        title_justify="left",
     )
-    for header in ("driver", "base value", f"-{pct}", f"+{pct}", "swing"):
-        table.add_column(header, justify="left" if header == "driver" else "right", no_wrap=True)
     for row in sens["drivers"]:
         table.add_row(
             row["label"],

@@ -10,6 +10,7 @@ from rich.text import Text
 
 from gigacampus.analyses.policy.classify import Classification
 from gigacampus.catalog.regimes import Regime
+from gigacampus.report.terminal import titled_table
 
 __all__ = ["caps_table", "classify_table", "holders_table", "policy_summary_lines", "regimes_table", "years_table"]
 
@@ -32,9 +33,8 @@ def _big(value: float | None) -> str:
 
 def classify_table(items: Iterable[Classification]) -> Table:
     """One row per accelerator: TPP, density, H100e, ECCN outcome and the paragraph that applied."""
-    table = Table(title="ECCN 3A090 classification", title_justify="left")
-    for header in ("id", "TPP", "precision", "die mm2", "density", "H100e", "H100 (TPP)", "ECCN", "reason"):
-        table.add_column(header, justify="right" if header not in ("id", "precision", "ECCN", "reason") else "left")
+    headers = ("id", "TPP", "precision", "die mm2", "density", "H100e", "H100 (TPP)", "ECCN", "reason")
+    table = titled_table("ECCN 3A090 classification", headers, left=("id", "precision", "ECCN", "reason"))
     for c in items:
         table.add_row(
             c.accelerator,
@@ -51,9 +51,8 @@ def classify_table(items: Iterable[Classification]) -> Table:
 
 
 def regimes_table(regimes: Mapping[str, Regime]) -> Table:
-    table = Table(title="Quota regimes", title_justify="left")
-    for header in ("id", "name", "years", "status", "caps"):
-        table.add_column(header)
+    headers = ("id", "name", "years", "status", "caps")
+    table = titled_table("Quota regimes", headers, left=headers)
     for regime in regimes.values():
         years = "-"
         if regime.first_year is not None:
@@ -66,22 +65,8 @@ def regimes_table(regimes: Mapping[str, Regime]) -> Table:
 
 def holders_table(block: Mapping[str, Any], title: str = "Chips by holder") -> Table:
     """One row per year and holder: allocated, shipped, unused, H100e and TPP delivered, binding."""
-    table = Table(title=title, title_justify="left")
-    for header in (
-        "Year",
-        "Holder",
-        "Approved",
-        "Allocated",
-        "Shipped",
-        "Unused",
-        "H100e",
-        "TPP",
-        "Installed",
-        "Binding",
-    ):
-        table.add_column(
-            header, justify="left" if header in ("Holder", "Binding", "Approved") else "right", no_wrap=True
-        )
+    headers = ("Year", "Holder", "Approved", "Allocated", "Shipped", "Unused", "H100e", "TPP", "Installed", "Binding")
+    table = titled_table(title, headers, left=("Holder", "Binding", "Approved"), no_wrap=True)
     here = {h["name"] for h in block["holders"] if h["phases"]}
     for rec in block["years"]:
         for i, h in enumerate(r for r in rec["holders"] if r["holder"] in here):
@@ -104,11 +89,9 @@ def years_table(block: Mapping[str, Any]) -> Table:
     """One row per year: regime in force, campus binding, stranded power, chips needed and the
     share of the national cap that needs."""
     caps = [c for c in block["caps"] if c["scope"] == "national"]
-    table = Table(title="Campus and national cap", title_justify="left")
     headers = ["Year", "Regime", "Binding", "Stranded MW", "Needed", "Shipped"]
     headers += [f"Share of {c['name']}" for c in caps]
-    for header in headers:
-        table.add_column(header, justify="left" if header in ("Regime", "Binding") else "right", no_wrap=True)
+    table = titled_table("Campus and national cap", headers, left=("Regime", "Binding"), no_wrap=True)
     for rec in block["years"]:
         row = [
             str(rec["year"]),
@@ -127,9 +110,8 @@ def years_table(block: Mapping[str, Any]) -> Table:
 
 def caps_table(block: Mapping[str, Any]) -> Table:
     """One row per year and cap (pool): available, used, unused, whether it bound."""
-    table = Table(title="Caps by year", title_justify="left")
-    for header in ("Year", "Cap", "Unit", "Available", "Used", "Unused", "Bound"):
-        table.add_column(header, justify="left" if header in ("Cap", "Unit", "Bound") else "right", no_wrap=True)
+    headers = ("Year", "Cap", "Unit", "Available", "Used", "Unused", "Bound")
+    table = titled_table("Caps by year", headers, left=("Cap", "Unit", "Bound"), no_wrap=True)
     for rec in block["years"]:
         for i, c in enumerate(rec["caps"]):
             table.add_row(

@@ -26,18 +26,15 @@ __all__ = [
 #: Largest summary.json read, in bytes (a 100-year, 200-phase run is well under this).
 MAX_SUMMARY_BYTES = 50_000_000
 
-#: Keys each ``years[]`` entry must have for the core charts, with the type they must be.
+#: A JSON number: whole or not.
+_NUMBER: tuple[type, ...] = (int, float)
+
+#: Keys each ``years[]`` entry must have for the core charts, with the type they must be (checked in this order).
 _YEAR_KEYS: dict[str, type | tuple[type, ...]] = {
     "year": int,
-    "facility_power_mw": (int, float),
-    "it_power_mw": (int, float),
-    "power_used_mw": (int, float),
-    "accelerators": int,
-    "accelerators_added": int,
-    "accelerators_retired": int,
-    "h100e": (int, float),
-    "dense_bf16_flops": (int, float),
-    "energy_mwh": (int, float),
+    **dict.fromkeys(("facility_power_mw", "it_power_mw", "power_used_mw"), _NUMBER),
+    **dict.fromkeys(("accelerators", "accelerators_added", "accelerators_retired"), int),
+    **dict.fromkeys(("h100e", "dense_bf16_flops", "energy_mwh"), _NUMBER),
     "binding_constraint": str,
     "by_accelerator": dict,
 }

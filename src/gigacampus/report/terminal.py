@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
@@ -10,7 +11,7 @@ from rich.text import Text
 from gigacampus.catalog import Catalog
 from gigacampus.results import Result
 
-__all__ = ["catalog_table", "headline_text", "run_table", "section_lines"]
+__all__ = ["catalog_table", "headline_text", "run_table", "section_lines", "titled_table"]
 
 #: Columns of the year-by-year table (the HTML report's table has the same).
 RUN_TABLE_HEADERS = (
@@ -34,12 +35,25 @@ def _n(value: float, digits: int = 0) -> str:
     return f"{value:,.{digits}f}"
 
 
+def titled_table(
+    title: str, headers: Iterable[str], *, left: Collection[str] = (), no_wrap: bool = False, **options: Any
+) -> Table:
+    """A table titled at its left with a column per header, right-justified (numbers) unless in ``left``.
+
+    ``no_wrap`` applies to every column; ``options`` go to :class:`rich.table.Table` (e.g. ``caption``).
+    """
+    table = Table(title=title, title_justify="left", **options)
+    for header in headers:
+        table.add_column(header, justify="left" if header in left else "right", no_wrap=no_wrap)
+    return table
+
+
 def run_table(result: Result) -> Table:
     """One row per year: power, accelerators added/retired/installed, binding, H100e, EFLOP/s, energy."""
     info = result.scenario.scenario
-    table = Table(title=f"{info.name}: {info.start_year}-{info.end_year}", title_justify="left")
-    for header in RUN_TABLE_HEADERS:
-        table.add_column(header, justify="left" if header == "Binding" else "right", no_wrap=True)
+    table = titled_table(
+        f"{info.name}: {info.start_year}-{info.end_year}", RUN_TABLE_HEADERS, left=("Binding",), no_wrap=True
+    )
     for year, row in result.timeline.iterrows():
         binding = str(row["binding_constraint"])
         table.add_row(
@@ -71,8 +85,7 @@ def headline_text(result: Result) -> str:
 
 def catalog_table(catalog: Catalog, ids: Iterable[str] | None = None) -> Table:
     """Accelerators with their key figures and derived TPP, H100e and per-accelerator IT power."""
-    table = Table(title="Accelerators (dense throughput)", title_justify="left")
-    for header in (
+    headers = (
         "id",
         "name",
         "year",
@@ -85,8 +98,8 @@ def catalog_table(catalog: Catalog, ids: Iterable[str] | None = None) -> Table:
         "H100e",
         "system",
         "IT W/acc",
-    ):
-        table.add_column(header, justify="left" if header in ("id", "name", "system") else "right")
+    )
+    table = titled_table("Accelerators (dense throughput)", headers, left=("id", "name", "system"))
     for acc_id in ids or catalog.accelerators:
         acc = catalog.accelerators[acc_id]
         d = catalog.derived(acc_id)

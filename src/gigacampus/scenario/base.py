@@ -1,5 +1,6 @@
 """The base every scenario section is built on: one section class, one number helper, one
-choice helper, and the helpers cross-field checks use on raw (unvalidated) data.
+choice helper (and the field validator built on it), and the helpers cross-field checks use on
+raw (unvalidated) data.
 
 A section is a strict, frozen pydantic model (``extra="forbid"``, attribute docstrings as field
 docs, units in ``json_schema_extra``). A section that checks several keys at once, or keys
@@ -11,9 +12,10 @@ suggestion)`` tuples; :class:`gigacampus.scenario.document.Scenario` runs every 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import closest
@@ -26,6 +28,7 @@ __all__ = [
     "array_at",
     "catalog_of",
     "choice",
+    "choice_validator",
     "finite_number",
     "is_number",
     "num",
@@ -79,13 +82,34 @@ def catalog_of(info: ValidationInfo) -> Catalog:
     return ctx.get("catalog") or load_catalog()
 
 
-def choice(value: str, allowed: tuple[str, ...] | list[str], what: str) -> str:
+def choice(value: str, allowed: Collection[str], what: str) -> str:
     """``value`` if it is one of ``allowed``, else a check failure naming what is allowed."""
     if value not in allowed:
         raise ScenarioChecksFailed(
             [("", f"unknown {what} {value!r}; allowed: {', '.join(allowed)}", closest(value, allowed))]
         )
     return value
+
+
+def choice_validator(
+    field: str, allowed: Collection[str] | Callable[[], Collection[str]], what: str | None = None
+) -> Any:
+    """A validator for a section's ``field``: each of its values must be one of ``allowed``.
+
+    A field of a list has each item checked; ``None`` (an optional field not given) passes.
+    ``allowed`` may be a function, called at each check (for ids loaded from the catalog);
+    ``what`` names the value in the message (default: the field's name). Use as
+    ``_status = choice_validator("status", HOLDER_STATUSES)`` in the class body.
+    """
+
+    def check(value: Any) -> Any:
+        if value is not None:
+            known = allowed() if callable(allowed) else allowed
+            for item in value if isinstance(value, tuple) else (value,):
+                choice(item, known, what or field)
+        return value
+
+    return field_validator(field)(check)
 
 
 # --- raw data (cross-field checks run on unvalidated input and skip what has the wrong shape) ---

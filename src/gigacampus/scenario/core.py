@@ -11,17 +11,7 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from gigacampus.catalog import Catalog
 from gigacampus.errors import closest
-from gigacampus.scenario.base import (
-    Problems,
-    ScenarioChecksFailed,
-    Section,
-    Year,
-    array_at,
-    catalog_of,
-    num,
-    table_at,
-    whole_number,
-)
+from gigacampus.scenario.base import Problems, Section, Year, array_at, catalog_of, choice, num, table_at, whole_number
 
 __all__ = [
     "MAX_PHASES",
@@ -97,28 +87,12 @@ class Phase(Section):
     @field_validator("accelerator")
     @classmethod
     def _known_accelerator(cls, value: str, info: ValidationInfo) -> str:
-        cat = catalog_of(info)
-        if value not in cat.accelerators:
-            raise ScenarioChecksFailed(
-                [
-                    (
-                        "",
-                        f"unknown accelerator {value!r}; allowed: {', '.join(cat.accelerators)}",
-                        closest(value, cat.accelerators),
-                    )
-                ]
-            )
-        return value
+        return choice(value, catalog_of(info).accelerators, "accelerator")
 
     @field_validator("system")
     @classmethod
     def _known_system(cls, value: str | None, info: ValidationInfo) -> str | None:
-        cat = catalog_of(info)
-        if value is not None and value not in cat.systems:
-            raise ScenarioChecksFailed(
-                [("", f"unknown system {value!r}; allowed: {', '.join(cat.systems)}", closest(value, cat.systems))]
-            )
-        return value
+        return None if value is None else choice(value, catalog_of(info).systems, "system")
 
 
 class Fleet(Section):

@@ -17,33 +17,18 @@ from typing import Any
 
 import numpy as np
 
+from gigacampus.analyses.carbon.charts import carbon_charts
 from gigacampus.analyses.carbon.mix import effective_intensity, emissions_tco2, grid_share, water_m3
 from gigacampus.analyses.carbon.section import Carbon
 from gigacampus.analyses.contract import Analysis, Block, Context
 from gigacampus.catalog.carbon import WaterUse, emission_factors, water_use
 from gigacampus.jsonable import jsonable
-from gigacampus.model.columns import Column
+from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario
 
 __all__ = ["CARBON", "CarbonSettings", "MixPart", "settings"]
 
-PROVIDES: tuple[Column, ...] = (
-    Column(
-        "emissions_tco2",
-        "tCO2/year",
-        "float",
-        "Emissions of the facility energy used in the year: energy x carbon intensity "
-        "(NaN when the grid supplies a share and no grid intensity is given).",
-    ),
-    Column(
-        "carbon_intensity_kgco2_per_kwh",
-        "kgCO2/kWh",
-        "float",
-        "Carbon intensity of the electricity used: [carbon] generation shares x their factors plus the "
-        "grid's share x site.grid_kgco2_per_kwh.",
-    ),
-    Column("water_m3", "m3/year", "float", "Water used on site in the year: IT energy x WUE (NaN without a WUE)."),
-)
+PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.carbon")
 _BLOCK_UNITS = {c.name: c.unit for c in PROVIDES} | {
     "share": "-",
     "kgco2_per_kwh": "kgCO2/kWh",
@@ -323,18 +308,12 @@ def _explanations(st: CarbonSettings) -> tuple[str, ...]:
     return carbon, water
 
 
-def _charts(summary: Mapping[str, Any]) -> list[Any]:
-    from gigacampus.analyses.carbon.charts import carbon_charts  # plotly loads only for a report
-
-    return carbon_charts(summary)
-
-
 CARBON = Analysis(
     name="carbon",
     title="Carbon and water",
     provides=PROVIDES,
     run=_run,
     requires=("energy_mwh", "it_energy_mwh"),
-    charts=_charts,
+    charts=carbon_charts,
     intro="Emissions of the electricity the campus uses, its carbon intensity, and the water its cooling uses on site.",
 )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.graph_objects as go
-
-from gigacampus.charting import PALETTE, Chart, series, style_figure, summary_years
+from gigacampus.charting import PALETTE, Chart, bar, figure, palette_color, series, style_figure, summary_years
 
 __all__ = ["carbon_charts"]
 
@@ -21,32 +19,19 @@ def _emissions_chart(summary: Mapping[str, Any], block: Mapping[str, Any], years
     if all(v is None for v in emissions):
         return None
     energy = series(summary, "energy_mwh")
-    fig = go.Figure()
+    fig = figure()
     parts = [p for p in block.get("parts") or [] if _number(p.get("share")) and _number(p.get("kgco2_per_kwh"))]
     if parts:
         # stacked by source: energy [MWh] x share x factor [kgCO2/kWh] = tCO2, shown in kt
         for i, part in enumerate(parts):
             rate = float(part["share"]) * float(part["kgco2_per_kwh"])
-            fig.add_trace(
-                go.Bar(
-                    x=years,
-                    y=[None if e is None else e * rate / 1e3 for e in energy],
-                    name=f"{part.get('id', '')} ({float(part['share']) * 100:.4g}%)",
-                    marker_color=PALETTE[i % len(PALETTE)],
-                    hovertemplate="%{y:,.1f} ktCO2",
-                )
-            )
+            kt = [None if e is None else e * rate / 1e3 for e in energy]
+            name = f"{part.get('id', '')} ({float(part['share']) * 100:.4g}%)"
+            fig.add_trace(bar(years, kt, name, palette_color(i), hover="%{y:,.1f} ktCO2"))
         fig.update_layout(barmode="stack")
     else:
-        fig.add_trace(
-            go.Bar(
-                x=years,
-                y=[None if e is None else e / 1e3 for e in emissions],
-                name="emissions",
-                marker_color=PALETTE[0],
-                hovertemplate="%{y:,.1f} ktCO2",
-            )
-        )
+        kt = [None if e is None else e / 1e3 for e in emissions]
+        fig.add_trace(bar(years, kt, "emissions", PALETTE[0], hover="%{y:,.1f} ktCO2"))
     style_figure(fig, "ktCO2 per year")
     intensity = _number(block.get("intensity_kgco2_per_kwh"))
     text = f" at {intensity:.3g} kgCO2/kWh" if intensity is not None else ""
@@ -63,16 +48,8 @@ def _water_chart(summary: Mapping[str, Any], block: Mapping[str, Any], years: li
     water = series(summary, "water_m3")
     if all(v is None for v in water):
         return None
-    fig = go.Figure()
-    fig.add_trace(
-        go.Bar(
-            x=years,
-            y=[None if w is None else w / 1e3 for w in water],
-            name="water",
-            marker_color=PALETTE[6],
-            hovertemplate="%{y:,.1f} thousand m3",
-        )
-    )
+    thousands = [None if w is None else w / 1e3 for w in water]
+    fig = figure(bar(years, thousands, "water", PALETTE[6], hover="%{y:,.1f} thousand m3"))
     style_figure(fig, "thousand m3 per year")
     wue = block.get("wue") or {}
     value = _number(wue.get("wue_l_per_kwh"))

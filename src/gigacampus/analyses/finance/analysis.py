@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.analyses.finance.charts import finance_charts
 from gigacampus.analyses.finance.costs import FinanceOutputs, evaluate, funding, unit_costs, wacc
 from gigacampus.analyses.finance.inputs import NOT_INCLUDED_UNLESS_GIVEN, FinanceInputs, finance_inputs
 from gigacampus.analyses.finance.section import CAPEX_CATEGORIES, OPEX_CATEGORIES, Finance, finance_problems
@@ -22,32 +23,19 @@ from gigacampus.catalog import Catalog
 from gigacampus.errors import InputError, Problem
 from gigacampus.jsonable import jsonable
 from gigacampus.model import CampusInputs, simulate
-from gigacampus.model.columns import Column
+from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario
 
 __all__ = ["DRIVERS", "FINANCE", "FINANCE_COLUMNS", "FINANCE_UNITS", "check_finance", "sensitivity_batch", "tornado"]
 
 #: Per-year columns the finance analysis adds to the timeline (and to each ``years[]`` entry).
-FINANCE_COLUMNS: tuple[str, ...] = (
-    "capex_usd",
-    "opex_usd",
-    "depreciation_usd",
-    "interest_usd",
-    "tco_usd",
-    "tco_usd_per_accelerator_hour",
-    "funding_need_usd",
-    "funding_secured_usd",
-    "funding_announced_usd",
-    "funding_gap_usd",
-    "funding_gap_if_announced_usd",
-)
+#: Per-year columns the finance analysis adds to the timeline (``columns.csv`` of this folder).
+PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.finance")
+FINANCE_COLUMNS: tuple[str, ...] = tuple(c.name for c in PROVIDES)
 
 #: Units of the finance block's values and columns.
 FINANCE_UNITS: dict[str, str] = {
-    **{c: "USD/year" for c in FINANCE_COLUMNS if c.endswith("_usd")},
-    "funding_gap_usd": "USD (cumulative)",
-    "funding_gap_if_announced_usd": "USD (cumulative)",
-    "tco_usd_per_accelerator_hour": "USD/accelerator-hour",
+    **{c.name: c.unit for c in PROVIDES},
     "tco_usd_per_h100e_hour": "USD/H100e-hour",
     "tco_usd_per_exaflop_day": "USD/(dense BF16 EFLOP/s x day)",
     "break_even_usd_per_accelerator_hour": "USD/accelerator-hour",
@@ -438,35 +426,14 @@ def tornado(scenario: Scenario, cat: Catalog, campus: CampusInputs, delta: float
     )
 
 
-_COLUMN_TEXT = {
-    "capex_usd": "Capital spent that year (systems, networking, storage, facility, refreshes).",
-    "opex_usd": "Operating cost that year (electricity, insurance and what the scenario gives).",
-    "depreciation_usd": "Depreciation that year (mid-year convention).",
-    "interest_usd": "Interest on debt that year.",
-    "tco_usd": "Total cost of ownership that year: depreciation + opex + interest.",
-    "tco_usd_per_accelerator_hour": "TCO per accelerator-hour in service that year.",
-    "funding_need_usd": "Money needed that year (cash flow or capex, per finance.funding_need).",
-    "funding_secured_usd": "Secured money available that year.",
-    "funding_announced_usd": "Announced (not secured) money available that year.",
-    "funding_gap_usd": "Cumulative need not covered by secured money.",
-    "funding_gap_if_announced_usd": "Cumulative need not covered by secured and announced money.",
-}
-
-
-def _charts(summary: Mapping[str, Any]) -> list[Any]:
-    from gigacampus.analyses.finance.charts import finance_charts  # plotly loads only for a report
-
-    return finance_charts(summary)
-
-
 FINANCE = Analysis(
     name="finance",
     title="Capex, opex and funding",
-    provides=tuple(Column(name, FINANCE_UNITS[name], "float", _COLUMN_TEXT[name]) for name in FINANCE_COLUMNS),
+    provides=PROVIDES,
     run=_run,
     applies=_applies,
     requires=("accelerators", "energy_mwh", "facility_power_mw"),
     uses=(FABRIC_CAPEX,),
     options=("force",),
-    charts=_charts,
+    charts=finance_charts,
 )

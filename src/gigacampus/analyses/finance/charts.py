@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.graph_objects as go
-
 from gigacampus.charting import (
     INK,
     PALETTE,
     Chart,
     bar,
     billions,
+    figure,
     line,
     palette_color,
     reference_line,
@@ -43,7 +42,7 @@ def finance_charts(summary: Mapping[str, Any]) -> list[Chart]:
     price_year = block.get("price_year")
     money = f"USD bn of {price_year}" if price_year else "USD bn"
     bn, usd = "%{y:,.2f} bn", "%{y:,.2f} USD"
-    capex = go.Figure()
+    capex = figure()
     for i, (key, label) in enumerate(_CAPEX_LABELS.items()):
         values = [by_year.get(y, {}).get(f"capex_{key}_usd") or 0.0 for y in years]
         if any(values):
@@ -52,14 +51,14 @@ def finance_charts(summary: Mapping[str, Any]) -> list[Chart]:
     style_figure(capex, money, barmode="stack")
     need, gap = billions(series(summary, "funding_need_usd")), billions(series(summary, "funding_gap_usd"))
     gap_announced = billions(series(summary, "funding_gap_if_announced_usd"))
-    funding = go.Figure()
+    funding = figure()
     funding.add_trace(bar(years, need, "spending need", PALETTE[6], hover=bn))
     funding.add_trace(line(years, gap, "funding gap, secured money only", PALETTE[4], hover=bn))
     funding.add_trace(
         line(years, gap_announced, "funding gap, with announced money", PALETTE[1], dash="dash", hover=bn)
     )
     style_figure(funding, money)
-    tco = go.Figure()
+    tco = figure()
     cost = series(summary, "tco_usd_per_accelerator_hour")
     tco.add_trace(line(years, cost, "TCO per accelerator-hour", PALETTE[0], hover=usd))
     market = (block.get("market") or {}).get("market_price_usd_per_accelerator_hour")

@@ -18,7 +18,7 @@ from gigacampus.scenario.base import (
     Year,
     array_at,
     catalog_of,
-    choice,
+    choice_validator,
     num,
     table_at,
     whole_number,
@@ -82,18 +82,8 @@ class FinanceSource(Section):
     note: str = Field(default="", max_length=2000)
     """Where the commitment is reported (URL or document)."""
 
-    @field_validator("kind")
-    @classmethod
-    def _known_kind(cls, value: str) -> str:
-        return choice(value, _SOURCE_KINDS, "kind")
-
-    @field_validator("covers")
-    @classmethod
-    def _known_categories(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        allowed = COST_CATEGORIES
-        for item in value:
-            choice(item, allowed, "cost category")
-        return value
+    _known_kind = choice_validator("kind", _SOURCE_KINDS)
+    _known_categories = choice_validator("covers", COST_CATEGORIES, "cost category")
 
     @model_validator(mode="after")
     def _consistent(self) -> FinanceSource:
@@ -171,10 +161,7 @@ class Finance(Section):
     source: tuple[FinanceSource, ...] = Field(default=(), max_length=200)
     """Funding sources (``[[finance.source]]``)."""
 
-    @field_validator("funding_need")
-    @classmethod
-    def _known_need(cls, value: str) -> str:
-        return choice(value, _FUNDING_NEEDS, "funding_need")
+    _known_need = choice_validator("funding_need", _FUNDING_NEEDS)
 
     @field_validator("system_price_usd")
     @classmethod

@@ -8,34 +8,23 @@ campus model's overhead fraction by each phase's fabric power, solved with the a
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from gigacampus.analyses.contract import Analysis, Block, Context, Prepared
+from gigacampus.analyses.contract import Analysis, Block, Context, Prepared, with_section
+from gigacampus.analyses.network.charts import network_charts
 from gigacampus.analyses.network.sizing import FabricPlan, fabric, phase_overhead_fraction, plan
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.network import scale_out, switches
 from gigacampus.model import CampusInputs, CampusOutputs
-from gigacampus.model.columns import Column
+from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 
 __all__ = ["NETWORK"]
 
-PROVIDES: tuple[Column, ...] = (
-    Column("network_switches", "switches", "int", "Switches of the scale-out fabrics of the installed accelerators."),
-    Column("network_transceivers", "modules", "int", "Transceiver modules (or copper cable ends) of those fabrics."),
-    Column("network_cables", "cables", "int", "Cables of those fabrics."),
-    Column("network_power_mw", "MW", "float", "Power of those fabrics' switches and switch-side optics."),
-    Column("network_capex_usd", "USD/year", "float", "Spent on switches and optics that year (NaN without prices)."),
-    Column("scale_up_domains", "domains", "int", "Scale-up domains (NVLink, ICI) of the installed accelerators."),
-)
-
-
-def _applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
-    return scenario.network is not None
+PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.network")
 
 
 def _prepare(scn: Scenario, cat: Catalog, inputs: CampusInputs) -> Prepared | None:
@@ -155,19 +144,13 @@ def _payload(
     return block
 
 
-def _charts(summary: Mapping[str, Any]) -> list[Any]:
-    from gigacampus.analyses.network.charts import network_charts  # plotly loads only for a report
-
-    return network_charts(summary)
-
-
 NETWORK = Analysis(
     name="network",
     title="Network fabric",
     provides=PROVIDES,
     run=_run,
-    applies=_applies,
+    applies=with_section("network"),
     requires=("accelerators",),
     prepare=_prepare,
-    charts=_charts,
+    charts=network_charts,
 )

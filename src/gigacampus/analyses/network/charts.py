@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.graph_objects as go
-
-from gigacampus.charting import PALETTE, Chart, bar, line, series, style_figure, summary_years
+from gigacampus.charting import PALETTE, Chart, bar, figure, line, series, style_figure, summary_years
 
 __all__ = ["network_charts"]
 
@@ -17,7 +15,7 @@ def network_charts(summary: Mapping[str, Any]) -> list[Chart]:
     switches = series(summary, "network_switches")
     if not any(switches):
         return []
-    fig = go.Figure()
+    fig = figure()
     fig.add_trace(bar(years, switches, "switches", PALETTE[0], hover="%{y:,.0f}"))
     power = series(summary, "network_power_mw")
     has_power = any(v is not None for v in power)

@@ -9,20 +9,20 @@ their caps into pools for the campus model's allocation (:mod:`gigacampus.model.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import numpy as np
 
-from gigacampus.analyses.contract import Analysis, Block, Context, Prepared
+from gigacampus.analyses.contract import Analysis, Block, Context, Prepared, with_section
+from gigacampus.analyses.policy.charts import policy_charts
 from gigacampus.analyses.policy.inputs import IMPLICIT_HOLDER, PolicySetup, build_policy
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import Cap, load_regimes, parse_unit
 from gigacampus.jsonable import jsonable
 from gigacampus.model import BINDING, CampusInputs, CampusOutputs, campus_full_year, phase_full_years, simulate
 from gigacampus.model.allocation import SHORT_APPROVAL, SHORT_QUOTA, SHORT_SUPPLY
-from gigacampus.model.columns import Column
+from gigacampus.model.columns import read_columns
 from gigacampus.scenario import ResolvedInput, Scenario
 
 __all__ = ["POLICY", "UNITS", "needed_to_stay_full", "policy_block"]
@@ -387,10 +387,6 @@ def _provenance(scn: Scenario) -> list[ResolvedInput]:
     return rows
 
 
-def _applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
-    return scenario.policy is not None
-
-
 def _prepare(scn: Scenario, cat: Catalog, inputs: CampusInputs) -> Prepared:
     """The regime's pools and the holders, for the campus model's allocation."""
     setup = build_policy(scn, cat, inputs.years, inputs.phase_names)
@@ -410,26 +406,13 @@ def _run(ctx: Context) -> Block:
     )
 
 
-def _charts(summary: Mapping[str, Any]) -> list[Any]:
-    from gigacampus.analyses.policy.charts import policy_charts  # plotly loads only for a report
-
-    return policy_charts(summary)
-
-
 POLICY = Analysis(
     name="policy",
     title="Export quota and holders",
-    provides=(
-        Column(
-            "accelerators_cut_by_approval",
-            "accelerators/year",
-            "int",
-            "Wanted but not shipped for lack of an approved holder with room under the regime.",
-        ),
-    ),
+    provides=read_columns("gigacampus.analyses.policy"),
     run=_run,
-    applies=_applies,
+    applies=with_section("policy"),
     requires=("accelerators", "stranded_power_mw", "binding_constraint"),
     prepare=_prepare,
-    charts=_charts,
+    charts=policy_charts,
 )

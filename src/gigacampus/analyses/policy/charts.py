@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.graph_objects as go
-
-from gigacampus.charting import INK, Chart, bar, block_years, line, palette_color, style_figure
+from gigacampus.charting import INK, Chart, bar, block_years, figure, line, palette_color, style_figure
 
 __all__ = ["policy_charts"]
 
@@ -17,8 +15,8 @@ def policy_charts(summary: Mapping[str, Any]) -> list[Chart]:
     if not rows:
         return []
     holders = list(dict.fromkeys(h["holder"] for y in rows for h in y.get("holders", [])))
-    shipped = go.Figure()
-    installed = go.Figure()
+    shipped = figure()
+    installed = figure()
     for i, name in enumerate(holders):
         got = [next((h for h in y.get("holders", []) if h["holder"] == name), {}) for y in rows]
         color = palette_color(i)

@@ -205,6 +205,31 @@ def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Se
         refills.append(sched[0])
         resets.append(sched[1])
 
+    def add_cap(
+        pool_id: str,
+        name: str,
+        scope: str,
+        cap: Cap,
+        member: Sequence[bool],
+        holder: str | None = None,
+        *,
+        kind: int = COUNTED,
+        unit: str | None = None,
+        scale: float = 1.0,
+        carry_over: bool = regime.carry_over,
+        within: tuple[int | None, int | None] = window,
+        describe: str | None = None,
+        source: str | None = None,
+    ) -> None:
+        """Add the pool of ``cap``: its amounts x ``scale`` in ``unit`` (default: the cap's), over the years
+        ``within`` (default: the regime's window) with the regime's carry-over unless ``carry_over`` is
+        given; described and sourced as the cap unless ``describe`` or ``source`` is given."""
+        base, factor = _base(cap.unit if unit is None else unit, cat)
+        sched = _schedule(cap, years, factor * scale, carry_over, within)
+        describe = cap.describe() if describe is None else describe
+        source = cap.source if source is None else source
+        add(pool_id, name, scope, base, kind, member, sched, describe, source, holder)
+
     share_scale = policy.campus_share
     for cap in national:
         base, factor = _base(cap.unit, cat)
@@ -235,20 +260,17 @@ def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Se
         if groups and not implicit:
             for i, h in enumerate(holders):
                 if regular[i] and h.headquarters not in groups:
-                    zero = _schedule(cap, years, 0.0, regime.carry_over, window)
                     hq = h.headquarters or "not given"
-                    add(
+                    add_cap(
                         f"nogroup:{h.name}:{cap.cap}",
                         f"no group share for headquarters {hq}",
                         "group",
-                        base,
-                        COUNTED,
+                        cap,
                         [j == i for j in range(n_h)],
-                        zero,
-                        f"{regime.id} shares its {cap.name} among headquarters "
-                        + ", ".join(sorted(g for g in groups if g)),
-                        cap.source,
                         h.name,
+                        scale=0.0,  # nothing: no group takes in its headquarters
+                        describe=f"{regime.id} shares its {cap.name} among headquarters "
+                        + ", ".join(sorted(g for g in groups if g)),
                     )
                     notes.append(
                         f"{h.name}: headquarters {hq} is in no group of {regime.id} "
@@ -256,31 +278,26 @@ def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Se
                     )
     for gcap in regime.caps_with("group"):
         if gcap.unit != "share":
-            base, factor = _base(gcap.unit, cat)
             gmember = [
                 r and h.headquarters == gcap.group and not implicit for r, h in zip(regular, holders, strict=True)
             ]
-            sched = _schedule(gcap, years, factor * share_scale, regime.carry_over, window)
-            add(f"group:{gcap.cap}", gcap.name, "group", base, COUNTED, gmember, sched, gcap.describe(), gcap.source)
+            add_cap(f"group:{gcap.cap}", gcap.name, "group", gcap, gmember, scale=share_scale)
 
     for i, h in enumerate(holders):
         only = [j == i for j in range(n_h)]
         if h.share is not None:
             if regular[i]:
                 for cap in national:
-                    base, factor = _base(cap.unit, cat)
-                    sched = _schedule(cap, years, factor * h.share, regime.carry_over, window)
-                    add(
+                    add_cap(
                         f"share:{h.name}:{cap.cap}",
                         f"{h.name}: {h.share:.0%} of the {cap.name}",
                         "share",
-                        base,
-                        COUNTED,
+                        cap,
                         only,
-                        sched,
-                        f"{h.share:g} x {cap.describe()}",
-                        h.source,
                         h.name,
+                        scale=h.share,
+                        describe=f"{h.share:g} x {cap.describe()}",
+                        source=h.source,
                     )
                 if not national:
                     notes.append(f"{h.name}: share = {h.share:g} has no effect: {regime.id} has no national cap")
@@ -288,83 +305,56 @@ def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Se
                 notes.append(f"{h.name}: share is not used for a {kinds[i]} VEU, which has its own cap")
         if h.allocation is not None:
             cap = _spec_cap(h.allocation, f"{h.name} allocation")
-            base, factor = _base(cap.unit, cat)
-            sched = _schedule(cap, years, factor, regime.carry_over, holder_window)
-            add(
+            add_cap(
                 f"allocation:{h.name}",
                 f"{h.name}: allocation",
                 "allocation",
-                base,
-                COUNTED,
+                cap,
                 only,
-                sched,
-                cap.describe(),
-                h.source,
                 h.name,
+                within=holder_window,
+                source=h.source,
             )
         for j, spec in enumerate(h.caps):
             cap = _spec_cap(spec, f"{h.name} cap")
-            base, factor = _base(cap.unit, cat)
-            sched = _schedule(cap, years, factor, False, holder_window)
-            add(
+            add_cap(
                 f"licence:{h.name}:{j}",
                 f"{h.name}: licence cap",
                 "licence",
-                base,
-                LICENCE,
+                cap,
                 only,
-                sched,
-                cap.describe(),
-                h.source,
                 h.name,
+                kind=LICENCE,
+                carry_over=False,
+                within=holder_window,
+                source=h.source,
             )
         for cap in regime.caps_with("consignee_exempt"):
-            base, factor = _base(cap.unit, cat)
-            sched = _schedule(cap, years, factor, regime.carry_over, window)
-            add(
+            add_cap(
                 f"exempt:{cap.cap}:{h.name}",
                 f"{h.name}: {cap.name}",
                 "consignee_exempt",
-                base,
-                EXEMPT,
+                cap,
                 only,
-                sched,
-                cap.describe(),
-                cap.source,
                 h.name,
+                kind=EXEMPT,
             )
         if kinds[i] == "national":
             for cap in regime.caps_with("national_veu"):
-                base, factor = _base(cap.unit, cat)
-                sched = _schedule(cap, years, factor, regime.carry_over, window)
-                add(
-                    f"veu:{cap.cap}:{h.name}",
-                    f"{h.name}: {cap.name}",
-                    "national_veu",
-                    base,
-                    COUNTED,
-                    only,
-                    sched,
-                    cap.describe(),
-                    cap.source,
-                    h.name,
-                )
+                add_cap(f"veu:{cap.cap}:{h.name}", f"{h.name}: {cap.name}", "national_veu", cap, only, h.name)
         if kinds[i] == "universal" and h.global_capacity is not None:
-            base, factor = _base(h.global_capacity.unit, cat)
+            capacity = h.global_capacity
             for cap in regime.caps_with("universal_veu"):
-                sched = _schedule(cap, years, factor * h.global_capacity.amount, regime.carry_over, window)
-                add(
+                add_cap(
                     f"veu:{cap.cap}:{h.name}",
                     f"{h.name}: {cap.name}",
                     "universal_veu",
-                    base,
-                    COUNTED,
+                    cap,
                     only,
-                    sched,
-                    f"{cap.rows[0].amount:g} x global capacity "
-                    f"{h.global_capacity.amount:,.0f} {h.global_capacity.unit}",
-                    cap.source,
                     h.name,
+                    unit=capacity.unit,
+                    scale=capacity.amount,
+                    describe=f"{cap.rows[0].amount:g} x global capacity {capacity.amount:,.0f} {capacity.unit}",
                 )
 
     holder_phase = np.zeros((n_h, n_p), dtype=bool)

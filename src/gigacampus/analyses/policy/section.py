@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import PERIODS, SCOPES, Regime, load_regimes, regime_ids, unit_problem
 from gigacampus.errors import closest
-from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, Year, choice, finite_number, num
+from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, Year, choice_validator, finite_number, num
 
 __all__ = [
     "HOLDER_STATUSES",
@@ -52,10 +52,7 @@ class CapSpec(Section):
     last_year: Year | None = None
     """Last year the cap applies; default: no end."""
 
-    @field_validator("per")
-    @classmethod
-    def _per(cls, value: str) -> str:
-        return choice(value, PERIODS, "period")
+    _per = choice_validator("per", PERIODS, "period")
 
 
 class Capacity(Section):
@@ -99,15 +96,8 @@ class Holder(Section):
     source: str = Field(default="", max_length=2000)
     """Where the holder's status, share and caps come from (URLs separated by ' ; ')."""
 
-    @field_validator("status")
-    @classmethod
-    def _status(cls, value: str) -> str:
-        return choice(value, HOLDER_STATUSES, "status")
-
-    @field_validator("veu")
-    @classmethod
-    def _veu(cls, value: str) -> str:
-        return choice(value, VEU_KINDS, "veu")
+    _status = choice_validator("status", HOLDER_STATUSES)
+    _veu = choice_validator("veu", VEU_KINDS)
 
     @field_validator("headquarters")
     @classmethod
@@ -159,15 +149,8 @@ class RuleCap(Section):
     last_year: Year | None = None
     """Last year the cap applies (cumulative schedules: the year by whose end the amount is allowed)."""
 
-    @field_validator("scope")
-    @classmethod
-    def _scope(cls, value: str) -> str:
-        return choice(value, SCOPES, "scope")
-
-    @field_validator("per")
-    @classmethod
-    def _per(cls, value: str) -> str:
-        return choice(value, PERIODS, "period")
+    _scope = choice_validator("scope", SCOPES)
+    _per = choice_validator("per", PERIODS, "period")
 
 
 class Rules(Section):
@@ -209,17 +192,8 @@ class Policy(Section):
     pledge: tuple[Pledge, ...] = ()
     """Counter-commitments shown next to the chips delivered."""
 
-    @field_validator("regime")
-    @classmethod
-    def _known_regime(cls, value: str | None) -> str | None:
-        if value is not None:
-            choice(value, tuple(regime_ids()), "regime")
-        return value
-
-    @field_validator("after_rescission")
-    @classmethod
-    def _after(cls, value: str) -> str:
-        return choice(value, RESCISSION_MODES, "after_rescission")
+    _known_regime = choice_validator("regime", regime_ids)
+    _after = choice_validator("after_rescission", RESCISSION_MODES)
 
     @classmethod
     def cross_field_problems(cls, data: dict[str, Any], catalog: Catalog) -> Problems:

@@ -16,14 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.analyses.contract import Analysis, Block, Context, with_section
 from gigacampus.analyses.reliability import renewal
+from gigacampus.analyses.reliability.charts import reliability_charts
 from gigacampus.analyses.reliability.engine import simulate_job
 from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
 from gigacampus.analyses.reliability.section import Reliability
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
-from gigacampus.model.columns import Column
+from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 from gigacampus.units import (
     DAYS_PER_FAILURE_YEAR,
@@ -290,10 +291,6 @@ def _variant(
     return block, columns
 
 
-def _applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
-    return scenario.reliability is not None
-
-
 def _run(ctx: Context) -> Block:
     """Each variant's jobs and fleet (with the run's seed: common random numbers across variants)."""
     names = [c.name for c in PROVIDES]
@@ -348,27 +345,7 @@ def _unit(key: str) -> str:
     return str(extra.get("unit", "")) if isinstance(extra, dict) else ""
 
 
-def _charts(summary: Mapping[str, Any]) -> list[Any]:
-    from gigacampus.analyses.reliability.charts import reliability_charts  # plotly loads only for a report
-
-    return reliability_charts(summary)
-
-
-PROVIDES: tuple[Column, ...] = (
-    Column("campus_job_accelerators", "accelerators", "int", "Accelerators of a synchronous job on the whole fleet."),
-    Column("campus_job_mtbf_h", "h", "float", "Mean time between failures of that job."),
-    Column("campus_job_interval_s", "s", "float", "Work between its checkpoints (given, or the best one)."),
-    Column("campus_job_goodput", "-", "float", "Its expected goodput: useful work / wall time."),
-    Column("campus_job_viable", "", "bool", "Whether that goodput reaches reliability.min_goodput."),
-    Column("campus_job_spares", "accelerators", "int", "Spares that keep it whole with spares_probability."),
-    Column("fraction_job_accelerators", "accelerators", "int", "Accelerators of a job on job_fraction of the fleet."),
-    Column("fraction_job_goodput", "-", "float", "That job's expected goodput."),
-    Column("fraction_job_spares", "accelerators", "int", "Spares that keep that job whole."),
-    Column("failures_per_day", "failures/day", "float", "Expected failures per day across the fleet."),
-    Column("hardware_failures_per_day", "failures/day", "float", "Of those, failures that take hardware out."),
-    Column("available_fraction_p5", "-", "float", "5th percentile of the fleet's available fraction that year."),
-    Column("available_fraction_median", "-", "float", "Median of the fleet's available fraction that year."),
-)
+PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.reliability")
 #: Units of the per-year columns this analysis adds to the timeline.
 COLUMN_UNITS: dict[str, str] = {c.name: c.unit for c in PROVIDES}
 
@@ -377,7 +354,7 @@ RELIABILITY = Analysis(
     title="Reliability at scale",
     provides=PROVIDES,
     run=_run,
-    applies=_applies,
+    applies=with_section("reliability"),
     requires=("accelerators",),
-    charts=_charts,
+    charts=reliability_charts,
 )

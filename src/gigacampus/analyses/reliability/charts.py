@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.graph_objects as go
-
-from gigacampus.charting import PALETTE, Chart, bar, block_years, line, reference_line, style_figure
+from gigacampus.charting import PALETTE, Chart, bar, block_years, figure, line, reference_line, style_figure
 
 __all__ = ["reliability_charts"]
 
@@ -16,7 +14,7 @@ def reliability_charts(summary: Mapping[str, Any]) -> list[Chart]:
     block, rows, years = block_years(summary, "reliability")
     if not rows:
         return []
-    goodput = go.Figure()
+    goodput = figure()
     for i, (key, label) in enumerate((("campus_job", "campus-wide job"), ("fraction_job", "fraction job"))):
         jobs = [r.get(key) or {} for r in rows]
         mean = [j.get("goodput") for j in jobs]
@@ -37,7 +35,7 @@ def reliability_charts(summary: Mapping[str, Any]) -> list[Chart]:
     goodput.update_yaxes(range=[0, 1.02])
     failures = [r.get("hardware_failures_per_day") for r in rows]
     available = [None if (a := r.get("available_fraction_median")) is None else 100 * a for r in rows]
-    fleet = go.Figure()
+    fleet = figure()
     fleet.add_trace(bar(years, failures, "hardware failures per day", PALETTE[6], hover="%{y:,.1f}"))
     fleet.add_trace(line(years, available, "fleet available (median)", PALETTE[1], yaxis="y2", hover="%{y:.2f}%"))
     style_figure(fleet, "failures per day", y2_title="% of the fleet available")

@@ -39,24 +39,16 @@ MAX_SPARES_SAMPLES = 20_000
 
 @dataclass(frozen=True)
 class RepairPolicy:
-    """How failed accelerators come back.
-
-    Attributes
-    ----------
-    repair_days:
-        Mean time from failure to return to service when a crew is free [days].
-    repair_shape:
-        Erlang shape of the repair time: 1 exponential, larger less variable (CV 1/sqrt(shape)).
-    crews:
-        Repairs that can run at once (``None``: unlimited).
-    repairs_per_day:
-        Most repairs that can start per day (``None``: unlimited).
-    """
+    """How failed accelerators come back."""
 
     repair_days: float
+    """Mean time from failure to return to service when a crew is free [days]."""
     repair_shape: int = 1
+    """Erlang shape of the repair time: 1 exponential, larger less variable (CV 1/sqrt(shape))."""
     crews: int | None = None
+    """Repairs that can run at once (``None``: unlimited)."""
     repairs_per_day: float | None = None
+    """Most repairs that can start per day (``None``: unlimited)."""
 
     @property
     def steps_per_day(self) -> int:

@@ -25,6 +25,7 @@ __all__ = [
     "MAX_FAILURES",
     "MAX_REPLICAS",
     "GoodputStudy",
+    "Job",
     "check_job",
     "goodput_study",
     "goodput_study_from_options",
@@ -76,43 +77,48 @@ def _number_problem(
     return Problem(source, label(name), f"found {value:g}; allowed: a number {sym} {low:g} and <= {high:g} [{unit}]")
 
 
-def check_job(
-    *,
-    accelerators: int,
-    checkpoint_s: float,
-    restart_s: float,
-    interval_s: float | None,
-    days: float,
-    replicas: int,
-    seed: int,
-    source: str = "goodput",
-    label: Label = _option,
-) -> None:
-    """Raise :class:`InputError` naming every bad value (options by ``label``)."""
+@dataclass(frozen=True)
+class Job:
+    """A synchronous training job and the Monte Carlo run of it. Times in seconds."""
+
+    accelerators: int
+    checkpoint_s: float
+    restart_s: float
+    interval_s: float | None = None
+    """Work between checkpoints; ``None``: the interval that maximises expected goodput."""
+    days: float = 30.0
+    """Length of each simulated run."""
+    replicas: int = 1_000
+    seed: int = 0
+
+
+def check_job(job: Job, source: str = "goodput", label: Label = _option) -> None:
+    """Raise :class:`InputError` naming every bad value of ``job`` (options by ``label``)."""
     problems = []
-    if not 1 <= accelerators <= MAX_ACCELERATORS:
+    if not 1 <= job.accelerators <= MAX_ACCELERATORS:
         problems.append(
             Problem(
                 source,
                 label("accelerators"),
-                f"found {accelerators}; allowed: a whole number >= 1 and <= {MAX_ACCELERATORS:,}",
+                f"found {job.accelerators}; allowed: a whole number >= 1 and <= {MAX_ACCELERATORS:,}",
             )
         )
-    if not 1 <= replicas <= MAX_REPLICAS:
+    if not 1 <= job.replicas <= MAX_REPLICAS:
         problems.append(
             Problem(
-                source, label("replicas"), f"found {replicas}; allowed: a whole number >= 1 and <= {MAX_REPLICAS:,}"
+                source, label("replicas"), f"found {job.replicas}; allowed: a whole number >= 1 and <= {MAX_REPLICAS:,}"
             )
         )
-    if seed < 0:
-        problems.append(Problem(source, label("seed"), f"found {seed}; allowed: a whole number >= 0"))
-    for name, value, strict in (("checkpoint_s", checkpoint_s, True), ("restart_s", restart_s, False)):
+    if job.seed < 0:
+        problems.append(Problem(source, label("seed"), f"found {job.seed}; allowed: a whole number >= 0"))
+    for name, value, strict in (("checkpoint_s", job.checkpoint_s, True), ("restart_s", job.restart_s, False)):
         p = _number_problem(source, name, value, 0.0, MAX_DURATION_S, "s", label, strict)
         if p:
             problems.append(p)
-    p = _number_problem(source, "days", days, 0.0, MAX_DAYS, "day", label, True)
+    p = _number_problem(source, "days", job.days, 0.0, MAX_DAYS, "day", label, True)
     if p:
         problems.append(p)
+    interval_s, checkpoint_s = job.interval_s, job.checkpoint_s
     if interval_s is not None:
         p = _number_problem(source, "interval_s", interval_s, 0.0, MAX_DURATION_S, "s", label, True)
         if p:
@@ -212,33 +218,17 @@ def _finite(x: float) -> float | None:
 
 
 def goodput_study(
-    *,
-    accelerators: int,
+    job: Job,
     rates: FailureRates,
-    checkpoint_s: float,
-    restart_s: float,
-    interval_s: float | None = None,
-    days: float = 30.0,
-    replicas: int = 1_000,
-    seed: int = 0,
+    *,
     restart_failures: bool = False,
     source: str = "goodput",
     label: Label = _option,
 ) -> GoodputStudy:
-    """Check the inputs, pick the interval (``None``: the exact optimum) and run the Monte Carlo."""
-    check_job(
-        accelerators=accelerators,
-        checkpoint_s=checkpoint_s,
-        restart_s=restart_s,
-        interval_s=interval_s,
-        days=days,
-        replicas=replicas,
-        seed=seed,
-        source=source,
-        label=label,
-    )
-    rate = rates.rate_per_s(accelerators)
-    if interval_s is None and rate == 0:
+    """Check ``job``, pick the interval (``None``: the exact optimum) and run the Monte Carlo."""
+    check_job(job, source, label)
+    rate = rates.rate_per_s(job.accelerators)
+    if job.interval_s is None and rate == 0:
         raise InputError(
             [
                 Problem(
@@ -249,17 +239,19 @@ def goodput_study(
                 )
             ]
         )
-    mode = "given" if interval_s is not None else "auto"
-    interval = float(interval_s) if interval_s is not None else float(renewal.optimal_interval_s(rate, checkpoint_s))
-    horizon = days * SECONDS_PER_DAY
-    draws = replicas * rate * horizon  # the engine's cost: one draw per failure
+    if job.interval_s is None:
+        mode, interval = "auto", float(renewal.optimal_interval_s(rate, job.checkpoint_s))
+    else:
+        mode, interval = "given", float(job.interval_s)
+    horizon = job.days * SECONDS_PER_DAY
+    draws = job.replicas * rate * horizon  # the engine's cost: one draw per failure
     if draws > MAX_FAILURES:
         raise InputError(
             [
                 Problem(
                     source,
                     label("replicas"),
-                    f"found {replicas:,} replicas of about {draws / replicas:,.0f} failures each "
+                    f"found {job.replicas:,} replicas of about {draws / job.replicas:,.0f} failures each "
                     f"({draws:,.0f} in all); allowed: at most {MAX_FAILURES:,} failures in all, so fewer "
                     "replicas, fewer days or fewer accelerators",
                 )
@@ -270,11 +262,11 @@ def goodput_study(
     samples = simulate_job(
         rate,
         interval,
-        checkpoint_s,
-        restart_s,
+        job.checkpoint_s,
+        job.restart_s,
         horizon,
-        replicas,
-        seed,
+        job.replicas,
+        job.seed,
         restart_failures=restart_failures,
         component_weights=weights if sum(weights) > 0 else None,
     )
@@ -284,17 +276,17 @@ def goodput_study(
         else {c: 0.0 for c in components}
     )
     return GoodputStudy(
-        accelerators=accelerators,
+        accelerators=job.accelerators,
         rates=rates,
-        checkpoint_s=float(checkpoint_s),
-        restart_s=float(restart_s),
+        checkpoint_s=float(job.checkpoint_s),
+        restart_s=float(job.restart_s),
         restart_failures=restart_failures,
-        days=float(days),
-        replicas=replicas,
-        seed=seed,
+        days=float(job.days),
+        replicas=job.replicas,
+        seed=job.seed,
         interval_s=interval,
         interval_mode=mode,
-        young_daly_interval_s=float(renewal.young_daly_interval_s(rate, checkpoint_s)),
+        young_daly_interval_s=float(renewal.young_daly_interval_s(rate, job.checkpoint_s)),
         goodput=samples.checkpoints * interval / horizon,
         interruptions=samples.failures,
         checkpoints=samples.checkpoints,
@@ -322,7 +314,7 @@ def goodput_study_from_options(
     :func:`~gigacampus.catalog.failure_rates.resolve_rates`; every problem with the rates and the
     other options reported together."""
     problems: list[Problem] = []
-    rates = interval = None
+    rates = job = None
     try:
         rates = resolve_rates(
             accelerator=accelerator,
@@ -335,31 +327,10 @@ def goodput_study_from_options(
         problems += err.problems
     try:
         interval = parse_interval(interval_s, source, label)
-        check_job(
-            accelerators=accelerators,
-            checkpoint_s=checkpoint_s,
-            restart_s=restart_s,
-            interval_s=interval,
-            days=days,
-            replicas=replicas,
-            seed=seed,
-            source=source,
-            label=label,
-        )
+        job = Job(accelerators, checkpoint_s, restart_s, interval, days, replicas, seed)
+        check_job(job, source, label)
     except InputError as err:
         problems += err.problems
-    if problems or rates is None:
+    if problems or rates is None or job is None:
         raise InputError(problems)
-    return goodput_study(
-        accelerators=accelerators,
-        rates=rates,
-        checkpoint_s=checkpoint_s,
-        restart_s=restart_s,
-        interval_s=interval,
-        days=days,
-        replicas=replicas,
-        seed=seed,
-        restart_failures=restart_failures,
-        source=source,
-        label=label,
-    )
+    return goodput_study(job, rates, restart_failures=restart_failures, source=source, label=label)

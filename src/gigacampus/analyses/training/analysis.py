@@ -16,11 +16,12 @@ import numpy as np
 
 from gigacampus.analyses.contract import Analysis, Block, Context
 from gigacampus.analyses.training.capacity import compute_optimal, decode_throughput
+from gigacampus.analyses.training.charts import training_charts
 from gigacampus.analyses.training.section import Training
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.training_runs import known_runs
 from gigacampus.jsonable import jsonable
-from gigacampus.model.columns import Column
+from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario
 from gigacampus.units import SECONDS_PER_DAY
 
@@ -29,17 +30,7 @@ __all__ = ["TRAINING", "TrainingSettings", "settings"]
 #: The goodput column of the reliability analysis this one reads when present.
 GOODPUT_COLUMN = "campus_job_goodput"
 
-PROVIDES: tuple[Column, ...] = (
-    Column("training_flop", "FLOP", "float", "Useful compute of the largest run of [training] days that year."),
-    Column("training_parameters", "parameters", "float", "Parameters of the compute-optimal dense model of that run."),
-    Column("training_tokens", "tokens", "float", "Training tokens of that model."),
-    Column(
-        "training_state_bytes", "B", "float", "Training-state memory of that model (weights, gradients, optimiser)."
-    ),
-    Column("training_fits_in_memory", "", "bool", "Whether that state fits in the HBM of the accelerators used."),
-    Column("serving_replicas", "replicas", "int", "Replicas of the served model the fleet holds."),
-    Column("serving_tokens_per_s", "tokens/s", "float", "Decode throughput of those replicas (peak rates)."),
-)
+PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.training")
 _BLOCK_UNITS = {c.name: c.unit for c in PROVIDES if c.unit} | {
     "memory_bytes": "B",
     "days": "day",
@@ -256,12 +247,6 @@ def _payload(
     )
 
 
-def _charts(summary: Mapping[str, Any]) -> list[Any]:
-    from gigacampus.analyses.training.charts import training_charts  # plotly loads only for a report
-
-    return training_charts(summary)
-
-
 TRAINING = Analysis(
     name="training",
     title="Training capacity",
@@ -270,5 +255,5 @@ TRAINING = Analysis(
     requires=("accelerators",),
     uses=(GOODPUT_COLUMN,),
     options=tuple(Training.model_fields),
-    charts=_charts,
+    charts=training_charts,
 )

@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import plotly.graph_objects as go
-
-from gigacampus.charting import PALETTE, Chart, bar, block_years, palette_color, reference_line, style_figure
+from gigacampus.charting import PALETTE, Chart, bar, block_years, figure, palette_color, reference_line, style_figure
 
 __all__ = ["training_charts"]
 
@@ -17,7 +15,7 @@ def training_charts(summary: Mapping[str, Any]) -> list[Chart]:
     if not rows:
         return []
     flop = "%{y:.2e} FLOP"
-    fig = go.Figure()
+    fig = figure()
     fig.add_trace(bar(years, [r.get("training_flop") for r in rows], "largest run", PALETTE[0], hover=flop))
     for i, run in enumerate(block.get("known_runs", [])):
         fig.add_trace(reference_line(years, run["training_flop"], run["name"], palette_color(i + 3), hover=flop))

@@ -1,0 +1,30 @@
+"""Arguments and options shared by the commands: the scenario file, --format, --set, --seed, --out."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+class TableOrJson(StrEnum):
+    """What --format prints: readable tables or JSON."""
+
+    table = "table"
+    json = "json"
+
+
+ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (TOML).", show_default=False)]
+FormatOption = Annotated[TableOrJson, typer.Option("--format", help="table: readable tables; json: JSON on stdout.")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="Override a scenario value, e.g. --set site.pue=1.2 or --set phase[1].power_mw=600 (repeatable)."
+    ),
+]
+SeedOption = Annotated[
+    int | None, typer.Option("--seed", min=0, help="Seed for random draws (default: the scenario's).")
+]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Folder to write result files into.")]
