@@ -25,11 +25,12 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import simpy_goodput  # noqa: E402
-from gigacampus.reliability import catalog_rates, optimal_interval_s  # noqa: E402
 from timing import median_seconds  # noqa: E402
 
 from gigacampus.analyses.reliability.engine import simulate_job  # noqa: E402
 from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability  # noqa: E402
+from gigacampus.analyses.reliability.renewal import optimal_interval_s  # noqa: E402
+from gigacampus.catalog.failure_rates import catalog_rates  # noqa: E402
 
 CHECKPOINT_S, RESTART_S, DAYS = 60.0, 600.0, 30.0
 SIMPY_REPLICAS = 20

@@ -289,3 +289,14 @@ def test_every_analysis_module_imports_first_in_a_fresh_interpreter() -> None:
     for name in names:
         done = subprocess.run([sys.executable, "-c", f"import {name}"], capture_output=True, text=True)
         assert done.returncode == 0, (name, done.stderr[-500:])
+
+
+def test_every_benchmark_module_imports(monkeypatch) -> None:
+    """Benchmarks are not run by the tests (speed lives in benchmarks/), but they must import."""
+    folder = ROOT / "benchmarks"
+    monkeypatch.syspath_prepend(str(folder))
+    for path in sorted(folder.glob("bench_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_bench_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert callable(module.run), path.name

@@ -512,3 +512,20 @@ def test_the_analysis_does_not_import_plotly() -> None:
     code = "import sys, gigacampus.analyses.carbon.analysis; print('plotly' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_run_prints_the_last_year_of_emissions_and_water() -> None:
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-abilene.toml"
+    runner = CliRunner()
+    out = runner.invoke(app, ["run", str(path), "--set", "carbon.wue_l_per_kwh=0.26"])
+    assert out.exit_code == 0, out.output
+    result = gc.run_file(path, overrides=["carbon.wue_l_per_kwh=0.26"])
+    last = result.timeline.iloc[-1]
+    expected_mt = last["energy_mwh"] * 0.336 / 1e6  # Abilene's grid factor, all electricity from the grid
+    expected_water = last["it_energy_mwh"] * 0.26 / 1e6  # MWh x L/kWh = m3
+    assert (
+        f"Carbon in {result.timeline.index[-1]}: {expected_mt:,.2f} MtCO2 at 0.336 kgCO2/kWh (grid 100%)" in out.output
+    )
+    assert f"{expected_water:,.2f} million m3 of water on site (WUE 0.26 L/kWh)" in out.output
+    plain = runner.invoke(app, ["run", str(path)])
+    assert "water not computed (give carbon.cooling or carbon.wue_l_per_kwh)" in plain.output

@@ -89,6 +89,32 @@ def test_catalog_and_schema_are_the_clis(client: TestClient) -> None:
     assert client.get("/api/schema").json() == json.loads(json.dumps(json_schema()))
 
 
+def test_columns_are_the_clis_and_name_every_analysis(client: TestClient) -> None:
+    columns = client.get("/api/columns").json()
+    assert columns == json.loads(runner.invoke(cli, ["columns", "--format", "json"]).stdout)
+    by_name = {(c["table"], c["name"]): c for c in columns}
+    assert by_name[("year", "energy_mwh")] == {
+        "name": "energy_mwh",
+        "key": "energy_mwh",
+        "table": "year",
+        "unit": "MWh/year",
+        "dtype": "float",
+        "description": by_name[("year", "energy_mwh")]["description"],
+        "analysis": None,
+    }
+    assert by_name[("year", "emissions_tco2")]["analysis"] == "carbon"
+    assert by_name[("year", "campus_job_goodput")]["analysis"] == "reliability"
+    assert {c["analysis"] for c in columns} == {
+        None,
+        "policy",
+        "network",
+        "carbon",
+        "reliability",
+        "finance",
+        "training",
+    }
+
+
 # --- running -------------------------------------------------------------------------------------
 
 

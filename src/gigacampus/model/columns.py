@@ -34,7 +34,7 @@ __all__ = [
     "read_columns",
 ]
 
-DTYPES = ("float", "int", "bool", "str", "map")
+DTYPES = ("float", "int", "bool", "str")
 TABLES = ("year", "phase_year", "phase")
 #: The per-accelerator-model count columns of the timeline, one per model: ``accelerators_<id>``.
 PER_MODEL = "accelerators_<accelerator id>"
@@ -49,7 +49,7 @@ class Column:
     unit: str
     """Unit as written in reports (``MWh/year``); empty for text, flags and codes."""
     dtype: str
-    """``float``, ``int``, ``bool``, ``str`` or ``map`` (a table keyed by id, e.g. by accelerator)."""
+    """``float``, ``int``, ``bool`` or ``str``."""
     description: str
     """What the value is, in one sentence."""
     table: str = "year"

@@ -13,6 +13,8 @@ from typing import Any
 
 from gigacampus.charting import series
 from gigacampus.errors import InputError, Problem
+from gigacampus.model.columns import PER_MODEL
+from gigacampus.pipeline import COLUMNS
 
 __all__ = [
     "MAX_SUMMARY_BYTES",
@@ -26,17 +28,29 @@ __all__ = [
 #: Largest summary.json read, in bytes (a 100-year, 200-phase run is well under this).
 MAX_SUMMARY_BYTES = 50_000_000
 
-#: A JSON number: whole or not.
-_NUMBER: tuple[type, ...] = (int, float)
-
-#: Keys each ``years[]`` entry must have for the core charts, with the type they must be (checked in this order).
+#: JSON types of the column table's dtypes (a float column may hold whole numbers).
+_JSON_TYPES: dict[str, type | tuple[type, ...]] = {"int": int, "float": (int, float), "str": str, "bool": bool}
+#: The per-year keys the core charts and tables read; each ``years[]`` entry must have them, with
+#: the type the column table gives them (checked in this order).
+_REQUIRED_YEAR_KEYS = (
+    "year",
+    "facility_power_mw",
+    "it_power_mw",
+    "power_used_mw",
+    "accelerators",
+    "accelerators_added",
+    "accelerators_retired",
+    "h100e",
+    "dense_bf16_flops",
+    "energy_mwh",
+    "binding_constraint",
+    "by_accelerator",
+)
 _YEAR_KEYS: dict[str, type | tuple[type, ...]] = {
-    "year": int,
-    **dict.fromkeys(("facility_power_mw", "it_power_mw", "power_used_mw"), _NUMBER),
-    **dict.fromkeys(("accelerators", "accelerators_added", "accelerators_retired"), int),
-    **dict.fromkeys(("h100e", "dense_bf16_flops", "energy_mwh"), _NUMBER),
-    "binding_constraint": str,
-    "by_accelerator": dict,
+    c.key: dict if c.name == PER_MODEL else _JSON_TYPES[c.dtype]  # the per-model counts are one map in JSON
+    for key in _REQUIRED_YEAR_KEYS
+    for c in COLUMNS.table("year")
+    if c.key == key
 }
 _TOP_KEYS: dict[str, type] = {
     "scenario": dict,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
+import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
@@ -121,7 +122,7 @@ def catalog_table(catalog: Catalog, ids: Iterable[str] | None = None) -> Table:
 
 
 def section_lines(result: Result) -> list[str]:
-    """One line each for the network and training blocks of the last year."""
+    """One line each for the network, training and carbon blocks of the last year."""
     lines = []
     net = result.blocks.get("network")
     if net:
@@ -142,4 +143,25 @@ def section_lines(result: Result) -> list[str]:
             f"{y['parameters'] / 1e9:,.0f}B parameters on {y['tokens'] / 1e12:,.1f}T tokens; "
             f"details: gigacampus train FILE."
         )
+    carbon = result.blocks.get("carbon")
+    if carbon:
+        lines.append(carbon_line(carbon, result.timeline.iloc[-1], int(result.timeline.index[-1])))
     return lines
+
+
+def carbon_line(block: dict, last: pd.Series, year: int) -> str:
+    """Emissions and water of the last year, with the intensity and the WUE behind them."""
+    intensity = block.get("intensity_kgco2_per_kwh")
+    emissions = last.get("emissions_tco2")
+    if intensity is None or emissions is None or emissions != emissions:
+        carbon = "emissions not computed (give site.grid_kgco2_per_kwh)"
+    else:
+        mix = ", ".join(f"{p['id']} {p['share']:.0%}" for p in block.get("parts", []))
+        carbon = f"{emissions / 1e6:,.2f} MtCO2 at {intensity:.3g} kgCO2/kWh ({mix})"
+    water = last.get("water_m3")
+    if water is None or water != water:
+        used = "water not computed (give carbon.cooling or carbon.wue_l_per_kwh)"
+    else:
+        amount = f"{water / 1e6:,.2f} million m3" if water >= 1e6 else f"{water:,.0f} m3"
+        used = f"{amount} of water on site (WUE {block['wue']['wue_l_per_kwh']:g} L/kWh)"
+    return f"Carbon in {year}: {carbon}; {used}."

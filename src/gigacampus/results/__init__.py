@@ -36,7 +36,7 @@ class Result:
     seed:
         Seed of every random draw made for this run.
     timeline:
-        One row per year (index ``year``) with the canonical columns of :data:`COLUMN_UNITS`
+        One row per year (index ``year``) with the columns of the run's column table (``table``)
         and ``accelerators_<id>`` per accelerator model.
     by_phase:
         One row per year and phase: slots, installed, added, retired, wanted.
