@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from timing import median_seconds
 
-from gigacampus.model import from_scenario, simulate
+from gigacampus.model import core_inputs, simulate
 from gigacampus.scenario import load_scenario
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
@@ -21,8 +21,8 @@ SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.
 
 def batch(n: int, seed: int = 0):
     rng = np.random.default_rng(seed)
-    # the core path: from_scenario reads only the core sections, so the quota below is what binds
-    base = from_scenario(load_scenario(SCENARIO)).repeat(n)
+    # the core path: core_inputs reads only the core sections, so the quota below is what binds
+    base = core_inputs(load_scenario(SCENARIO)).repeat(n)
     return replace(
         base,
         pue=rng.uniform(1.05, 1.6, n),

@@ -9,6 +9,7 @@ import importlib.util
 import json
 import pkgutil
 from dataclasses import replace
+from html import escape as html_escape
 
 import numpy as np
 import pytest
@@ -67,6 +68,29 @@ def test_an_order_mistake_is_an_error_naming_both_analyses() -> None:
 def test_a_requirement_nothing_provides_is_an_error() -> None:
     with pytest.raises(PipelineError, match="requires 'energy_twh', which nothing provides"):
         check_order([_probe("carbon", requires=("energy_twh",))], core=("energy_mwh",))
+
+
+def test_a_column_read_when_present_but_provided_by_nothing_is_a_typo() -> None:
+    with pytest.raises(PipelineError, match="'training' uses 'campus_job_goodputt', which nothing provides"):
+        check_order(
+            [_probe("reliability", provides=("campus_job_goodput",)), _probe("training", uses=("campus_job_goodputt",))]
+        )
+
+
+def test_an_int_column_holding_nan_is_refused(monkeypatch) -> None:
+    # an analysis that declared a count but wrote NaN would otherwise be cast to a huge integer
+    columns = (Column("probe_count", "accelerators", "int", "probe"),)
+    nan = Analysis(
+        name="nan",
+        title="nan",
+        provides=columns,
+        run=lambda ctx: Block(columns={"probe_count": np.full((1, ctx.years.size), np.nan)}),
+    )
+    monkeypatch.setattr(pipeline, "ANALYSES", (*ANALYSES, nan))
+    monkeypatch.setattr(pipeline, "COLUMNS", ColumnTable([*COLUMNS, *columns]))
+    monkeypatch.setattr(pipeline, "_options", lambda options: {a.name: {} for a in pipeline.ANALYSES})
+    with pytest.raises(ValueError, match="'probe_count' is declared int but holds NaN"):
+        gc.run(load_scenario(SCENARIOS / "stargate-us.toml"))
 
 
 def test_a_column_provided_twice_is_an_error() -> None:
@@ -179,27 +203,47 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.allclose(a, b, rtol=1e-12, atol=0.0, equal_nan=True))
 
 
+#: A sized and priced clos fabric: its overhead depends on each variant's PUE (the prepare step must
+#: run per variant), and its capex replaces finance's networking share (an input derived from a column).
+CLOS = [
+    "network.model=clos",
+    "network.other_overhead_fraction=0.1",
+    "network.switch_power_w=1500",
+    "network.switch_price_usd=30000",
+    "network.transceiver_price_usd=900",
+]
+
+
 @pytest.mark.slow
-def test_a_batch_of_variants_through_every_analysis_equals_separate_runs(catalog) -> None:
-    """One call carries three PUE variants of the flagship (policy, network-free, reliability,
-    finance, training, carbon) through the model and every analysis."""
+@pytest.mark.parametrize("overrides", [[], CLOS], ids=["flagship", "flagship-with-clos"])
+def test_a_batch_of_variants_through_every_analysis_equals_separate_runs(catalog, overrides) -> None:
+    """One call carries three PUE variants of the flagship through the model and every analysis
+    (policy, carbon, reliability, finance, training; with the clos fabric, network too)."""
     path = SCENARIOS / "stargate-uae.toml"
-    scn = load_scenario(path)
+    scn = load_scenario(path, overrides=overrides)
     pues = [1.2, 1.3, 1.45]
     batch = campus_inputs(scn, catalog).repeat(3)
     batch = replace(batch, pue=np.asarray(pues))
     together = run_batch(scn, batch, catalog=catalog, variant=2)
-    assert set(together.blocks) >= {"policy", "reliability", "finance", "training"}
+    assert set(together.blocks) >= {"policy", "carbon", "reliability", "finance", "training"}
     for v, pue in enumerate(pues):
-        alone = run_batch(load_scenario(path, overrides=[f"site.pue={pue}"]), catalog=catalog)
+        alone = run_batch(load_scenario(path, overrides=[*overrides, f"site.pue={pue}"]), catalog=catalog)
         assert set(alone.columns) == set(together.columns)
         for name, values in alone.columns.items():
             assert _close(together.columns[name][v], values[0]), (pue, name)
         if v == 2:  # the payloads are built for the chosen variant
             assert together.blocks["finance"].payload == alone.blocks["finance"].payload
+            assert json.dumps(together.blocks["policy"].payload) == json.dumps(alone.blocks["policy"].payload)
     # the variants really differ: a higher PUE holds fewer accelerators
     acc = together.columns["accelerators"][:, -1]
     assert acc[0] > acc[1] > acc[2]
+    if overrides:
+        assert np.isfinite(together.columns["network_capex_usd"]).all()
+        paths = [r.path for r in together.provenance]
+        assert len(paths) == len(set(paths))  # one row per key path
+        rows = {r.path: r for r in together.provenance}
+        assert rows["finance.network_capex_usd"].origin == "derived"
+        assert rows["site.overhead_fraction"].origin == "derived"  # the clos row replaces the catalog default
 
 
 def test_the_campus_model_is_called_once_per_batch(monkeypatch, catalog) -> None:
@@ -248,6 +292,8 @@ def test_docs_columns_is_generated_from_the_table() -> None:
 
 def test_every_input_of_every_analysis_is_one_row_with_an_origin(summaries) -> None:
     for stem, summary in summaries.items():
+        paths = [row["path"] for row in summary["inputs"]]
+        assert len(paths) == len(set(paths)), stem
         for row in summary["inputs"]:
             assert set(row) == {"path", "value", "unit", "origin", "source"}, (stem, row)
             assert row["origin"].startswith(ORIGINS), (stem, row)
@@ -300,3 +346,22 @@ def test_every_benchmark_module_imports(monkeypatch) -> None:
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         assert callable(module.run), path.name
+
+
+def test_the_independence_contract_lists_every_analysis() -> None:
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    contracts = {c["type"]: c for c in config["contracts"]}
+    assert set(contracts["independence"]["modules"]) == {f"gigacampus.analyses.{a.name}" for a in ANALYSES}
+    assert contracts["forbidden"]["source_modules"] == ["gigacampus.analyses.*.section"]
+
+
+def test_each_analysis_explains_itself_in_the_result_and_its_report_section(summaries) -> None:
+    result = gc.run_file(SCENARIOS / "stargate-uae.toml")
+    assert set(result.analysis_explanations) == {"policy", "carbon", "reliability"}
+    html = render_report(summaries["stargate-uae"])
+    for name, lines in result.analysis_explanations.items():
+        section = html[html.index(f'<section id="{name}">') :]
+        section = section[: section.index("</section>")]
+        assert f"<li>{html_escape(lines[0])}</li>" in section, name

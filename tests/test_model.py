@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from gigacampus.model import BINDING, HOURS_PER_YEAR, from_scenario, simulate, stack
+from gigacampus.model import BINDING, HOURS_PER_YEAR, core_inputs, simulate, stack
 from gigacampus.scenario import scenario_from_text
 from tests.conftest import scenario_text
 from tests.modelkit import make_inputs
@@ -127,7 +127,7 @@ def test_repeat_and_take_keep_structure() -> None:
 
 def test_from_scenario_uses_catalog_power_and_defaults(catalog) -> None:
     scn = scenario_from_text(scenario_text(pue=1.25, overhead=0.0))
-    inputs = from_scenario(scn, catalog)
+    inputs = core_inputs(scn, catalog)
     assert inputs.accelerator_power_w[0, 0] == pytest.approx(1275.0)
     assert inputs.utilization[0, 0] == catalog.default("phase.utilization").value
     assert inputs.lifetime_years[0] == catalog.default("fleet.lifetime_years").value
@@ -143,7 +143,7 @@ def test_quota_share_and_supply_by_year_from_scenario(catalog) -> None:
         "[quota]\nunits_per_year = 50000\ncampus_share = 0.4\n"
         "[supply.h100-sxm]\nunits_per_year = 30000\nby_year = { 2027 = 5000 }\n"
     )
-    inputs = from_scenario(scenario_from_text(scenario_text(extra=extra)), catalog)
+    inputs = core_inputs(scenario_from_text(scenario_text(extra=extra)), catalog)
     assert inputs.quota_units[0].tolist() == [20_000] * 5
     assert np.isinf(inputs.quota_h100e).all()  # 0 or absent means no cap
     assert inputs.supply_units[0, 0].tolist() == [30_000, 5_000, 30_000, 30_000, 30_000]

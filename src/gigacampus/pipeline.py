@@ -24,7 +24,7 @@ from gigacampus.analyses.policy.analysis import POLICY
 from gigacampus.analyses.reliability.analysis import RELIABILITY
 from gigacampus.analyses.training.analysis import TRAINING
 from gigacampus.catalog import Catalog, load_catalog
-from gigacampus.model import CampusInputs, CampusOutputs, from_scenario, simulate
+from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
 from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
 from gigacampus.results import Result, build_result
 from gigacampus.scenario import ResolvedInput, Scenario, input_table, load_scenario
@@ -65,9 +65,10 @@ def check_order(analyses: Sequence[Analysis], core: Sequence[str] = ()) -> None:
             if name in core:
                 continue
             if name not in provider:
-                if name in a.requires:
-                    raise PipelineError(f"{a.name!r} requires {name!r}, which nothing provides")
-                continue
+                # a name nothing provides is a typo or a missing analysis: it would never be read
+                raise PipelineError(
+                    f"{a.name!r} {'requires' if name in a.requires else 'uses'} {name!r}, which nothing provides"
+                )
             if provider[name] >= i:
                 raise PipelineError(
                     f"{a.name!r} reads {name!r}, provided by {analyses[provider[name]].name!r}, "
@@ -106,18 +107,27 @@ def _options(options: Mapping[str, Mapping[str, Any]] | None) -> dict[str, dict[
 
 
 def _prepare(
-    scenario: Scenario, catalog: Catalog, options: Mapping[str, Mapping[str, Any]]
+    scenario: Scenario,
+    catalog: Catalog,
+    options: Mapping[str, Mapping[str, Any]],
+    inputs: CampusInputs | None = None,
 ) -> tuple[CampusInputs, dict[str, Prepared]]:
-    inputs = from_scenario(scenario, catalog)
+    """``inputs`` (the scenario's core inputs by default) with every applying ``prepare`` step.
+
+    Steps are idempotent and work on any batch: a caller's varied batch gets each variant's own
+    derived inputs (the clos overhead of its PUE), and keeps what it set itself (an export
+    regime's pools it varied).
+    """
+    batch = core_inputs(scenario, catalog) if inputs is None else inputs
     prepared: dict[str, Prepared] = {}
     for a in ANALYSES:
         if a.prepare is None or not a.applies(scenario, options[a.name]):
             continue
-        step = a.prepare(scenario, catalog, inputs)
+        step = a.prepare(scenario, catalog, batch)
         if step is not None:
             prepared[a.name] = step
-            inputs = step.inputs
-    return inputs, prepared
+            batch = step.inputs
+    return batch, prepared
 
 
 def campus_inputs(scenario: Scenario, catalog: Catalog | None = None) -> CampusInputs:
@@ -139,7 +149,7 @@ class BatchRun:
     blocks: dict[str, Block]
     """The block of every analysis that applied (payloads for ``variant``)."""
     provenance: tuple[ResolvedInput, ...]
-    """Every input of the run: the core's, then each analysis's."""
+    """Every input of the run, one row per key path: the core's, then each analysis's."""
     variant: int
 
 
@@ -155,14 +165,14 @@ def run_batch(
     """Run the campus model and every analysis for a batch of variants of ``scenario``.
 
     ``inputs`` is a batch of campus inputs (``S`` variants, e.g. ``campus_inputs(scn).repeat(S)``
-    with values varied); by default the scenario's own (``S = 1``). Each analysis gets the whole
-    batch in one call; summary blocks are built for ``variant``. ``options`` maps an analysis's
-    name to its run options.
+    with values varied); by default the scenario's own (``S = 1``). The ``prepare`` steps run on
+    it again (each variant gets the inputs they derive from its own values). Each analysis gets the
+    whole batch in one call; summary blocks are built for ``variant``. ``options`` maps an
+    analysis's name to its run options.
     """
     cat = catalog or load_catalog()
     opts = _options(options)
-    base, prepared = _prepare(scenario, cat, opts)
-    batch = base if inputs is None else inputs
+    batch, prepared = _prepare(scenario, cat, opts, inputs)
     outputs = simulate(batch)
     used_seed = scenario.scenario.seed if seed is None else seed
     columns: dict[str, np.ndarray] = dict(core_year_columns(batch, outputs))
@@ -171,7 +181,7 @@ def run_batch(
     for a in ANALYSES:
         if not a.applies(scenario, opts[a.name]):
             continue
-        missing = [r for r in a.requires if r not in columns and r.removeprefix("block:") not in blocks]
+        missing = [r for r in a.requires if (r[6:] not in blocks if r.startswith("block:") else r not in columns)]
         if missing:
             raise PipelineError(f"{a.name!r} needs {', '.join(missing)}, which no earlier step provided")
         ctx = Context(
@@ -194,7 +204,16 @@ def run_batch(
         blocks[a.name] = block
         step = prepared.get(a.name)
         provenance += [*(step.provenance if step else ()), *block.provenance]
-    return BatchRun(scenario, used_seed, batch, outputs, columns, blocks, tuple(provenance), variant)
+    return BatchRun(scenario, used_seed, batch, outputs, columns, blocks, _effective(provenance), variant)
+
+
+def _effective(rows: Sequence[ResolvedInput]) -> tuple[ResolvedInput, ...]:
+    """One row per key path: a later step's row (a value an analysis derived, e.g. the clos
+    overhead) replaces an earlier one in its place."""
+    by_path: dict[str, ResolvedInput] = {}
+    for row in rows:
+        by_path[row.path] = row
+    return tuple(by_path.values())
 
 
 def run(
@@ -229,6 +248,7 @@ def run(
         blocks={name: b.payload for name, b in batch.blocks.items() if b.payload is not None},
         provenance=batch.provenance,
         table=COLUMNS,
+        analysis_explanations={name: b.explanations for name, b in batch.blocks.items() if b.explanations},
         seed=batch.seed,
     )
 
@@ -264,4 +284,6 @@ def finance_sensitivity(
     """
     cat = catalog or load_catalog()
     check_finance(scenario, cat, source)
-    return tornado(scenario, cat, campus_inputs(scenario, cat), delta)
+    opts = _options({"finance": {"force": True}})
+    base, _ = _prepare(scenario, cat, opts)
+    return tornado(scenario, cat, base, delta, refresh=lambda batch: _prepare(scenario, cat, opts, batch)[0])

@@ -17,7 +17,6 @@ __all__ = [
     "DAYS_PER_FAILURE_YEAR",
     "DAYS_PER_YEAR",
     "HOURS_PER_YEAR",
-    "KWH_PER_MWH",
     "SECONDS_PER_DAY",
     "SECONDS_PER_FAILURE_YEAR",
     "SECONDS_PER_HOUR",
@@ -33,7 +32,6 @@ DAYS_PER_YEAR = HOURS_PER_YEAR / 24.0
 #: Days in the year that failure rates per accelerator-year are counted in (Julian year).
 DAYS_PER_FAILURE_YEAR = 365.25
 SECONDS_PER_FAILURE_YEAR = DAYS_PER_FAILURE_YEAR * SECONDS_PER_DAY
-KWH_PER_MWH = 1_000.0
 
 
 def duration(seconds: float | None) -> str:

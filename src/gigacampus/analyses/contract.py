@@ -12,7 +12,9 @@ An analysis is one :class:`Analysis` object (in ``analyses/<name>/analysis.py``)
 * ``applies(scenario, options)``: whether it runs for this scenario (:func:`always`, or
   :func:`with_section` for an analysis that runs when its section is given);
 * optionally ``prepare(scenario, catalog, inputs) -> Prepared``: a change to the campus model's
-  inputs before the model runs (an export regime's pools, a sized network's overhead);
+  inputs before the model runs (an export regime's pools, a sized network's overhead). It runs on
+  every batch the pipeline runs, so it must work for ``S`` variants and be idempotent: derive from
+  each variant's own values, and keep what a caller set;
 * ``run(context) -> Block``: its pure computation over the batch of variants.
 
 Analyses never import each other, the pipeline, the results, the report, the CLI or the web

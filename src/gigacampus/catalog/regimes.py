@@ -19,8 +19,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from gigacampus.catalog import Catalog
+from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.catalog.tables import CatalogDataError, read_table
+from gigacampus.errors import closest
 
 __all__ = [
     "BASE_UNITS",
@@ -78,8 +79,6 @@ def unit_problem(unit: object, catalog: Catalog, *, share_allowed: bool) -> tupl
     except ValueError:
         pass
     choices = [*BASE_UNITS, *(["share"] if share_allowed else []), *(f"{a}{EQUIVALENTS}" for a in catalog.accelerators)]
-    from gigacampus.errors import closest
-
     return f"unknown unit {unit!r}; allowed: {allowed_units_text(share_allowed)}", closest(unit, choices)
 
 
@@ -315,8 +314,6 @@ def _check_caps(regime: str, caps: Iterable[Cap], catalog: Catalog) -> None:
 
 @cache
 def _load() -> dict[str, Regime]:
-    from gigacampus.catalog import load_catalog
-
     catalog = load_catalog()
     cap_rows = read_table("regime_caps")
     regimes = {"none": NONE_REGIME}

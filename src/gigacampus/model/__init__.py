@@ -10,7 +10,7 @@ from gigacampus.model.campus import (
     phase_slots,
     simulate,
 )
-from gigacampus.model.inputs import CampusInputs, from_scenario, stack
+from gigacampus.model.inputs import CampusInputs, core_inputs, stack
 
 __all__ = [
     "BINDING",
@@ -20,7 +20,7 @@ __all__ = [
     "campus_full_year",
     "first_full_year",
     "phase_full_years",
-    "from_scenario",
+    "core_inputs",
     "phase_slots",
     "simulate",
     "stack",

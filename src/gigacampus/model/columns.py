@@ -116,7 +116,7 @@ class ColumnTable:
     units anywhere (summary.json's ``units`` map is flat).
     """
 
-    def __init__(self, columns: Iterable[Column], owners: Mapping[str, str] | None = None):
+    def __init__(self, columns: Iterable[Column], owners: Mapping[tuple[str, str], str] | None = None):
         self.columns: tuple[Column, ...] = tuple(columns)
         self.owners: dict[tuple[str, str], str] = dict(owners or {})
         """``(table, name) -> analysis`` for columns an analysis provides (absent: the core)."""

@@ -18,7 +18,7 @@ from gigacampus.model.batch import Batch, batched, shared
 from gigacampus.scenario import resolve
 from gigacampus.scenario.document import Scenario
 
-__all__ = ["CampusInputs", "from_scenario", "stack"]
+__all__ = ["CampusInputs", "core_inputs", "stack"]
 
 
 @dataclass(frozen=True)
@@ -73,14 +73,15 @@ class CampusInputs(Batch):
 
     @property
     def n_scenarios(self) -> int:
-        return int(self.pue.shape[0])
+        """Variants in the batch (the same as ``n_variants``; kept for callers of the earlier name)."""
+        return self.n_variants
 
 
 def _cap(value: float, share: float) -> float:
     return value * share if value > 0 else np.inf
 
 
-def from_scenario(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs:
+def core_inputs(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs:
     """The core model's arrays (with S = 1) for one validated scenario.
 
     Only the core sections are read. Analyses that change the model's inputs (an export

@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from gigacampus.charting import binding_bar, line, palette_color, scaled, summary_years
+from gigacampus.charting import binding_bar, line, palette_color, scaled, series, summary_years
 from gigacampus.report.charts import Chart, extra_columns, style_figure
 from gigacampus.report.html import (
     chart_html,
@@ -21,7 +21,7 @@ from gigacampus.report.html import (
     source_list,
     table_html,
 )
-from gigacampus.report.summary import binding_runs, headline_sentences, series
+from gigacampus.report.summary import binding_runs, headline_sentences
 
 __all__ = ["DIFFERENCE_COLUMNS", "comparison_charts", "differences", "render_comparison", "unique_labels"]
 

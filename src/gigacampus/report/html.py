@@ -329,6 +329,15 @@ def _footer_html(summary: Mapping[str, Any], redraw: str) -> str:
     )
 
 
+def _block_explanations(summary: Mapping[str, Any], block: str | None) -> str:
+    """An analysis's own sentences (its block's ``explanations``), above its charts."""
+    data = summary.get(block) if block else None
+    lines = data.get("explanations") if isinstance(data, Mapping) else None
+    if not isinstance(lines, list) or not lines:
+        return ""
+    return '<ul class="explanations">' + "".join(f"<li>{esc(line)}</li>" for line in lines[:200]) + "</ul>"
+
+
 def render_report(summary: Mapping[str, Any]) -> str:
     """The HTML report of one run, from its summary document (as written to summary.json)."""
     toc = [("headline", "Headline")]
@@ -346,6 +355,7 @@ def render_report(summary: Mapping[str, Any]) -> str:
         toc.append((section.key, section.title))
         intro = f'<p class="caption">{esc(section.intro)}</p>' if section.intro else ""
         body.append(f'<section id="{esc(section.key)}"><h2>{esc(section.title)}</h2>{intro}')
+        body.append(_block_explanations(summary, section.block))
         body.extend(chart_html(c) for c in charts)
         body.append("</section>")
     drawn = {s.block for s, _ in built if s.block}

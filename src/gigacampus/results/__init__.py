@@ -2,8 +2,8 @@
 
 :class:`Result` holds one scenario's run: a ``timeline`` table (one row per year), a
 ``by_phase`` table (one row per year and phase), a ``phases`` table (one row per phase),
-the effective inputs, and named ``blocks`` that later analyses (policy, economics,
-reliability, ...) attach with :meth:`Result.with_block`.
+every effective input, and the named ``blocks`` of the analyses that ran (built by
+:func:`gigacampus.pipeline.run`; :meth:`Result.with_block` adds one to a copy, e.g. in a notebook).
 """
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ class Result:
     blocks: Mapping[str, Any] = field(default_factory=dict)
     table: ColumnTable | None = None
     """The column table of the run (units, dtypes and meaning of every column)."""
+    analysis_explanations: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each analysis's sentences saying what bound and why (its ``Block.explanations``), by name."""
 
     @property
     def years(self) -> list[int]:
@@ -164,6 +166,7 @@ def build_result(
     blocks: Mapping[str, Any],
     provenance: Sequence[ResolvedInput],
     table: ColumnTable,
+    analysis_explanations: Mapping[str, tuple[str, ...]] | None = None,
     variant: int = 0,
     seed: int | None = None,
 ) -> Result:
@@ -185,7 +188,10 @@ def build_result(
     for name in timeline.columns:
         col = table.get(name)
         if col is not None and col.dtype == "int":
-            timeline[name] = timeline[name].round().astype(np.int64)
+            values = timeline[name].to_numpy(dtype=np.float64)
+            if not np.isfinite(values).all():
+                raise ValueError(f"column {name!r} is declared int but holds NaN or inf; declare it float")
+            timeline[name] = np.rint(values).astype(np.int64)
         elif col is not None and col.dtype == "bool":
             timeline[name] = timeline[name].astype(bool)
         elif col is not None and col.dtype == "str":
@@ -252,4 +258,5 @@ def build_result(
         explanations=explanations,
         blocks=dict(blocks),
         table=table,
+        analysis_explanations=dict(analysis_explanations or {}),
     )

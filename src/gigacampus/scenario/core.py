@@ -60,9 +60,9 @@ class Site(Section):
     """IT power for network, storage and CPU hosts outside the accelerator systems, as a
     fraction of accelerator-system power [-]. Default: catalog ``site.overhead_fraction``."""
     electricity_usd_per_mwh: float | None = num("USD/MWh", ge=0.0, le=10_000.0, default=None)
-    """Price of grid electricity [USD/MWh]; used by economics."""
+    """Price of grid electricity [USD/MWh]; used by the finance analysis."""
     grid_kgco2_per_kwh: float | None = num("kgCO2/kWh", ge=0.0, le=2.0, default=None)
-    """Carbon intensity of the electricity [kgCO2/kWh]; gives ``emissions_tco2``."""
+    """Carbon intensity of the grid's electricity [kgCO2/kWh]; gives ``emissions_tco2`` (the carbon analysis)."""
 
 
 class Phase(Section):

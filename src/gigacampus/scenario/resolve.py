@@ -91,6 +91,8 @@ def section_rows(prefix: tuple[Any, ...], section: BaseModel) -> list[ResolvedIn
         if isinstance(value, BaseModel) or value is None or isinstance(value, dict):
             continue
         if isinstance(value, tuple):
+            if any(isinstance(v, BaseModel) for v in value):
+                continue  # an array of tables: its rows are the caller's to list
             value = list(value)
         origin = "scenario" if name in section.model_fields_set else "schema default"
         rows.append(ResolvedInput(format_path((*prefix, name)), value, _unit(type(section), name), origin))

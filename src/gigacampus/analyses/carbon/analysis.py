@@ -216,10 +216,11 @@ def _run(ctx: Context) -> Block:
         "carbon_intensity_kgco2_per_kwh": np.full(energy.shape, st.intensity_kgco2_per_kwh),
         "water_m3": water_m3(it_energy, st.wue_l_per_kwh),
     }
+    explanations = _explanations(st)
     return Block(
         columns=columns,
-        payload=_payload(ctx, st, columns, energy, it_energy),
-        explanations=_explanations(st),
+        payload={**_payload(ctx, st, columns, energy, it_energy), "explanations": list(explanations)},
+        explanations=explanations,
         provenance=st.provenance,
         data=st,
     )

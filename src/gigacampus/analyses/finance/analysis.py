@@ -24,18 +24,18 @@ from gigacampus.errors import InputError, Problem
 from gigacampus.jsonable import jsonable
 from gigacampus.model import CampusInputs, simulate
 from gigacampus.model.columns import Column, read_columns
-from gigacampus.scenario import ResolvedInput, Scenario
+from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 
 __all__ = ["DRIVERS", "FINANCE", "FINANCE_COLUMNS", "FINANCE_UNITS", "check_finance", "sensitivity_batch", "tornado"]
 
-#: Per-year columns the finance analysis adds to the timeline (and to each ``years[]`` entry).
 #: Per-year columns the finance analysis adds to the timeline (``columns.csv`` of this folder).
 PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.finance")
 FINANCE_COLUMNS: tuple[str, ...] = tuple(c.name for c in PROVIDES)
 
 #: Units of the finance block's values and columns.
 FINANCE_UNITS: dict[str, str] = {
-    **{c.name: c.unit for c in PROVIDES},
+    **{c.name: c.unit for c in PROVIDES if c.name.endswith("_usd")},  # money first, as summary.json has them
+    "tco_usd_per_accelerator_hour": "USD/accelerator-hour",
     "tco_usd_per_h100e_hour": "USD/H100e-hour",
     "tco_usd_per_exaflop_day": "USD/(dense BF16 EFLOP/s x day)",
     "break_even_usd_per_accelerator_hour": "USD/accelerator-hour",
@@ -83,7 +83,10 @@ def _evaluate(scenario: Scenario, cat: Catalog, ctx: Context) -> _Evaluated:
     if fabric is not None and not np.isnan(fabric).any() and np.isnan(fin.network_capex_usd).all():
         # the sized fabric's capex (from [network] with switch and optic prices) replaces the share
         fin = replace(fin, network_capex_usd=np.asarray(fabric, dtype=float))
-        rows = (*rows, ResolvedInput("finance.network_capex_usd", "per year from [network]", "USD", "network"))
+        rows = (
+            *rows,
+            ResolvedInput("finance.network_capex_usd", "per year from [network] (network_capex_usd)", "USD", "derived"),
+        )
     return _Evaluated(fin, evaluate(fin, ctx.inputs, ctx.outputs), tuple(rows), prices)
 
 
@@ -240,9 +243,28 @@ def _run(ctx: Context) -> Block:
     return Block(
         columns=columns,
         payload=_block(ctx.scenario, ev, columns, ctx.variant),
-        provenance=ev.rows,
+        provenance=(*ev.rows, *_more_provenance(ctx.scenario, ev)),
         data=ev,
     )
+
+
+def _more_provenance(scenario: Scenario, ev: _Evaluated) -> list[ResolvedInput]:
+    """The run's rows beyond the block's own ``inputs`` list (kept as it was): the plain values of
+    ``[finance]``, every funding source, and the catalog's system prices with their sources."""
+    fin = scenario.finance or Finance()
+    given = {r.path for r in ev.rows}
+    rows = [r for r in section_rows(("finance",), fin) if r.path not in given and r.value is not None]
+    for i, src in enumerate(fin.source):
+        rows += [r for r in section_rows(("finance", "source", i), src) if r.value is not None]
+    for system, entries in ev.prices.items():
+        catalog = [e for e in entries if e.get("origin") == "catalog:prices"]
+        if catalog:
+            value = catalog[0]["usd_per_system"] if len(catalog) == 1 else [e["usd_per_system"] for e in catalog]
+            source = " ; ".join(dict.fromkeys(e["source"] for e in catalog))
+            rows.append(
+                ResolvedInput(f"finance.system_price_usd.{system}", value, "USD/system", "catalog:prices", source)
+            )
+    return rows
 
 
 # --- sensitivity --------------------------------------------------------------------------
@@ -381,16 +403,25 @@ def sensitivity_batch(
     return c, f
 
 
-def tornado(scenario: Scenario, cat: Catalog, campus: CampusInputs, delta: float = 0.2) -> dict[str, Any]:
+def tornado(
+    scenario: Scenario,
+    cat: Catalog,
+    campus: CampusInputs,
+    delta: float = 0.2,
+    refresh: Callable[[CampusInputs], CampusInputs] = lambda batch: batch,
+) -> dict[str, Any]:
     """Tornado of TCO per accelerator-hour (whole horizon) when each cost driver moves by +-``delta``.
 
-    ``campus`` is the scenario's campus inputs (``S = 1``, every prepare step applied). All
+    ``campus`` is the scenario's campus inputs (``S = 1``, every prepare step applied);
+    ``refresh`` re-derives what depends on the varied values (the pipeline passes its prepare
+    steps, so a PUE driver moves a clos fabric's overhead too). All
     variants are evaluated in one vectorised call of the campus model and one of the finance
     model. Drivers that do not change the result (e.g. a cost left out) are dropped; the rest
     are sorted by swing, largest first.
     """
     fin, _, _ = finance_inputs(scenario, cat, campus)
     c, f = sensitivity_batch(campus, fin, delta)
+    c = refresh(c)
     res = evaluate(f, c, simulate(c))
     per_hour = unit_costs(f, res)["tco_usd_per_accelerator_hour"]
     base = float(per_hour[0])

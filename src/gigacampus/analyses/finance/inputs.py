@@ -123,7 +123,8 @@ class FinanceInputs(Batch):
 
     @property
     def n_scenarios(self) -> int:
-        return int(self.networking_share.shape[0])
+        """Variants in the batch (the same as ``n_variants``; kept for callers of the earlier name)."""
+        return self.n_variants
 
 
 def _value(fin: Finance, key: str, cat: Catalog, rows: list[ResolvedInput], unit: str) -> float:

@@ -23,7 +23,7 @@ from gigacampus.jsonable import jsonable
 from gigacampus.model import BINDING, CampusInputs, CampusOutputs, campus_full_year, phase_full_years, simulate
 from gigacampus.model.allocation import SHORT_APPROVAL, SHORT_QUOTA, SHORT_SUPPLY
 from gigacampus.model.columns import read_columns
-from gigacampus.scenario import ResolvedInput, Scenario
+from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 
 __all__ = ["POLICY", "UNITS", "needed_to_stay_full", "policy_block"]
 
@@ -370,8 +370,8 @@ def _explain(block: dict[str, Any]) -> list[str]:
 
 
 def _provenance(scn: Scenario) -> list[ResolvedInput]:
-    """``policy.regime`` (with the regime's sources), ``campus_share`` and ``after_rescission``;
-    holders, pledges and caps are listed with their sources in the run's ``policy`` block."""
+    """``policy.regime`` (with the regime's sources), ``campus_share``, ``after_rescission``, and the
+    plain values of every holder and pledge; the caps are listed with their sources in the block."""
     policy = scn.policy
     assert policy is not None
     rows = []
@@ -384,12 +384,21 @@ def _provenance(scn: Scenario) -> list[ResolvedInput]:
         origin = "scenario" if name in policy.model_fields_set else "schema default"
         unit = "-" if name == "campus_share" else ""
         rows.append(ResolvedInput(f"policy.{name}", getattr(policy, name), unit, origin))
+    for i, holder in enumerate(policy.holder):
+        rows += [r for r in section_rows(("policy", "holder", i), holder) if r.value is not None]
+        for j, cap in enumerate(holder.caps):
+            rows += section_rows(("policy", "holder", i, "caps", j), cap)
+    for i, pledge in enumerate(policy.pledge):
+        rows += [r for r in section_rows(("policy", "pledge", i), pledge) if r.value is not None]
     return rows
 
 
 def _prepare(scn: Scenario, cat: Catalog, inputs: CampusInputs) -> Prepared:
-    """The regime's pools and the holders, for the campus model's allocation."""
+    """The regime's pools and the holders, for the campus model's allocation. A batch that has
+    pools already (a caller varied them) keeps them; the setup describes them for the block."""
     setup = build_policy(scn, cat, inputs.years, inputs.phase_names)
+    if inputs.policy is not None:
+        return Prepared(inputs, data=setup)
     return Prepared(replace(inputs, policy=setup.inputs.take(np.zeros(inputs.n_variants, dtype=np.int64))), data=setup)
 
 

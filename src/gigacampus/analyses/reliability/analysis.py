@@ -333,7 +333,7 @@ def _provenance(scenario: Scenario, block: Mapping[str, Any]) -> tuple[ResolvedI
                 f"reliability.failures_per_accelerator_year.{acc}",
                 rates["failures_per_accelerator_year"],
                 "1/year",
-                "scenario" if origin == "scenario" else f"catalog:failure_rates ({origin})",
+                "scenario" if origin == "scenario" else ("derived" if "+" in origin else "catalog:failure_rates"),
                 rates["source"],
             )
         )

@@ -27,7 +27,6 @@ from gigacampus.units import SECONDS_PER_DAY, SECONDS_PER_FAILURE_YEAR
 
 __all__ = ["CampusAvailability", "RepairPolicy", "campus_availability", "spares_needed"]
 
-DAY_S = SECONDS_PER_DAY
 #: Time steps per repair stage's mean. The step scheme keeps each stage's mean exact (so the
 #: mean number down obeys Little's law at any step); finer steps only bring the shape of each
 #: stage's time (geometric in steps) closer to exponential.
@@ -91,9 +90,9 @@ def campus_availability(
     year from the previous year-end (``installed_before`` before the first) to the year-end
     value; the hardware failure rate [1/year] is constant within a year."""
     per_day = policy.steps_per_day
-    days_per_year = round(SECONDS_PER_FAILURE_YEAR / DAY_S)  # 365 recorded days a year
+    days_per_year = round(SECONDS_PER_FAILURE_YEAR / SECONDS_PER_DAY)  # 365 recorded days a year
     steps_per_year = days_per_year * per_day
-    step_s = DAY_S / per_day
+    step_s = SECONDS_PER_DAY / per_day
     prev = np.concatenate([[installed_before], installed[:-1]])
     ramp = (np.arange(steps_per_year) + 0.5) / steps_per_year
     inst_steps = (prev[:, None] + (installed - prev)[:, None] * ramp[None, :]).ravel()
@@ -104,7 +103,7 @@ def campus_availability(
         inst_steps,
         rate_steps,
         step_s,
-        policy.repair_days * DAY_S,
+        policy.repair_days * SECONDS_PER_DAY,
         replicas,
         seed,
         repair_shape=policy.repair_shape,

@@ -31,7 +31,12 @@ __all__ = ["TRAINING", "TrainingSettings", "settings"]
 GOODPUT_COLUMN = "campus_job_goodput"
 
 PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.training")
-_BLOCK_UNITS = {c.name: c.unit for c in PROVIDES if c.unit} | {
+#: Units of the block's values (the columns with a unit, in the order summary.json has always had them).
+_BLOCK_UNITS = {
+    name: next(c.unit for c in PROVIDES if c.name == name)
+    for name in ("training_flop", "training_parameters", "training_tokens", "training_state_bytes")
+    + ("serving_tokens_per_s", "serving_replicas")
+} | {
     "memory_bytes": "B",
     "days": "day",
     "kv_bytes_per_token": "B/token",
