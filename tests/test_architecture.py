@@ -365,3 +365,29 @@ def test_each_analysis_explains_itself_in_the_result_and_its_report_section(summ
         section = html[html.index(f'<section id="{name}">') :]
         section = section[: section.index("</section>")]
         assert f"<li>{html_escape(lines[0])}</li>" in section, name
+
+
+def test_an_analysis_s_own_inputs_can_vary_per_variant_in_one_batch(catalog) -> None:
+    """Finance and carbon inputs varied per variant (what a sweep does) equal separate runs."""
+    path = SCENARIOS / "stargate-us.toml"
+    scn = load_scenario(path)
+    costs = [10e6, 15e6, 22e6]  # finance.facility_usd_per_mw
+    grids = [0.1, 0.336, 0.6]  # site.grid_kgco2_per_kwh, through the carbon intensity
+    own = pipeline.analysis_inputs(scn, catalog)
+    assert set(own) == {"carbon", "finance"}
+    fin = replace(own["finance"].repeat(3), facility_usd_per_mw=np.asarray(costs))
+    carbon = replace(own["carbon"].repeat(3), intensity_kgco2_per_kwh=np.asarray(grids))
+    batch = campus_inputs(scn, catalog).repeat(3)
+    together = run_batch(scn, batch, catalog=catalog, analysis_inputs={"finance": fin, "carbon": carbon}, variant=1)
+    for v, (cost, grid) in enumerate(zip(costs, grids, strict=True)):
+        sets = [f"finance.facility_usd_per_mw={cost}", f"site.grid_kgco2_per_kwh={grid}"]
+        alone = run_batch(load_scenario(path, overrides=sets), catalog=catalog)
+        for name in ("capex_usd", "tco_usd_per_accelerator_hour", "funding_gap_usd", "emissions_tco2"):
+            assert _close(together.columns[name][v], alone.columns[name][0]), (v, name)
+        if v == 1:
+            assert together.blocks["carbon"].payload["intensity_kgco2_per_kwh"] == grid
+    assert together.columns["capex_usd"][0].sum() < together.columns["capex_usd"][2].sum()
+    with pytest.raises(ValueError, match="has 1 variants; the campus batch has 3"):
+        run_batch(scn, batch, catalog=catalog, analysis_inputs={"finance": own["finance"]})
+    with pytest.raises(TypeError, match="without batched inputs: training"):
+        run_batch(scn, batch, catalog=catalog, analysis_inputs={"training": own["finance"]})

@@ -35,6 +35,7 @@ __all__ = [
     "BatchRun",
     "PipelineError",
     "analysis",
+    "analysis_inputs",
     "campus_inputs",
     "check_order",
     "finance_sensitivity",
@@ -161,6 +162,7 @@ def run_batch(
     seed: int | None = None,
     options: Mapping[str, Mapping[str, Any]] | None = None,
     variant: int = 0,
+    analysis_inputs: Mapping[str, Any] | None = None,
 ) -> BatchRun:
     """Run the campus model and every analysis for a batch of variants of ``scenario``.
 
@@ -168,10 +170,16 @@ def run_batch(
     with values varied); by default the scenario's own (``S = 1``). The ``prepare`` steps run on
     it again (each variant gets the inputs they derive from its own values). Each analysis gets the
     whole batch in one call; summary blocks are built for ``variant``. ``options`` maps an
-    analysis's name to its run options.
+    analysis's name to its run options; ``analysis_inputs`` an analysis's name to its own batched
+    inputs for the ``S`` variants (e.g. ``analysis_inputs(scn)["finance"].repeat(S)`` varied), in
+    place of the scenario's.
     """
     cat = catalog or load_catalog()
     opts = _options(options)
+    given = dict(analysis_inputs or {})
+    unknown = set(given) - {a.name for a in ANALYSES if a.inputs is not None}
+    if unknown:
+        raise TypeError(f"analysis_inputs for analyses without batched inputs: {', '.join(sorted(unknown))}")
     batch, prepared = _prepare(scenario, cat, opts, inputs)
     outputs = simulate(batch)
     used_seed = scenario.scenario.seed if seed is None else seed
@@ -194,6 +202,7 @@ def run_batch(
             blocks=blocks,
             options=opts[a.name],
             prepared=prepared.get(a.name),
+            own_inputs=_own_inputs(a, scenario, cat, batch, given.get(a.name)),
             variant=variant,
         )
         block = a.run(ctx)
@@ -205,6 +214,32 @@ def run_batch(
         step = prepared.get(a.name)
         provenance += [*(step.provenance if step else ()), *block.provenance]
     return BatchRun(scenario, used_seed, batch, outputs, columns, blocks, _effective(provenance), variant)
+
+
+def _own_inputs(a: Analysis, scenario: Scenario, catalog: Catalog, batch: CampusInputs, given: Any) -> Any:
+    """An analysis's batched inputs for the batch: the caller's, else its own builder's repeated."""
+    if a.inputs is None:
+        return None
+    if given is not None:
+        if given.n_variants != batch.n_variants:
+            raise ValueError(
+                f"analysis_inputs[{a.name!r}] has {given.n_variants} variants; the campus batch has {batch.n_variants}"
+            )
+        return given
+    own = a.inputs(scenario, catalog, batch)
+    return own if own.n_variants == batch.n_variants else own.repeat(batch.n_variants)
+
+
+def analysis_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[str, Any]:
+    """The batched inputs (``S = 1``) of every analysis that has them and applies, by name, to vary."""
+    cat = catalog or load_catalog()
+    opts = _options(None)
+    campus, _ = _prepare(scenario, cat, opts)
+    return {
+        a.name: a.inputs(scenario, cat, campus)
+        for a in ANALYSES
+        if a.inputs is not None and a.applies(scenario, opts[a.name])
+    }
 
 
 def _effective(rows: Sequence[ResolvedInput]) -> tuple[ResolvedInput, ...]:

@@ -15,6 +15,8 @@ An analysis is one :class:`Analysis` object (in ``analyses/<name>/analysis.py``)
   inputs before the model runs (an export regime's pools, a sized network's overhead). It runs on
   every batch the pipeline runs, so it must work for ``S`` variants and be idempotent: derive from
   each variant's own values, and keep what a caller set;
+* optionally ``inputs(scenario, catalog, campus inputs) -> Batch``: its own batched inputs (``S = 1``),
+  which a caller may vary per variant and pass to ``run_batch`` (``analysis_inputs``);
 * ``run(context) -> Block``: its pure computation over the batch of variants.
 
 Analyses never import each other, the pipeline, the results, the report, the CLI or the web
@@ -58,6 +60,8 @@ class Context:
     """This analysis's run options (e.g. ``days`` for training), already checked against ``options``."""
     prepared: Prepared | None = None
     """What this analysis's ``prepare`` step returned, if it has one."""
+    own_inputs: Any = None
+    """This analysis's batched inputs (from its ``inputs`` builder, or the caller's), ``S`` variants."""
     variant: int = 0
     """The variant whose summary block (``Block.payload``) is built."""
 
@@ -131,6 +135,9 @@ class Analysis:
     """Names of the run options it accepts (``run(scenario, **options)`` in the API)."""
     prepare: Callable[[Scenario, Catalog, CampusInputs], Prepared | None] | None = None
     """Changes to the campus model's inputs, before the model runs."""
+    inputs: Callable[[Scenario, Catalog, CampusInputs], Any] | None = None
+    """Its own batched inputs (a :class:`~gigacampus.model.batch.Batch` with ``S = 1``) built from the
+    scenario; the pipeline repeats them to the batch's size unless the caller passes its own."""
     charts: Callable[[Mapping[str, Any]], list[Any]] | None = None
     """Its report charts, drawn from a saved summary (called only when the summary has its block)."""
     intro: str = ""

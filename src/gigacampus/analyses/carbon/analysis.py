@@ -21,12 +21,15 @@ from gigacampus.analyses.carbon.charts import carbon_charts
 from gigacampus.analyses.carbon.mix import effective_intensity, emissions_tco2, grid_share, water_m3
 from gigacampus.analyses.carbon.section import Carbon
 from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.catalog import Catalog
 from gigacampus.catalog.carbon import WaterUse, emission_factors, water_use
 from gigacampus.jsonable import jsonable
+from gigacampus.model import CampusInputs
+from gigacampus.model.batch import Batch, batched
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario
 
-__all__ = ["CARBON", "CarbonSettings", "MixPart", "settings"]
+__all__ = ["CARBON", "CarbonInputs", "CarbonSettings", "MixPart", "settings"]
 
 PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.carbon")
 _BLOCK_UNITS = {c.name: c.unit for c in PROVIDES} | {
@@ -207,14 +210,32 @@ def settings(scn: Scenario) -> CarbonSettings:
     return CarbonSettings(parts, intensity, wue, wue_origin, wue_source, cooling, tuple(notes), tuple(rows))
 
 
+@dataclass(frozen=True)
+class CarbonInputs(Batch):
+    """What the carbon analysis's columns are computed from, one value per variant."""
+
+    intensity_kgco2_per_kwh: np.ndarray = batched()
+    """(S,) carbon intensity of the electricity used [kgCO2/kWh] (NaN: not known)."""
+    wue_l_per_kwh: np.ndarray = batched()
+    """(S,) water usage effectiveness [L per kWh of IT energy] (NaN: not given)."""
+
+
+def _inputs(scenario: Scenario, catalog: Catalog, campus: CampusInputs) -> CarbonInputs:
+    st = settings(scenario)
+    wue = np.nan if st.wue_l_per_kwh is None else st.wue_l_per_kwh
+    return CarbonInputs(np.asarray([st.intensity_kgco2_per_kwh], dtype=np.float64), np.asarray([wue], dtype=np.float64))
+
+
 def _run(ctx: Context) -> Block:
     st = settings(ctx.scenario)
+    own: CarbonInputs = ctx.own_inputs
     energy = np.asarray(ctx.columns["energy_mwh"], dtype=np.float64)  # (S, T)
     it_energy = np.asarray(ctx.columns["it_energy_mwh"], dtype=np.float64)  # (S, T)
+    intensity = own.intensity_kgco2_per_kwh[:, None]  # (S, 1)
     columns = {
-        "emissions_tco2": emissions_tco2(energy, st.intensity_kgco2_per_kwh),
-        "carbon_intensity_kgco2_per_kwh": np.full(energy.shape, st.intensity_kgco2_per_kwh),
-        "water_m3": water_m3(it_energy, st.wue_l_per_kwh),
+        "emissions_tco2": emissions_tco2(energy, intensity),
+        "carbon_intensity_kgco2_per_kwh": np.broadcast_to(intensity, energy.shape).copy(),
+        "water_m3": water_m3(it_energy, own.wue_l_per_kwh[:, None]),
     }
     explanations = _explanations(st)
     return Block(
@@ -260,7 +281,7 @@ def _payload(
     years = [int(y) for y in ctx.years]
     return jsonable(
         {
-            "intensity_kgco2_per_kwh": st.intensity_kgco2_per_kwh,
+            "intensity_kgco2_per_kwh": float(ctx.own_inputs.intensity_kgco2_per_kwh[v]),
             "grid": {
                 "share": st.grid_share,
                 "kgco2_per_kwh": ctx.scenario.site.grid_kgco2_per_kwh,
@@ -269,7 +290,7 @@ def _payload(
             },
             "parts": parts,
             "wue": {
-                "wue_l_per_kwh": st.wue_l_per_kwh,
+                "wue_l_per_kwh": float(ctx.own_inputs.wue_l_per_kwh[v]),
                 "cooling": cooling.id if cooling is not None else None,
                 "cooling_name": cooling.name if cooling is not None else None,
                 "origin": st.wue_origin,
@@ -315,6 +336,7 @@ CARBON = Analysis(
     provides=PROVIDES,
     run=_run,
     requires=("energy_mwh", "it_energy_mwh"),
+    inputs=_inputs,
     charts=carbon_charts,
     intro="Emissions of the electricity the campus uses, its carbon intensity, and the water its cooling uses on site.",
 )

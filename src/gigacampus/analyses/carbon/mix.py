@@ -50,12 +50,13 @@ def emissions_tco2(energy_mwh: np.ndarray, intensity_kgco2_per_kwh: float | np.n
     return np.asarray(energy_mwh, dtype=np.float64) * intensity_kgco2_per_kwh
 
 
-def water_m3(it_energy_mwh: np.ndarray, wue_l_per_kwh: float | None) -> np.ndarray:
+def water_m3(it_energy_mwh: np.ndarray, wue_l_per_kwh: float | np.ndarray | None) -> np.ndarray:
     """Water used on site [m3] for ``it_energy_mwh`` [MWh] at a WUE [L/kWh]: MWh x L/kWh = m3.
 
-    NaN everywhere when the WUE is not known (``None``).
+    ``wue_l_per_kwh`` broadcasts against the energy (one per variant: shape ``(S, 1)``); NaN where
+    the WUE is not known (``None`` or NaN).
     """
     energy = np.asarray(it_energy_mwh, dtype=np.float64)
     if wue_l_per_kwh is None:
         return np.full(energy.shape, np.nan)
-    return energy * float(wue_l_per_kwh)
+    return energy * np.asarray(wue_l_per_kwh, dtype=np.float64)

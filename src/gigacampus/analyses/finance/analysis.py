@@ -75,10 +75,13 @@ class _Evaluated:
 FABRIC_CAPEX = "network_capex_usd"
 
 
+def _inputs(scenario: Scenario, cat: Catalog, campus: CampusInputs) -> FinanceInputs:
+    return finance_inputs(scenario, cat, campus)[0]
+
+
 def _evaluate(scenario: Scenario, cat: Catalog, ctx: Context) -> _Evaluated:
-    fin, rows, prices = finance_inputs(scenario, cat, ctx.inputs)
-    if ctx.n_variants > 1:
-        fin = fin.repeat(ctx.n_variants)
+    base, rows, prices = finance_inputs(scenario, cat, ctx.inputs)
+    fin = ctx.own_inputs if ctx.own_inputs is not None else base.repeat(ctx.n_variants)
     fabric = ctx.columns.get(FABRIC_CAPEX)
     if fabric is not None and not np.isnan(fabric).any() and np.isnan(fin.network_capex_usd).all():
         # the sized fabric's capex (from [network] with switch and optic prices) replaces the share
@@ -466,5 +469,6 @@ FINANCE = Analysis(
     requires=("accelerators", "energy_mwh", "facility_power_mw"),
     uses=(FABRIC_CAPEX,),
     options=("force",),
+    inputs=_inputs,
     charts=finance_charts,
 )
