@@ -31,7 +31,23 @@ URL = re.compile(r"^https?://\S+$")
 
 
 @pytest.mark.parametrize(
-    "table", ["accelerators", "systems", "defaults", "prices", "eccn_3a090", "regimes", "regime_caps"]
+    "table",
+    [
+        "accelerators",
+        "systems",
+        "defaults",
+        "prices",
+        "eccn_3a090",
+        "regimes",
+        "regime_caps",
+        "failure_rates",
+        "optics",
+        "switches",
+        "scale_out",
+        "training_runs",
+        "water_use",
+        "emission_factors",
+    ],
 )
 def test_every_row_has_sources_and_a_retrieval_date(table: str) -> None:
     with data_path(f"{table}.csv").open(newline="", encoding="utf-8") as fh:
