@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from gigacampus.analyses.carbon.analysis import CARBON
-from gigacampus.analyses.contract import Analysis, Block, Context, Prepared
+from gigacampus.analyses.contract import Analysis, Block, Context, OwnInputs, Prepared
 from gigacampus.analyses.finance.analysis import FINANCE, check_finance, tornado
 from gigacampus.analyses.network.analysis import NETWORK
 from gigacampus.analyses.policy.analysis import POLICY
@@ -192,6 +192,7 @@ def run_batch(
         missing = [r for r in a.requires if (r[6:] not in blocks if r.startswith("block:") else r not in columns)]
         if missing:
             raise PipelineError(f"{a.name!r} needs {', '.join(missing)}, which no earlier step provided")
+        own = a.inputs(scenario, cat, batch) if a.inputs is not None else None
         ctx = Context(
             scenario=scenario,
             catalog=cat,
@@ -202,7 +203,8 @@ def run_batch(
             blocks=blocks,
             options=opts[a.name],
             prepared=prepared.get(a.name),
-            own_inputs=_own_inputs(a, scenario, cat, batch, given.get(a.name)),
+            own=own,
+            own_inputs=_own_batch(a, own, batch, given.get(a.name)),
             variant=variant,
         )
         block = a.run(ctx)
@@ -216,9 +218,9 @@ def run_batch(
     return BatchRun(scenario, used_seed, batch, outputs, columns, blocks, _effective(provenance), variant)
 
 
-def _own_inputs(a: Analysis, scenario: Scenario, catalog: Catalog, batch: CampusInputs, given: Any) -> Any:
-    """An analysis's batched inputs for the batch: the caller's, else its own builder's repeated."""
-    if a.inputs is None:
+def _own_batch(a: Analysis, own: OwnInputs | None, batch: CampusInputs, given: Any) -> Any:
+    """An analysis's batched inputs for the batch: the caller's, else its builder's repeated."""
+    if own is None:
         return None
     if given is not None:
         if given.n_variants != batch.n_variants:
@@ -226,8 +228,7 @@ def _own_inputs(a: Analysis, scenario: Scenario, catalog: Catalog, batch: Campus
                 f"analysis_inputs[{a.name!r}] has {given.n_variants} variants; the campus batch has {batch.n_variants}"
             )
         return given
-    own = a.inputs(scenario, catalog, batch)
-    return own if own.n_variants == batch.n_variants else own.repeat(batch.n_variants)
+    return own.batch if own.batch.n_variants == batch.n_variants else own.batch.repeat(batch.n_variants)
 
 
 def analysis_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[str, Any]:
@@ -236,7 +237,7 @@ def analysis_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[
     opts = _options(None)
     campus, _ = _prepare(scenario, cat, opts)
     return {
-        a.name: a.inputs(scenario, cat, campus)
+        a.name: a.inputs(scenario, cat, campus).batch
         for a in ANALYSES
         if a.inputs is not None and a.applies(scenario, opts[a.name])
     }

@@ -15,8 +15,9 @@ An analysis is one :class:`Analysis` object (in ``analyses/<name>/analysis.py``)
   inputs before the model runs (an export regime's pools, a sized network's overhead). It runs on
   every batch the pipeline runs, so it must work for ``S`` variants and be idempotent: derive from
   each variant's own values, and keep what a caller set;
-* optionally ``inputs(scenario, catalog, campus inputs) -> Batch``: its own batched inputs (``S = 1``),
-  which a caller may vary per variant and pass to ``run_batch`` (``analysis_inputs``);
+* optionally ``inputs(scenario, catalog, campus inputs) -> OwnInputs``: its own batched inputs
+  (``S = 1``) with their provenance, built once per run; a caller may vary the batch per variant and
+  pass it to ``run_batch`` (``analysis_inputs``);
 * ``run(context) -> Block``: its pure computation over the batch of variants.
 
 Analyses never import each other, the pipeline, the results, the report, the CLI or the web
@@ -36,7 +37,7 @@ from gigacampus.model import CampusInputs, CampusOutputs
 from gigacampus.model.columns import Column
 from gigacampus.scenario import ResolvedInput, Scenario
 
-__all__ = ["Analysis", "Block", "Context", "Prepared", "always", "with_section"]
+__all__ = ["Analysis", "Block", "Context", "OwnInputs", "Prepared", "always", "with_section"]
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,9 @@ class Context:
     prepared: Prepared | None = None
     """What this analysis's ``prepare`` step returned, if it has one."""
     own_inputs: Any = None
-    """This analysis's batched inputs (from its ``inputs`` builder, or the caller's), ``S`` variants."""
+    """This analysis's batched inputs for the ``S`` variants (the caller's, else its builder's repeated)."""
+    own: OwnInputs | None = None
+    """What its ``inputs`` builder made from the scenario (provenance and data come from here)."""
     variant: int = 0
     """The variant whose summary block (``Block.payload``) is built."""
 
@@ -79,6 +82,16 @@ class Prepared:
     """What a ``prepare`` step gives back: the changed model inputs, and anything ``run`` needs."""
 
     inputs: CampusInputs
+    provenance: tuple[ResolvedInput, ...] = ()
+    data: Any = None
+
+
+@dataclass(frozen=True)
+class OwnInputs:
+    """What an ``inputs`` builder gives back: the batch (``S = 1``), where its values came from, and
+    anything ``run`` needs that does not vary per variant."""
+
+    batch: Any
     provenance: tuple[ResolvedInput, ...] = ()
     data: Any = None
 
@@ -135,9 +148,10 @@ class Analysis:
     """Names of the run options it accepts (``run(scenario, **options)`` in the API)."""
     prepare: Callable[[Scenario, Catalog, CampusInputs], Prepared | None] | None = None
     """Changes to the campus model's inputs, before the model runs."""
-    inputs: Callable[[Scenario, Catalog, CampusInputs], Any] | None = None
-    """Its own batched inputs (a :class:`~gigacampus.model.batch.Batch` with ``S = 1``) built from the
-    scenario; the pipeline repeats them to the batch's size unless the caller passes its own."""
+    inputs: Callable[[Scenario, Catalog, CampusInputs], OwnInputs] | None = None
+    """Its own batched inputs (a :class:`~gigacampus.model.batch.Batch` with ``S = 1``, in an
+    :class:`OwnInputs`) built from the scenario; the pipeline builds them once per run and repeats
+    them to the batch's size unless the caller passes its own."""
     charts: Callable[[Mapping[str, Any]], list[Any]] | None = None
     """Its report charts, drawn from a saved summary (called only when the summary has its block)."""
     intro: str = ""

@@ -20,7 +20,7 @@ import numpy as np
 from gigacampus.analyses.carbon.charts import carbon_charts
 from gigacampus.analyses.carbon.mix import effective_intensity, emissions_tco2, grid_share, water_m3
 from gigacampus.analyses.carbon.section import Carbon
-from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.analyses.contract import Analysis, Block, Context, OwnInputs
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.carbon import WaterUse, emission_factors, water_use
 from gigacampus.jsonable import jsonable
@@ -220,14 +220,16 @@ class CarbonInputs(Batch):
     """(S,) water usage effectiveness [L per kWh of IT energy] (NaN: not given)."""
 
 
-def _inputs(scenario: Scenario, catalog: Catalog, campus: CampusInputs) -> CarbonInputs:
+def _inputs(scenario: Scenario, catalog: Catalog, campus: CampusInputs) -> OwnInputs:
     st = settings(scenario)
     wue = np.nan if st.wue_l_per_kwh is None else st.wue_l_per_kwh
-    return CarbonInputs(np.asarray([st.intensity_kgco2_per_kwh], dtype=np.float64), np.asarray([wue], dtype=np.float64))
+    batch = CarbonInputs(np.asarray([st.intensity_kgco2_per_kwh], dtype=np.float64), np.asarray([wue]))
+    return OwnInputs(batch, st.provenance, st)
 
 
 def _run(ctx: Context) -> Block:
-    st = settings(ctx.scenario)
+    assert ctx.own is not None  # the pipeline builds the inputs of an analysis that has a builder
+    st: CarbonSettings = ctx.own.data
     own: CarbonInputs = ctx.own_inputs
     energy = np.asarray(ctx.columns["energy_mwh"], dtype=np.float64)  # (S, T)
     it_energy = np.asarray(ctx.columns["it_energy_mwh"], dtype=np.float64)  # (S, T)

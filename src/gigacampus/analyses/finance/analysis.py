@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.analyses.contract import Analysis, Block, Context, OwnInputs
 from gigacampus.analyses.finance.charts import finance_charts
 from gigacampus.analyses.finance.costs import FinanceOutputs, evaluate, funding, unit_costs, wacc
 from gigacampus.analyses.finance.inputs import NOT_INCLUDED_UNLESS_GIVEN, FinanceInputs, finance_inputs
@@ -75,13 +75,14 @@ class _Evaluated:
 FABRIC_CAPEX = "network_capex_usd"
 
 
-def _inputs(scenario: Scenario, cat: Catalog, campus: CampusInputs) -> FinanceInputs:
-    return finance_inputs(scenario, cat, campus)[0]
+def _inputs(scenario: Scenario, cat: Catalog, campus: CampusInputs) -> OwnInputs:
+    fin, rows, prices = finance_inputs(scenario, cat, campus)
+    return OwnInputs(fin, rows, prices)
 
 
-def _evaluate(scenario: Scenario, cat: Catalog, ctx: Context) -> _Evaluated:
-    base, rows, prices = finance_inputs(scenario, cat, ctx.inputs)
-    fin = ctx.own_inputs if ctx.own_inputs is not None else base.repeat(ctx.n_variants)
+def _evaluate(ctx: Context) -> _Evaluated:
+    assert ctx.own is not None  # the pipeline builds the inputs of an analysis that has a builder
+    fin, rows, prices = ctx.own_inputs, ctx.own.provenance, ctx.own.data
     fabric = ctx.columns.get(FABRIC_CAPEX)
     if fabric is not None and not np.isnan(fabric).any() and np.isnan(fin.network_capex_usd).all():
         # the sized fabric's capex (from [network] with switch and optic prices) replaces the share
@@ -241,7 +242,7 @@ def _applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
 
 
 def _run(ctx: Context) -> Block:
-    ev = _evaluate(ctx.scenario, ctx.catalog, ctx)
+    ev = _evaluate(ctx)
     columns = _columns(ev)
     return Block(
         columns=columns,
