@@ -37,6 +37,8 @@ URL = re.compile(r"^https?://\S+$")
         "systems",
         "defaults",
         "prices",
+        "price_index",
+        "rents",
         "eccn_3a090",
         "regimes",
         "regime_caps",

@@ -22,7 +22,9 @@ def test_finance_table_shows_years_categories_partners_and_answers() -> None:
     assert "Stargate US: finance, USD bn (2025 dollars)" in out
     assert "capex: accelerator_systems" in out and "Funding sources" in out
     assert "A budget of $500.0 bn buys" in out
-    assert "Funding gap with secured money only: $217.8 bn at the end" in out
+    assert "Funding gap with secured money only: $150.4 bn at the end" in out
+    assert "Carrying the gap at 9.0% a year costs" in out
+    assert "Cash flows, USD bn (2025 dollars), discounted at the WACC 9.0%" in out
 
 
 def test_finance_json_with_sensitivity() -> None:
@@ -31,7 +33,9 @@ def test_finance_json_with_sensitivity() -> None:
     data = json.loads(result.stdout)
     assert data["finance"]["currency"] == "USD"
     assert data["sensitivity"]["delta"] == 0.1
-    assert data["sensitivity"]["variants"] == 1 + 2 * 16
+    assert data["sensitivity"]["variants"] == 1 + 2 * 20
+    drivers = {r["driver"] for r in data["sensitivity"]["drivers"]}
+    assert {"rent", "rental_utilization", "wacc"} <= drivers
     assert data["sensitivity"]["drivers"][0]["swing_usd_per_accelerator_hour"] > 0
 
 
@@ -39,6 +43,7 @@ def test_finance_sensitivity_table() -> None:
     result = runner.invoke(app, ["finance", UAE, "--sensitivity"])
     assert result.exit_code == 0, result.output
     assert "Tornado: TCO per accelerator-hour" in result.stdout
+    assert "Tornado: NPV at a 9.0% WACC" in result.stdout
     assert "accelerator system prices" in result.stdout
 
 
@@ -53,7 +58,8 @@ def test_finance_out_writes_the_block_and_columns(tmp_path: Path) -> None:
 def test_run_prints_one_finance_line_when_the_scenario_has_finance() -> None:
     result = runner.invoke(app, ["run", UAE])
     assert result.exit_code == 0
-    assert "Finance (USD of 2025): capex $39.7 bn" in result.stdout
+    assert "Finance (USD of 2025): capex $37.6 bn" in result.stdout
+    assert "at a 9% WACC (excluding" in result.stdout
 
 
 def test_finance_bad_input_exits_2_naming_the_key() -> None:

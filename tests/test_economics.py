@@ -30,7 +30,8 @@ facility_cooling_share = 0.2
 facility_life_years = 10
 insurance_share_per_year = 0.0
 """
-H100_USD = 200_000 / 8  # catalog hgx-h100 price per system / 8 GPUs
+# catalog hgx-h100 price (US$270,000 in 2023 dollars) / 8 GPUs, in 2025 dollars by the BLS CPI-U annual averages
+H100_USD = 270_000 * 321.943 / 304.702 / 8
 SLOTS = int(100e6 / 1.25 / 1275)  # 100 MW, PUE 1.25, HGX H100 10.2 kW / 8 per GPU, no overhead
 
 
@@ -192,7 +193,8 @@ def test_cash_flow_need_adds_opex_and_debt_service_and_subtracts_revenue() -> No
     extra = FIN + "market_price_usd_per_accelerator_hour = 2.0\nrental_utilization = 0.5\n" + SOURCES
     _, _, fin, res = evaluated(scenario(extra))
     principal = res.source_principal.sum(axis=1)
-    revenue = res.accelerator_hours * 0.5 * 2.0
+    # the rent falls by the catalog's 20% a year from the first modelled year
+    revenue = res.accelerator_hours * 0.5 * 2.0 * 0.8 ** np.arange(5)
     np.testing.assert_allclose(res.revenue, revenue)
     np.testing.assert_allclose(res.funding_need, res.capex + res.opex + res.interest + principal - revenue)
     # the secured-only need leaves out the announced (unsecured) debt's service
@@ -311,7 +313,8 @@ def test_finance_columns_and_block_in_the_result() -> None:
     assert block["by_partner_usd"] == pytest.approx({"A": 1e9, "B": 2e9})
     assert {i["key"] for i in block["not_included"]} >= {"finance.staff_usd_per_mw_year", "finance.land_usd"}
     origins = {i["path"]: i["origin"] for i in block["inputs"]}
-    assert origins["finance.networking_share"] == "scenario"
+    assert origins["finance.networking_share"] == "scenario"  # the share given replaces the per-accelerator price
+    assert origins["finance.wacc"] == "catalog:defaults"
     assert origins["finance.price_year"] == "catalog:defaults"
 
 

@@ -1,8 +1,10 @@
-"""Sourced system prices by year (``catalog/data/prices.csv``).
+"""Sourced system prices by year (``prices.csv``), rental prices (``rents.csv``) and the US
+price index that puts every quote into dollars of one year (``price_index.csv``).
 
-One row per system and first purchase year: the price applies from that year until a later
-row for the same system. A purchase before a system's first row uses the first row (the
-catalog has no earlier quote). Prices are used as quoted, in USD of their ``price_year``.
+One price row per system and first purchase year: the price applies from that year until a later
+row for the same system (the stated rule between quotes: the latest quote holds). A purchase
+before a system's first row uses the first row (the catalog has no earlier quote). Quotes are in
+USD of their ``price_year``; :func:`to_price_year` converts them with the CPI-U.
 """
 
 from __future__ import annotations
@@ -14,7 +16,16 @@ from functools import cache
 
 from gigacampus.catalog.tables import CatalogDataError, read_table
 
-__all__ = ["SystemPrice", "load_prices", "price_rows", "system_price_usd"]
+__all__ = [
+    "RentQuote",
+    "SystemPrice",
+    "load_price_index",
+    "load_prices",
+    "load_rents",
+    "price_rows",
+    "system_price_usd",
+    "to_price_year",
+]
 
 
 @dataclass(frozen=True)
@@ -56,3 +67,51 @@ def system_price_usd(rows: tuple[SystemPrice, ...], year: int) -> SystemPrice:
         raise KeyError("no price rows")
     applicable = [r for r in rows if r.year <= year]
     return applicable[-1] if applicable else rows[0]
+
+
+@dataclass(frozen=True)
+class RentQuote:
+    """A sourced rental price of one accelerator for an hour, in USD of ``price_year``."""
+
+    id: str
+    accelerator: str
+    year: int
+    usd_per_accelerator_hour: float
+    price_year: int
+    source: str
+    retrieved: _dt.date
+    notes: str | None
+
+
+@cache
+def load_rents() -> Mapping[str, RentQuote]:
+    """The catalog's rental price quote for each accelerator (one per accelerator)."""
+    rents: dict[str, RentQuote] = {}
+    for row in read_table("rents"):
+        rent = RentQuote(**row)
+        if rent.usd_per_accelerator_hour < 0:
+            raise CatalogDataError(f"rents.csv: {rent.id}: usd_per_accelerator_hour must be >= 0")
+        if rent.id != f"{rent.accelerator}@{rent.year}" or rent.accelerator in rents:
+            raise CatalogDataError(f"rents.csv: id {rent.id!r} must be '<accelerator>@<year>', one per accelerator")
+        rents[rent.accelerator] = rent
+    return rents
+
+
+@cache
+def load_price_index() -> Mapping[int, float]:
+    """US CPI-U by year (``price_index.csv``); the years must be consecutive."""
+    index = {int(r["year"]): float(r["cpi_u"]) for r in read_table("price_index")}
+    years = sorted(index)
+    if any(b - a != 1 for a, b in zip(years, years[1:], strict=False)) or any(v <= 0 for v in index.values()):
+        raise CatalogDataError("price_index.csv: years must be consecutive and every index > 0")
+    return index
+
+
+def to_price_year(usd: float, from_year: int, to_year: int) -> float:
+    """``usd`` of ``from_year`` in USD of ``to_year`` (CPI-U ratio). Raises ``KeyError`` naming a
+    year the index does not have."""
+    index = load_price_index()
+    for year in (from_year, to_year):
+        if year not in index:
+            raise KeyError(f"the price index (CPI-U) has no value for {year}; it covers {min(index)}-{max(index)}")
+    return usd * index[to_year] / index[from_year]

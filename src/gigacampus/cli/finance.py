@@ -11,7 +11,15 @@ from gigacampus.cli.common import console, print_json
 from gigacampus.cli.options import FormatOption, OutOption, ScenarioArg, SeedOption, SetOption, TableOrJson
 from gigacampus.pipeline import finance_sensitivity, run_finance
 from gigacampus.report import write_run
-from gigacampus.report.finance import capex_table, finance_lines, finance_table, partner_table, tornado_table
+from gigacampus.report.finance import (
+    capex_table,
+    cash_flow_table,
+    finance_lines,
+    finance_table,
+    npv_tornado_table,
+    partner_table,
+    tornado_table,
+)
 from gigacampus.scenario import load_scenario
 
 
@@ -24,7 +32,10 @@ def finance(
     out: OutOption = None,
     with_sensitivity: Annotated[
         bool,
-        typer.Option("--sensitivity", help="Also show how TCO per accelerator-hour moves when each cost driver moves."),
+        typer.Option(
+            "--sensitivity",
+            help="Also show how TCO per hour and NPV move with each driver (costs, rent, utilization, WACC).",
+        ),
     ] = False,
     delta: Annotated[
         float, typer.Option("--delta", min=0.01, max=0.9, help="Relative move of each driver for --sensitivity.")
@@ -46,11 +57,15 @@ def finance(
     con = console()
     con.print(finance_table(result))
     con.print(capex_table(block))
+    con.print(cash_flow_table(block))
     if block["sources"]:
         con.print(partner_table(block))
     for line in finance_lines(block):
         con.print(line, markup=False)
     if sens:
         con.print(tornado_table(sens))
+        npv_table = npv_tornado_table(sens)
+        if npv_table is not None:
+            con.print(npv_table)
     for path in written:
         con.print(f"wrote {path}")

@@ -9,7 +9,18 @@ from rich.table import Table
 from gigacampus.report.terminal import titled_table
 from gigacampus.results import Result
 
-__all__ = ["capex_table", "finance_lines", "finance_table", "headline_finance", "partner_table", "tornado_table"]
+__all__ = [
+    "capex_table",
+    "cash_flow_table",
+    "excluded",
+    "finance_lines",
+    "finance_table",
+    "headline_finance",
+    "partner_table",
+    "npv_tornado_table",
+    "returns_lines",
+    "tornado_table",
+]
 
 
 def _bn(value: float | None) -> str:
@@ -22,6 +33,8 @@ def _money(value: float | None) -> str:
         return "-"
     if value == 0:
         return "$0"
+    if value < 0:
+        return "-" + _money(-value)
     if abs(value) >= 1e9:
         return f"${value / 1e9:,.1f} bn"
     if abs(value) >= 1e6:
@@ -34,9 +47,10 @@ _FINANCE_COLUMNS = {
     "Capex": "capex_usd",
     "Opex": "opex_usd",
     "Deprec.": "depreciation_usd",
-    "Interest": "interest_usd",
+    "Capital": "capital_charge_usd",
     "TCO": "tco_usd",
     "$/acc-h": "tco_usd_per_accelerator_hour",
+    "Revenue": "revenue_usd",
     "Need": "funding_need_usd",
     "Secured": "funding_secured_usd",
     "Announced": "funding_announced_usd",
@@ -78,6 +92,82 @@ def capex_table(block: dict[str, Any]) -> Table:
     return table
 
 
+#: Columns of :func:`cash_flow_table`: header and key of a ``cash_flows`` row.
+_CASH_FLOW_COLUMNS = {
+    "Revenue": "revenue_usd",
+    "Opex": "opex_usd",
+    "Capex": "capex_usd",
+    "Residual": "residual_value_usd",
+    "Project CF": "project_cash_flow_usd",
+    "Cumulative": "cumulative_project_cash_flow_usd",
+    "Discounted": "discounted_cash_flow_usd",
+    "Debt drawn": "debt_drawn_usd",
+    "Interest": "interest_usd",
+    "Repaid": "principal_repaid_usd",
+    "Equity CF": "equity_cash_flow_usd",
+}
+
+
+def cash_flow_table(block: dict[str, Any]) -> Table:
+    """The cash-flow table: one row per year, USD bn."""
+    ret = block["returns"]
+    table = titled_table(
+        f"Cash flows, USD bn ({block['price_year']} dollars), discounted at the WACC {ret['wacc']:.1%}",
+        ("Year", *_CASH_FLOW_COLUMNS),
+        no_wrap=True,
+    )
+    for row in block["cash_flows"]:
+        table.add_row(str(row["year"]), *(_bn(row[key]) for key in _CASH_FLOW_COLUMNS.values()))
+    return table
+
+
+def excluded(block: dict[str, Any]) -> str:
+    """``" (excluding land, staff, ...)"`` when costs are left out, else ``""``."""
+    if not block["not_included"]:
+        return ""
+    return f" (excluding {', '.join(item['category'] for item in block['not_included'])})"
+
+
+def returns_lines(block: dict[str, Any]) -> list[str]:
+    """Sentences on revenue and returns: NPV, IRR, payback, break-even, residual value."""
+    ret = block["returns"]
+    lines = []
+    paths = ret["rent_usd_per_accelerator_hour"]
+    for accelerator, path in paths.items():
+        years = sorted(path)
+        lines.append(
+            f"Rent {accelerator}: {_money(path[years[0]])}/hour in {years[0]}, "
+            f"falling {ret['rent_decline_per_year']:.0%} a year to {_money(path[years[-1]])} in {years[-1]}"
+            + (
+                f"; {ret['contracted_share']:.0%} of hours on take-or-pay"
+                + (
+                    f" at {_money(ret['contract_usd_per_accelerator_hour'])}"
+                    if ret["contract_usd_per_accelerator_hour"] is not None
+                    else " at the online year's rent"
+                )
+                if ret["contracted_share"] > 0
+                else ""
+            )
+            + (f"; {ret['rental_utilization']:.0%} of the other hours sold." if ret["rental_utilization"] else ".")
+        )
+    if ret["revenue_note"]:
+        lines.append(f"Returns: {ret['revenue_note']}.")
+    irr = f"IRR {ret['irr']:.1%}" if ret["irr"] is not None else f"IRR undefined: {ret['irr_reason']}"
+    payback = f"payback in {ret['payback_year']}" if ret["payback_year"] else f"no payback ({ret['payback_reason']})"
+    lines.append(
+        f"Returns at a WACC of {ret['wacc']:.1%}: revenue {_money(ret['revenue_usd'])}, NPV {_money(ret['npv_usd'])}, "
+        f"{irr}, {payback}; residual value {_money(ret['residual_value_usd'])} (net book value)."
+    )
+    if ret["break_even_usd_per_accelerator_hour"] is not None and not block.get("market"):
+        lines.append(
+            f"Break-even rent (TCO with capital / hours sold at {ret['rental_utilization']:.0%}): "
+            f"{_money(ret['break_even_usd_per_accelerator_hour'])}/accelerator-hour."
+        )
+    if ret["break_even_rent_scale"] is not None:
+        lines.append(f"The NPV is zero with every rent x {ret['break_even_rent_scale']:.2f}.")
+    return lines
+
+
 def partner_table(block: dict[str, Any]) -> Table:
     """Funding sources: partner, kind, secured, money provided, interest."""
     headers = ("partner", "kind", "secured", "covers", "USD bn", "share of need", "rate", "interest USD bn")
@@ -106,7 +196,10 @@ def finance_lines(block: dict[str, Any]) -> list[str]:
         f"opex {_money(block['opex_usd'])}, TCO {_money(block['tco_usd'])}.",
         f"Initial capex per MW: {_money(block['capex_usd_per_facility_mw'])} of facility power, "
         f"{_money(block['capex_usd_per_it_mw'])} of IT power.",
-        f"TCO per accelerator-hour {_money(unit['tco_usd_per_accelerator_hour'])}, per H100e-hour "
+        f"TCO per accelerator-hour {_money(unit['tco_usd_per_accelerator_hour'])} with capital at "
+        f"{block['wacc']:.1%} ({block['wacc_origin']}): "
+        f"{_money(unit['tco_usd_per_accelerator_hour_before_capital'])} before capital plus "
+        f"{_money(unit['capital_charge_usd_per_accelerator_hour'])} capital charge{excluded(block)}; per H100e-hour "
         f"{_money(unit['tco_usd_per_h100e_hour'])}, "
         f"per dense BF16 exaFLOP-day {_money(unit['tco_usd_per_exaflop_day'])}.",
     ]
@@ -148,11 +241,20 @@ def finance_lines(block: dict[str, Any]) -> list[str]:
         else "none"
     )
     lines.append(f"Funding gap with secured money only: {secured_only}; with announced money too: {with_announced}.")
+    if fund["gap_cost_usd"] or fund["gap_cost_if_announced_usd"]:
+        lines.append(
+            f"Carrying the gap at {fund['gap_rate']:.1%} a year costs {_money(fund['gap_cost_usd'])} over the horizon "
+            f"with secured money only ({_money(fund['gap_cost_if_announced_usd'])} with announced money too)."
+        )
     if block["sources"]:
-        if block["wacc"] is not None:
-            lines.append(f"Weighted average cost of capital: {block['wacc']:.2%}.")
+        if block["wacc_of_sources"] is not None:
+            lines.append(f"Weighted rate of the funding sources: {block['wacc_of_sources']:.2%}.")
         elif block["wacc_missing_rates"]:
-            lines.append(f"WACC not computed: no rate for {', '.join(block['wacc_missing_rates'])}.")
+            lines.append(
+                f"No weighted rate of the funding sources (no rate for {', '.join(block['wacc_missing_rates'])}); "
+                f"the WACC is the {block['wacc_origin']}."
+            )
+    lines += returns_lines(block)
     if block["not_included"]:
         keys = ", ".join(item["key"].removeprefix("finance.") for item in block["not_included"])
         lines.append(f"Not included (no sourced default; set finance.<key> to count them): {keys}.")
@@ -166,7 +268,8 @@ def headline_finance(result: Result) -> str:
     return (
         f"Finance (USD of {block['price_year']}): capex {_money(block['capex_usd'])}, "
         f"opex {_money(block['opex_usd'])}, "
-        f"TCO {_money(block['unit_economics']['tco_usd_per_accelerator_hour'])}/accelerator-hour; "
+        f"TCO {_money(block['unit_economics']['tco_usd_per_accelerator_hour'])}/accelerator-hour at a "
+        f"{block['wacc']:.0%} WACC{excluded(block)}; NPV {_money(block['returns']['npv_usd'])}; "
         f"funding gap with secured money {_money(fund['gap_usd'])} (details: gigacampus finance FILE)."
     )
 
@@ -183,11 +286,43 @@ def tornado_table(sens: dict[str, Any]) -> Table:
         caption=f"{sens['variants']} variants in one vectorised run; USD of {sens['price_year']}",
     )
     for row in sens["drivers"]:
+        if row["swing_usd_per_accelerator_hour"] == 0:
+            continue
         table.add_row(
             row["label"],
-            f"{row['base_value']:,.0f}" if abs(row["base_value"]) >= 1e4 else f"{row['base_value']:,.4g}",
+            _base_value(row["base_value"]),
             f"${row['tco_usd_per_accelerator_hour_low']:.3f}",
             f"${row['tco_usd_per_accelerator_hour_high']:.3f}",
             f"${row['swing_usd_per_accelerator_hour']:.3f}",
+        )
+    return table
+
+
+def _base_value(value: float) -> str:
+    return f"{value:,.0f}" if abs(value) >= 1e4 else f"{value:,.4g}"
+
+
+def npv_tornado_table(sens: dict[str, Any]) -> Table | None:
+    """The sensitivity of the NPV to each driver at -delta and +delta (None without revenue)."""
+    if sens.get("base_npv_usd") is None:
+        return None
+    pct = f"{sens['delta']:.0%}"
+    table = titled_table(
+        f"Tornado: NPV at a {sens['wacc']:.1%} WACC (base {_money(sens['base_npv_usd'])}), "
+        f"each driver at -{pct} / +{pct}",
+        ("driver", "base value", f"-{pct}", f"+{pct}", "swing"),
+        left=("driver",),
+        no_wrap=True,
+        caption=f"USD of {sens['price_year']}",
+    )
+    for row in sorted(sens["drivers"], key=lambda r: -(r["npv_swing_usd"] or 0.0)):
+        if not row["npv_swing_usd"]:
+            continue
+        table.add_row(
+            row["label"],
+            _base_value(row["base_value"]),
+            _money(row["npv_usd_low"]),
+            _money(row["npv_usd_high"]),
+            _money(row["npv_swing_usd"]),
         )
     return table

@@ -16,7 +16,7 @@ import numpy as np
 
 from gigacampus.analyses.contract import Analysis, Block, Context, OwnInputs
 from gigacampus.analyses.finance.charts import finance_charts
-from gigacampus.analyses.finance.costs import FinanceOutputs, evaluate, funding, unit_costs, wacc
+from gigacampus.analyses.finance.costs import FinanceOutputs, evaluate, funding, irr, returns, unit_costs, wacc
 from gigacampus.analyses.finance.inputs import NOT_INCLUDED_UNLESS_GIVEN, FinanceInputs, finance_inputs
 from gigacampus.analyses.finance.section import CAPEX_CATEGORIES, OPEX_CATEGORIES, Finance, finance_problems
 from gigacampus.catalog import Catalog
@@ -26,7 +26,16 @@ from gigacampus.model import CampusInputs, simulate
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 
-__all__ = ["DRIVERS", "FINANCE", "FINANCE_COLUMNS", "FINANCE_UNITS", "check_finance", "sensitivity_batch", "tornado"]
+__all__ = [
+    "CASH_FLOW_TABLE",
+    "DRIVERS",
+    "FINANCE",
+    "FINANCE_COLUMNS",
+    "FINANCE_UNITS",
+    "check_finance",
+    "sensitivity_batch",
+    "tornado",
+]
 
 #: Per-year columns the finance analysis adds to the timeline (``columns.csv`` of this folder).
 PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.finance")
@@ -36,6 +45,13 @@ FINANCE_COLUMNS: tuple[str, ...] = tuple(c.name for c in PROVIDES)
 FINANCE_UNITS: dict[str, str] = {
     **{c.name: c.unit for c in PROVIDES if c.name.endswith("_usd")},  # money first, as summary.json has them
     "tco_usd_per_accelerator_hour": "USD/accelerator-hour",
+    "tco_usd_per_accelerator_hour_before_capital": "USD/accelerator-hour",
+    "capital_charge_usd_per_accelerator_hour": "USD/accelerator-hour",
+    "rent_usd_per_accelerator_hour": "USD/accelerator-hour",
+    "contract_usd_per_accelerator_hour": "USD/accelerator-hour",
+    "npv_usd": "USD",
+    "irr": "1/year",
+    "rent_decline_per_year": "1/year",
     "tco_usd_per_h100e_hour": "USD/H100e-hour",
     "tco_usd_per_exaflop_day": "USD/(dense BF16 EFLOP/s x day)",
     "break_even_usd_per_accelerator_hour": "USD/accelerator-hour",
@@ -47,9 +63,27 @@ FINANCE_UNITS: dict[str, str] = {
 }
 
 _PRICE_BASIS = (
-    "Money in US dollars of the price year. Catalog quotes (dated 2024-2026) are used as quoted, "
-    "without inflation adjustment; scenario values are taken to be in the same dollars."
+    "Money in US dollars of the price year. Catalog quotes (system prices and rents, dated 2020-2026) are "
+    "converted from their own year with the US CPI-U (BLS, catalog price_index.csv); the catalog's per-MW and "
+    "per-accelerator defaults are 2025 quotes; scenario values are taken to be in the price year's dollars. "
+    "No escalation after the price year: every year is in the same dollars."
 )
+
+#: How the residual value is stated in the returns block, by ``finance.residual_value``.
+_RESIDUAL_METHOD = {
+    True: "net book value at the end of the horizon (straight line, mid-year convention) of IT and facility capex, "
+    "land at cost; counted as an inflow in the last year",
+    False: "none (finance.residual_value = 'none')",
+}
+_CONVENTION = (
+    "project (unlevered, pre-tax) cash flows = revenue - opex - capex, the residual value in the last year; "
+    "valued at the start of the first year, each year's flow at mid-year: NPV = sum CF_t / (1 + WACC)^(t + 1/2); "
+    "payback from operating cash flows (residual excluded)"
+)
+_RATE_ORIGIN = ("scenario (finance.wacc)", "funding sources (their weighted rate)", "catalog default (finance.wacc)")
+
+#: Name of the cash-flow table in the finance block (one row per year; exported as a table).
+CASH_FLOW_TABLE = "cash_flows"
 
 
 def check_finance(scenario: Scenario, catalog: Catalog, source: str) -> None:
@@ -103,9 +137,13 @@ def _columns(ev: _Evaluated) -> dict[str, np.ndarray]:
         "capex_usd": res.capex,
         "opex_usd": res.opex,
         "depreciation_usd": res.depreciation,
+        "capital_charge_usd": res.capital_charge,
         "interest_usd": res.interest,
         "tco_usd": res.tco,
+        "tco_before_capital_usd": res.tco_before_capital,
         "tco_usd_per_accelerator_hour": per_hour,
+        "revenue_usd": res.revenue,
+        "project_cash_flow_usd": res.project_cash_flow,
         **money,
     }
     return {name: data[name] for name in FINANCE_COLUMNS}
@@ -189,6 +227,12 @@ def _block(scenario: Scenario, ev: _Evaluated, columns: dict[str, np.ndarray], v
         if getattr(fin_section, key) is None
     ]
     wacc_value = float(wacc(fin, res)[v])
+    rate = float(res.discount_rate[v])
+    back = returns(fin, res)
+    _, reasons = irr(res.project_cash_flow[v : v + 1])
+    cash_flows = _cash_flow_table(ev, v)
+    unknown = [scenario.phase[p].accelerator for p in range(len(scenario.phase)) if not res.revenue_known[v, p]]
+    returns_block = _returns_block(scenario, fin, res, back, reasons[0], v, list(dict.fromkeys(unknown)))
     return jsonable(
         {
             "currency": "USD",
@@ -221,10 +265,17 @@ def _block(scenario: Scenario, ev: _Evaluated, columns: dict[str, np.ndarray], v
                 "gap_if_announced_usd": float(gap_all[-1]),
                 "largest_gap_if_announced_usd": float(gap_all.max()),
                 "first_gap_year_if_announced": _first_year(years, gap_all > 0),
+                "gap_rate": float(fin.gap_rate[v]) if np.isfinite(fin.gap_rate[v]) else rate,
+                "gap_cost_usd": float(columns["funding_gap_cost_usd"][v].sum()),
+                "gap_cost_if_announced_usd": float(funding(fin, res)["funding_gap_cost_if_announced_usd"][v].sum()),
             },
             "by_partner_usd": by_partner,
             "sources": sources,
-            "wacc": None if np.isnan(wacc_value) else wacc_value,
+            "wacc": rate,
+            "wacc_origin": _RATE_ORIGIN[int(res.discount_rate_origin[v])],
+            "wacc_of_sources": None if np.isnan(wacc_value) else wacc_value,
+            "returns": returns_block,
+            CASH_FLOW_TABLE: cash_flows,
             "wacc_missing_rates": list(
                 dict.fromkeys(s["partner"] for s in sources if s["rate"] is None and s["available_usd"] > 0)
             ),
@@ -235,6 +286,102 @@ def _block(scenario: Scenario, ev: _Evaluated, columns: dict[str, np.ndarray], v
             "units": FINANCE_UNITS,
         }
     )
+
+
+def _cash_flow_table(ev: _Evaluated, v: int) -> list[dict[str, Any]]:
+    """One row per year: the project's and the equity's cash flows and their discounting."""
+    fin, res = ev.fin, ev.res
+    rate = float(res.discount_rate[v])
+    project = res.project_cash_flow[v]
+    equity = res.equity_cash_flow[v]
+    rows = []
+    cumulative = 0.0
+    for t, year in enumerate(fin.years):
+        factor = (1.0 + rate) ** -(t + 0.5)
+        residual = float(res.residual_value[v]) if t == len(fin.years) - 1 else 0.0
+        cumulative += float(project[t])
+        rows.append(
+            {
+                "year": int(year),
+                "revenue_usd": float(res.revenue[v, t]),
+                "opex_usd": float(res.opex[v, t]),
+                "capex_usd": float(res.capex[v, t]),
+                "residual_value_usd": residual,
+                "project_cash_flow_usd": float(project[t]),
+                "cumulative_project_cash_flow_usd": cumulative,
+                "discount_factor": factor,
+                "discounted_cash_flow_usd": float(project[t]) * factor,
+                "debt_drawn_usd": float(res.debt_drawn[v, t]),
+                "interest_usd": float(res.interest[v, t]),
+                "principal_repaid_usd": float(res.source_principal[v, :, t].sum()),
+                "equity_cash_flow_usd": float(equity[t]),
+            }
+        )
+    return rows
+
+
+def _returns_block(
+    scenario: Scenario,
+    fin: FinanceInputs,
+    res: FinanceOutputs,
+    back: dict[str, np.ndarray],
+    irr_reason: str | None,
+    v: int,
+    without_revenue: list[str],
+) -> dict[str, Any]:
+    """The ``returns`` block: NPV at the WACC, IRR, payback, break-even, residual value, rent path."""
+    years = fin.years
+    rent = res.rent_usd_per_accelerator_hour[v]
+    paths = {}
+    for p, ph in enumerate(scenario.phase):
+        if np.isfinite(rent[p]).all():
+            paths.setdefault(ph.accelerator, {str(int(y)): float(rent[p, t]) for t, y in enumerate(years)})
+    util = fin.rental_utilization[v]
+    payback = int(back["payback_year"][v])
+    discounted = int(back["discounted_payback_year"][v])
+    end = int(years[-1])
+    no_rent = [ph.accelerator for p, ph in enumerate(scenario.phase) if not np.isfinite(rent[p]).all()]
+    needs = []
+    if no_rent:
+        needs.append(
+            "a rent (finance.market_price_usd_per_accelerator_hour or finance.rent_by_year; the catalog has none "
+            f"for {', '.join(dict.fromkeys(no_rent))})"
+        )
+    if not np.isfinite(util) and fin.contracted_share[v] < 1:
+        needs.append("finance.rental_utilization")
+    note = (
+        f"revenue is not counted for {', '.join(without_revenue)}: give {' and '.join(needs)}"
+        if without_revenue
+        else None
+    )
+    irr_value = float(back["irr"][v])
+    scale = float(back["break_even_rent_scale"][v])
+    return {
+        "npv_usd": float(back["npv_usd"][v]),
+        "wacc": float(res.discount_rate[v]),
+        "irr": None if np.isnan(irr_value) else irr_value,
+        "irr_reason": irr_reason,
+        "payback_year": payback if payback >= 0 else None,
+        "payback_reason": None if payback >= 0 else f"the cumulative cash flow is still negative in {end}",
+        "discounted_payback_year": discounted if discounted >= 0 else None,
+        "break_even_usd_per_accelerator_hour": float(unit_costs(fin, res)["break_even_usd_per_accelerator_hour"][v])
+        if np.isfinite(util)
+        else None,
+        "break_even_rent_scale": None if np.isnan(scale) else scale,
+        "revenue_usd": float(res.revenue[v].sum()),
+        "pv_revenue_usd": float(back["pv_revenue_usd"][v]),
+        "residual_value_usd": float(res.residual_value[v]),
+        "residual_method": _RESIDUAL_METHOD[fin.residual_book],
+        "rental_utilization": None if np.isnan(util) else float(util),
+        "contracted_share": float(fin.contracted_share[v]),
+        "contract_usd_per_accelerator_hour": None
+        if np.isnan(fin.contract_usd_per_accelerator_hour[v])
+        else float(fin.contract_usd_per_accelerator_hour[v]),
+        "rent_decline_per_year": float(fin.rent_decline_per_year[v]),
+        "rent_usd_per_accelerator_hour": paths,
+        "revenue_note": note,
+        "convention": _CONVENTION,
+    }
 
 
 def _applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
@@ -293,7 +440,11 @@ def _scale_fin(field: str) -> Callable[[CampusInputs, FinanceInputs, np.ndarray]
 
 
 def _fin_value(field: str) -> Callable[[CampusInputs, FinanceInputs], float]:
-    return lambda c, f: float(np.nanmean(getattr(f, field)[0]))
+    def value(c: CampusInputs, f: FinanceInputs) -> float:
+        values = np.asarray(getattr(f, field)[0], dtype=np.float64)
+        return float(np.nanmean(values)) if np.isfinite(values).any() else float("nan")
+
+    return value
 
 
 def _scale_pue(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[CampusInputs, FinanceInputs]:
@@ -318,6 +469,64 @@ def _scale_debt_rate(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[
     return c, replace(f, source_rate=np.minimum(rate, 1.0))
 
 
+def _scale_per_accelerator(
+    what: str,
+) -> Callable[[CampusInputs, FinanceInputs, np.ndarray], tuple[CampusInputs, FinanceInputs]]:
+    """Scale a per-accelerator price, or the share that replaces it when the scenario gives one."""
+
+    def apply(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[CampusInputs, FinanceInputs]:
+        usd, share = getattr(f, f"{what}_usd_per_accelerator"), getattr(f, f"{what}_share")
+        return c, replace(f, **{f"{what}_usd_per_accelerator": usd * k, f"{what}_share": share * k})
+
+    return apply
+
+
+def _per_accelerator_value(what: str) -> Callable[[CampusInputs, FinanceInputs], float]:
+    def value(c: CampusInputs, f: FinanceInputs) -> float:
+        share = float(getattr(f, f"{what}_share")[0])
+        return share if np.isfinite(share) else float(getattr(f, f"{what}_usd_per_accelerator")[0])
+
+    return value
+
+
+def _scale_network(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[CampusInputs, FinanceInputs]:
+    c, f = _scale_per_accelerator("networking")(c, f, k)
+    return c, replace(f, network_capex_usd=f.network_capex_usd * k[:, None])
+
+
+def _network_value(c: CampusInputs, f: FinanceInputs) -> float:
+    if np.isfinite(f.network_capex_usd[0]).any():
+        return float(np.nansum(f.network_capex_usd[0]))
+    return _per_accelerator_value("networking")(c, f)
+
+
+def _base_rate(f: FinanceInputs) -> np.ndarray:
+    """(S,) the scenario's rate, else the catalog's (a sources' rate is fixed before scaling, see _scale_wacc)."""
+    return np.where(np.isfinite(f.wacc_given), f.wacc_given, f.wacc_default)
+
+
+def _scale_wacc(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[CampusInputs, FinanceInputs]:
+    return c, replace(f, wacc_given=np.minimum(f.wacc_given * k, 1.0))
+
+
+def _scale_rent(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[CampusInputs, FinanceInputs]:
+    return c, replace(
+        f,
+        market_price_usd_per_accelerator_hour=f.market_price_usd_per_accelerator_hour * k,
+        catalog_rent_usd_per_accelerator_hour=f.catalog_rent_usd_per_accelerator_hour * k[:, None],
+        rent_by_year=f.rent_by_year * k[:, None],
+        contract_usd_per_accelerator_hour=f.contract_usd_per_accelerator_hour * k,
+    )
+
+
+def _scale_rental_utilization(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[CampusInputs, FinanceInputs]:
+    return c, replace(f, rental_utilization=np.minimum(f.rental_utilization * k, 1.0))
+
+
+def _scale_decline(c: CampusInputs, f: FinanceInputs, k: np.ndarray) -> tuple[CampusInputs, FinanceInputs]:
+    return c, replace(f, rent_decline_per_year=np.minimum(f.rent_decline_per_year * k, 0.99))
+
+
 def _debt_rate(c: CampusInputs, f: FinanceInputs) -> float:
     rates = f.source_rate[0][f.source_is_debt]
     return float(rates.mean()) if rates.size else 0.0
@@ -327,9 +536,31 @@ def _debt_rate(c: CampusInputs, f: FinanceInputs) -> float:
 DRIVERS: tuple[Driver, ...] = (
     Driver("accelerator_price", "accelerator system prices (x)", _scale_fin("accelerator_price_usd"), lambda c, f: 1.0),
     Driver(
-        "networking_share", "finance.networking_share", _scale_fin("networking_share"), _fin_value("networking_share")
+        "networking_usd_per_accelerator",
+        "finance.networking_usd_per_accelerator",
+        _scale_network,
+        _network_value,
     ),
-    Driver("storage_share", "finance.storage_share", _scale_fin("storage_share"), _fin_value("storage_share")),
+    Driver(
+        "storage_usd_per_accelerator",
+        "finance.storage_usd_per_accelerator",
+        _scale_per_accelerator("storage"),
+        _per_accelerator_value("storage"),
+    ),
+    Driver("wacc", "finance.wacc (cost of capital)", _scale_wacc, lambda c, f: float(_base_rate(f)[0])),
+    Driver("rent", "rental prices (x)", _scale_rent, lambda c, f: 1.0),
+    Driver(
+        "rental_utilization",
+        "finance.rental_utilization (hours sold)",
+        _scale_rental_utilization,
+        _fin_value("rental_utilization"),
+    ),
+    Driver(
+        "rent_decline_per_year",
+        "finance.rent_decline_per_year",
+        _scale_decline,
+        _fin_value("rent_decline_per_year"),
+    ),
     Driver(
         "facility_usd_per_mw",
         "finance.facility_usd_per_mw",
@@ -414,7 +645,8 @@ def tornado(
     delta: float = 0.2,
     refresh: Callable[[CampusInputs], CampusInputs] = lambda batch: batch,
 ) -> dict[str, Any]:
-    """Tornado of TCO per accelerator-hour (whole horizon) when each cost driver moves by +-``delta``.
+    """Tornado of TCO per accelerator-hour (whole horizon) and of the NPV (when there is revenue) when
+    each driver moves by +-``delta``.
 
     ``campus`` is the scenario's campus inputs (``S = 1``, every prepare step applied);
     ``refresh`` re-derives what depends on the varied values (the pipeline passes its prepare
@@ -424,18 +656,33 @@ def tornado(
     are sorted by swing, largest first.
     """
     fin, _, _ = finance_inputs(scenario, cat, campus)
+    # the rate the base uses (the scenario's, the sources', or the catalog's) becomes the one the driver moves
+    if np.isfinite(fin.wacc_given).all():
+        rate = fin.wacc_given
+    elif fin.source_rate.size and np.isfinite(fin.source_rate).all():  # the sources' weighted rate: evaluate once
+        rate = evaluate(fin, refresh(campus), simulate(refresh(campus))).discount_rate
+    else:
+        rate = fin.wacc_default
+    fin = replace(fin, wacc_given=np.asarray(rate, dtype=np.float64).copy())
     c, f = sensitivity_batch(campus, fin, delta)
     c = refresh(c)
     res = evaluate(f, c, simulate(c))
     per_hour = unit_costs(f, res)["tco_usd_per_accelerator_hour"]
+    value_npv = returns(f, res)["npv_usd"]
+    has_revenue = bool(res.revenue[0].sum() > 0)
     base = float(per_hour[0])
+    base_npv = float(value_npv[0])
+
+    def same(a: float, b: float) -> bool:
+        return abs(a - b) < 1e-12 * max(abs(b), 1.0)
+
     rows = []
     for i, driver in enumerate(DRIVERS):
         low, high = float(per_hour[1 + 2 * i]), float(per_hour[2 + 2 * i])
+        npv_low, npv_high = float(value_npv[1 + 2 * i]), float(value_npv[2 + 2 * i])
         value = driver.base(campus, fin)
-        if value == 0 or (
-            abs(low - base) < 1e-12 * max(abs(base), 1.0) and abs(high - base) < 1e-12 * max(abs(base), 1.0)
-        ):
+        npv_moves = has_revenue and not (same(npv_low, base_npv) and same(npv_high, base_npv))
+        if not np.isfinite(value) or value == 0 or (same(low, base) and same(high, base) and not npv_moves):
             continue
         rows.append(
             {
@@ -445,6 +692,9 @@ def tornado(
                 "tco_usd_per_accelerator_hour_low": low,
                 "tco_usd_per_accelerator_hour_high": high,
                 "swing_usd_per_accelerator_hour": abs(high - low),
+                "npv_usd_low": npv_low if has_revenue else None,
+                "npv_usd_high": npv_high if has_revenue else None,
+                "npv_swing_usd": abs(npv_high - npv_low) if has_revenue else None,
             }
         )
     rows.sort(key=lambda r: -r["swing_usd_per_accelerator_hour"])
@@ -453,6 +703,8 @@ def tornado(
             "metric": "tco_usd_per_accelerator_hour",
             "delta": delta,
             "base_tco_usd_per_accelerator_hour": base,
+            "base_npv_usd": base_npv if has_revenue else None,
+            "wacc": float(rate[0]),
             "variants": int(per_hour.shape[0]),
             "currency": "USD",
             "price_year": fin.price_year,

@@ -15,7 +15,7 @@ import numpy as np
 
 from gigacampus.analyses.finance.section import COST_CATEGORIES, Finance
 from gigacampus.catalog import Catalog
-from gigacampus.catalog.prices import load_prices, price_rows, system_price_usd
+from gigacampus.catalog.prices import load_prices, load_rents, price_rows, system_price_usd, to_price_year
 from gigacampus.model import CampusInputs
 from gigacampus.model.batch import Batch, batched, shared
 from gigacampus.scenario import ResolvedInput, Scenario
@@ -36,8 +36,10 @@ NOT_INCLUDED_UNLESS_GIVEN: dict[str, str] = {
 # Finance keys whose default is a row of the catalog's defaults.csv (``finance.<key>``).
 _CATALOG_DEFAULTS = (
     "price_year",
-    "networking_share",
-    "storage_share",
+    "wacc",
+    "networking_usd_per_accelerator",
+    "storage_usd_per_accelerator",
+    "rent_decline_per_year",
     "facility_usd_per_mw",
     "facility_electrical_share",
     "facility_cooling_share",
@@ -76,12 +78,16 @@ class FinanceInputs(Batch):
     accelerator_price_usd: np.ndarray = batched()
     """(S, P, T) price of one accelerator of phase ``p`` bought in year ``t`` (system price /
     accelerators per system) [USD]."""
+    networking_usd_per_accelerator: np.ndarray = batched()
+    """(S,) networking capex per accelerator bought [USD/accelerator]."""
     networking_share: np.ndarray = batched()
-    """(S,) networking capex / accelerator-system capex [-]."""
+    """(S,) networking capex / accelerator-system capex, replacing the per-accelerator price where not NaN [-]."""
     network_capex_usd: np.ndarray = batched()
     """(S, T) networking capex by year replacing the share where not NaN [USD]."""
+    storage_usd_per_accelerator: np.ndarray = batched()
+    """(S,) storage capex per accelerator bought [USD/accelerator]."""
     storage_share: np.ndarray = batched()
-    """(S,) storage capex / accelerator-system capex [-]."""
+    """(S,) storage capex / accelerator-system capex, replacing the per-accelerator price where not NaN [-]."""
     facility_usd_per_mw: np.ndarray = batched()
     """(S,) facility capex per MW of IT power [USD/MW]."""
     facility_electrical_share: np.ndarray = batched()
@@ -107,9 +113,29 @@ class FinanceInputs(Batch):
     software_usd_per_accelerator_year: np.ndarray = batched()
     """(S,) software licences a year per accelerator [USD/accelerator/year]."""
     market_price_usd_per_accelerator_hour: np.ndarray = batched()
-    """(S,) market rental price (NaN: none given) [USD/accelerator-hour]."""
+    """(S,) rental price in the first modelled year for every phase (NaN: none given) [USD/accelerator-hour]."""
+    catalog_rent_usd_per_accelerator_hour: np.ndarray = batched()
+    """(S, P) the catalog's rental quote for each phase's accelerator, in USD of the price year (NaN: none)."""
+    catalog_rent_year: np.ndarray = shared()
+    """(P,) year of each phase's catalog rent quote (its path starts there)."""
+    rent_decline_per_year: np.ndarray = batched()
+    """(S,) yearly decline of rental prices [1/year]."""
+    rent_by_year: np.ndarray = batched()
+    """(S, T) rental price by year for every phase, replacing the path where not NaN [USD/accelerator-hour]."""
     rental_utilization: np.ndarray = batched()
-    """(S,) fraction of accelerator-hours sold (NaN: none given) [-]."""
+    """(S,) fraction of uncontracted accelerator-hours sold (NaN: none given) [-]."""
+    contracted_share: np.ndarray = batched()
+    """(S,) take-or-pay share of accelerator-hours [-]."""
+    contract_usd_per_accelerator_hour: np.ndarray = batched()
+    """(S,) fixed price of contracted hours (NaN: the rent in each phase's online year) [USD/accelerator-hour]."""
+    wacc_given: np.ndarray = batched()
+    """(S,) the scenario's discount rate (NaN: not given) [1/year]."""
+    wacc_default: np.ndarray = batched()
+    """(S,) the catalog's discount rate, used when neither the scenario nor every funding source gives one [1/year]."""
+    gap_rate: np.ndarray = batched()
+    """(S,) rate at which a funding gap is carried (NaN: the WACC) [1/year]."""
+    residual_book: bool = shared()
+    """``True``: assets left at the end count at net book value in the NPV and IRR."""
     budget_usd: np.ndarray = batched()
     """(S,) a budget to convert into facility MW (NaN: none given) [USD]."""
     tax_rate: np.ndarray = batched()
@@ -165,7 +191,15 @@ def finance_inputs(
         return _value(fin, key, cat, rows, _unit(key))
 
     price_year = int(val("price_year"))
+    for key in ("networking_share", "storage_share", "contract_usd_per_accelerator_hour", "gap_rate"):
+        if getattr(fin, key) is not None:
+            rows.append(ResolvedInput(f"finance.{key}", getattr(fin, key), _unit(key), "scenario"))
+    val("wacc")  # recorded: the scenario's, else the catalog's (used unless every funding source has a rate)
     prices = load_prices()
+
+    def in_price_year(usd: float, year: int) -> float:
+        return to_price_year(usd, year, price_year)
+
     acc_price = np.zeros((1, len(scn.phase), n_t))
     used: dict[str, list[dict[str, Any]]] = {}
     for p, ph in enumerate(scn.phase):
@@ -178,7 +212,7 @@ def finance_inputs(
         table = price_rows(system.id, prices)
         for t, year in enumerate(years):
             row = system_price_usd(table, int(year))
-            acc_price[0, p, t] = row.usd_per_system / system.accelerators_per_system
+            acc_price[0, p, t] = in_price_year(row.usd_per_system, row.price_year) / system.accelerators_per_system
             entries = used.setdefault(system.id, [])
             if all(e.get("id") != row.id for e in entries):
                 entries.append(
@@ -187,12 +221,40 @@ def finance_inputs(
                         "year": row.year,
                         "usd_per_system": row.usd_per_system,
                         "price_year": row.price_year,
+                        "usd_per_system_in_price_year": in_price_year(row.usd_per_system, row.price_year),
                         "origin": "catalog:prices",
                         "source": row.source,
                     }
                 )
     for system_id, value in fin.system_price_usd.items():
         rows.append(ResolvedInput(f"finance.system_price_usd.{system_id}", value, "USD/system", "scenario"))
+
+    rents = load_rents()
+    catalog_rent = np.full((1, len(scn.phase)), np.nan)
+    rent_year = np.zeros(len(scn.phase), dtype=np.int64)
+    for p, ph in enumerate(scn.phase):
+        quote = rents.get(ph.accelerator)
+        if quote is not None:
+            catalog_rent[0, p] = in_price_year(quote.usd_per_accelerator_hour, quote.price_year)
+            rent_year[p] = quote.year
+    if fin.market_price_usd_per_accelerator_hour is None and not fin.rent_by_year:
+        for accelerator in dict.fromkeys(ph.accelerator for ph in scn.phase):
+            quote = rents.get(accelerator)
+            if quote is not None:
+                rows.append(
+                    ResolvedInput(
+                        f"finance.rent.{accelerator}",
+                        quote.usd_per_accelerator_hour,
+                        f"USD/accelerator-hour ({quote.year}, USD of {quote.price_year})",
+                        "catalog:rents",
+                        quote.source,
+                    )
+                )
+    rent_table = np.full((1, n_t), np.nan)
+    for year, value in fin.rent_by_year.items():
+        if int(years[0]) <= year <= int(years[-1]):
+            rent_table[0, year - int(years[0])] = value
+        rows.append(ResolvedInput(f"finance.rent_by_year.{year}", value, "USD/accelerator-hour", "scenario"))
 
     network = np.full((1, n_t), np.nan)
     for year, value in fin.network_capex_usd.items():
@@ -226,9 +288,11 @@ def finance_inputs(
         source_schedule=schedule,
         source_tenor_years=np.asarray([s.tenor_years or 0 for s in fin.source], dtype=np.int64),
         accelerator_price_usd=acc_price,
-        networking_share=np.asarray([val("networking_share")]),
+        networking_usd_per_accelerator=np.asarray([val("networking_usd_per_accelerator")]),
+        networking_share=optional(fin.networking_share),
         network_capex_usd=network,
-        storage_share=np.asarray([val("storage_share")]),
+        storage_usd_per_accelerator=np.asarray([val("storage_usd_per_accelerator")]),
+        storage_share=optional(fin.storage_share),
         facility_usd_per_mw=np.asarray([val("facility_usd_per_mw")]),
         facility_electrical_share=np.asarray([val("facility_electrical_share")]),
         facility_cooling_share=np.asarray([val("facility_cooling_share")]),
@@ -242,7 +306,17 @@ def finance_inputs(
         staff_usd_per_mw_year=np.asarray([val("staff_usd_per_mw_year")]),
         software_usd_per_accelerator_year=np.asarray([val("software_usd_per_accelerator_year")]),
         market_price_usd_per_accelerator_hour=optional(fin.market_price_usd_per_accelerator_hour),
+        catalog_rent_usd_per_accelerator_hour=catalog_rent,
+        catalog_rent_year=rent_year,
+        rent_decline_per_year=np.asarray([val("rent_decline_per_year")]),
+        rent_by_year=rent_table,
         rental_utilization=optional(fin.rental_utilization),
+        contracted_share=np.asarray([fin.contracted_share]),
+        contract_usd_per_accelerator_hour=optional(fin.contract_usd_per_accelerator_hour),
+        wacc_given=optional(fin.wacc),
+        wacc_default=np.asarray([float(cat.default("finance.wacc").value)]),
+        gap_rate=optional(fin.gap_rate),
+        residual_book=fin.residual_value == "book",
         budget_usd=optional(fin.budget_usd),
         tax_rate=np.asarray([fin.tax_rate]),
         source_amount_usd=np.asarray([[s.amount_usd or 0.0 for s in fin.source]], dtype=np.float64).reshape(1, k),

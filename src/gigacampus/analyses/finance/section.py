@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from gigacampus.catalog import Catalog
-from gigacampus.catalog.prices import load_prices
+from gigacampus.catalog.prices import load_price_index, load_prices
 from gigacampus.errors import closest
 from gigacampus.scenario.base import (
     Problems,
@@ -25,7 +25,15 @@ from gigacampus.scenario.base import (
 )
 from gigacampus.scenario.core import scenario_years
 
-__all__ = ["CAPEX_CATEGORIES", "COST_CATEGORIES", "OPEX_CATEGORIES", "Finance", "FinanceSource", "finance_problems"]
+__all__ = [
+    "CAPEX_CATEGORIES",
+    "COST_CATEGORIES",
+    "OPEX_CATEGORIES",
+    "RESIDUAL_METHODS",
+    "Finance",
+    "FinanceSource",
+    "finance_problems",
+]
 
 
 #: Capex categories, in reporting order (``covers`` of a funding source may name them).
@@ -45,6 +53,8 @@ OPEX_CATEGORIES: tuple[str, ...] = ("electricity", "maintenance", "insurance", "
 COST_CATEGORIES: tuple[str, ...] = CAPEX_CATEGORIES + OPEX_CATEGORIES
 _SOURCE_KINDS = ("equity", "debt")
 _FUNDING_NEEDS = ("cash_flow", "capex")
+#: How the assets left at the end of the horizon are valued (``residual_value``).
+RESIDUAL_METHODS = ("book", "none")
 
 
 UsdAmount = Annotated[float, num("USD", ge=0.0, le=1e14)]
@@ -109,17 +119,27 @@ class Finance(Section):
     categories without a sourced default are left out unless given, and reports list them."""
 
     price_year: Year | None = None
-    """Year whose US dollars the money values are in (a label; values are not escalated).
-    Default: catalog ``finance.price_year``."""
+    """Year whose US dollars the money values are in: catalog quotes are converted into it with the
+    US CPI-U (``price_index.csv``); scenario values are taken to be in it. Default: catalog
+    ``finance.price_year``."""
+    wacc: float | None = num("1/year", ge=0.0, le=1.0, default=None)
+    """Discount rate and cost of capital (nominal, pre-tax) for the capital charge in the TCO and the
+    NPV [1/year]; 0.09 is 9%. Default: the funding sources' weighted rate when every source that
+    provides money has a rate, else catalog ``finance.wacc``."""
     system_price_usd: dict[str, Annotated[float, num("USD/system", ge=0.0, le=1e10)]] = Field(default_factory=dict)
     """Price of one system [USD], by system id, for every purchase year; replaces the catalog's
     ``prices.csv`` (required for systems the catalog has no price for)."""
+    networking_usd_per_accelerator: float | None = num("USD/accelerator", ge=0.0, le=1e7, default=None)
+    """Scale-out networking capex per accelerator bought [USD/accelerator]. Default: catalog (Bernstein's
+    dollars per GB200 NVL72 rack / 72)."""
     networking_share: float | None = num("-", ge=0.0, le=5.0, default=None)
-    """Networking capex as a fraction of accelerator-system capex [-]. Default: catalog."""
+    """Networking capex as a fraction of accelerator-system capex [-], instead of the per-accelerator price."""
     network_capex_usd: dict[int, UsdAmount] = Field(default_factory=dict)
     """Networking capex by year [USD] (e.g. from a network design), replacing the share in those years."""
+    storage_usd_per_accelerator: float | None = num("USD/accelerator", ge=0.0, le=1e7, default=None)
+    """Storage capex per accelerator bought [USD/accelerator]. Default: catalog (Bernstein)."""
     storage_share: float | None = num("-", ge=0.0, le=5.0, default=None)
-    """Storage capex as a fraction of accelerator-system capex [-]. Default: catalog."""
+    """Storage capex as a fraction of accelerator-system capex [-], instead of the per-accelerator price."""
     facility_usd_per_mw: float | None = num("USD/MW", ge=0.0, le=1e9, default=None)
     """Facility capex (shell, electrical, cooling) per MW of IT power, spent when a phase comes online
     [USD/MW]. Default: catalog."""
@@ -147,10 +167,28 @@ class Finance(Section):
     software_usd_per_accelerator_year: float | None = num("USD/accelerator/year", ge=0.0, le=1e6, default=None)
     """Software licences a year per accelerator [USD/accelerator/year]. Not included unless given."""
     market_price_usd_per_accelerator_hour: float | None = num("USD/accelerator-hour", ge=0.0, le=1e3, default=None)
-    """Market rental price of one accelerator for an hour, to compare with the break-even price
-    and to count revenue [USD/accelerator-hour]."""
+    """Rental price of one accelerator for an hour in the first modelled year, for every phase; later
+    years decline at ``rent_decline_per_year`` [USD/accelerator-hour]. Default: the catalog's quote for
+    each phase's accelerator (``rents.csv``), from its quote year."""
+    rent_decline_per_year: float | None = num("1/year", ge=0.0, lt=1.0, default=None)
+    """Yearly decline of the rental price: the price of year ``t`` is the start price x
+    ``(1 - decline) ^ (t - start year)`` [1/year]; below 1. Default: catalog ``finance.rent_decline_per_year``."""
+    rent_by_year: dict[int, Annotated[float, num("USD/accelerator-hour", ge=0.0, le=1e3)]] = Field(default_factory=dict)
+    """Rental price by year for every phase [USD/accelerator-hour], instead of a start price and a
+    decline; must give every modelled year."""
     rental_utilization: float | None = num("-", gt=0.0, le=1.0, default=None)
-    """Fraction of accelerator-hours that are sold, for the break-even price and revenue [-]."""
+    """Fraction of the uncontracted accelerator-hours that are sold, for revenue and the break-even price [-]."""
+    contracted_share: float = num("-", ge=0.0, le=1.0, default=0.0)
+    """Fraction of accelerator-hours sold under a take-or-pay contract: paid whether used or not, at
+    ``contract_usd_per_accelerator_hour`` for the whole horizon [-]."""
+    contract_usd_per_accelerator_hour: float | None = num("USD/accelerator-hour", ge=0.0, le=1e3, default=None)
+    """Fixed price of the contracted hours [USD/accelerator-hour]. Default: the rental price in each
+    phase's online year, held flat."""
+    residual_value: str = Field(default="book", min_length=1, max_length=20)
+    """How the assets at the end of the horizon count in the NPV and IRR: ``book`` (straight-line net book
+    value of hardware and buildings, land at cost) or ``none``."""
+    gap_rate: float | None = num("1/year", ge=0.0, le=1.0, default=None)
+    """Rate at which a funding gap is carried, for its cost [1/year]. Default: the WACC."""
     budget_usd: float | None = num("USD", ge=0.0, le=1e15, default=None)
     """A budget [USD]: reports how much facility power it buys at this scenario's capex per MW."""
     funding_need: str = Field(default="cash_flow", min_length=1, max_length=20)
@@ -162,6 +200,7 @@ class Finance(Section):
     """Funding sources (``[[finance.source]]``)."""
 
     _known_need = choice_validator("funding_need", _FUNDING_NEEDS)
+    _known_residual = choice_validator("residual_value", RESIDUAL_METHODS)
 
     @field_validator("system_price_usd")
     @classmethod
@@ -216,11 +255,38 @@ def finance_problems(data: dict[str, Any], cat: Catalog) -> Problems:
                 None,
             )
         )
+    index = load_price_index()
+    price_year = whole_number(fin.get("price_year"))
+    if price_year is not None and price_year not in index:
+        problems.append(
+            (
+                "finance.price_year",
+                f"found {price_year}; allowed: a year of the price index (US CPI-U, {min(index)}-{max(index)})",
+                None,
+            )
+        )
     years = scenario_years(data)
     if years is None:
         return problems
     start, end = years
+    rents = fin.get("rent_by_year") if isinstance(fin.get("rent_by_year"), dict) else {}
+    rent_years = {whole_number(k) for k in rents} - {None}
+    if rents:
+        missing_years = [y for y in range(start, end + 1) if y not in rent_years]
+        if missing_years:
+            problems.append(
+                (
+                    "finance.rent_by_year",
+                    f"missing {', '.join(map(str, missing_years))}; allowed: a price for every year {start}-{end} "
+                    "(a table with gaps is refused)",
+                    None,
+                )
+            )
     within = f"allowed: within the scenario years {start}-{end}"
+    for key in rents:
+        year = whole_number(key)
+        if year is not None and not start <= year <= end:
+            problems.append((f"finance.rent_by_year.{key}", f"found year {year}; {within}", None))
     by_year = fin.get("network_capex_usd") if isinstance(fin.get("network_capex_usd"), dict) else {}
     for key in by_year:
         year = whole_number(key)
