@@ -156,8 +156,8 @@ def capital_recovery_factor(rate: np.ndarray, life_years: np.ndarray) -> np.ndar
     r = np.asarray(rate, dtype=np.float64)
     life = np.asarray(life_years, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        crf = r / (1.0 - (1.0 + r) ** -life)
-    return np.where(r > 1e-12, crf, 1.0 / life)
+        crf = r / -np.expm1(-life * np.log1p(r))  # 1 - (1 + r)^-L without cancellation for small r
+    return np.where(r > 0, crf, 1.0 / life)
 
 
 def npv(rate: np.ndarray, flows: np.ndarray) -> np.ndarray:
@@ -179,7 +179,8 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     or when several do (the IRR is then ambiguous).
     """
     n_s = flows.shape[0]
-    signs = np.sign(np.where(np.abs(flows) > 1e-9 * np.abs(flows).max(initial=1.0), flows, 0.0))
+    scale = np.abs(flows).max(axis=1, keepdims=True, initial=0.0)
+    signs = np.sign(np.where(np.abs(flows) > 1e-9 * scale, flows, 0.0))
     values = np.stack([npv(np.full(n_s, r), flows) for r in _IRR_GRID], axis=1)  # (S, G)
     crossings = np.signbit(values[:, :-1]) != np.signbit(values[:, 1:])
     n_roots = crossings.sum(axis=1)
@@ -212,7 +213,7 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
 def payback_year(years: np.ndarray, flows: np.ndarray) -> np.ndarray:
     """(S,) first year from which the cumulative cash flow stays at or above zero (-1: never)."""
     cumulative = np.cumsum(flows, axis=1)
-    ok = cumulative >= -1e-6 * np.abs(flows).max(initial=1.0)
+    ok = cumulative >= -1e-9 * np.abs(flows).max(axis=1, keepdims=True, initial=0.0)
     stays = np.flip(np.logical_and.accumulate(np.flip(ok, axis=1), axis=1), axis=1)  # ok from t to the end
     return np.where(stays.any(axis=1), years[np.argmax(stays, axis=1)], -1)
 
@@ -446,7 +447,7 @@ def returns(fin: FinanceInputs, res: FinanceOutputs) -> dict[str, np.ndarray]:
     fixed = np.isfinite(fin.contract_usd_per_accelerator_hour) & (fin.contracted_share > 0)
     contracted = np.where(fixed, npv(rate, _contracted_revenue(fin, res)), 0.0)
     scaled = pv_revenue - contracted
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         scale = np.where(scaled > 0, 1.0 - value / np.where(scaled > 0, scaled, 1.0), np.nan)
     return {
         "npv_usd": value,
