@@ -388,12 +388,40 @@ def _applies(scenario: Scenario, options: Mapping[str, Any]) -> bool:
     return scenario.finance is not None or bool(options.get("force"))
 
 
+def _explanations(block: dict[str, Any]) -> tuple[str, ...]:
+    """Sentences for the report: the cost of an hour with and without capital, the returns, the gap."""
+    unit, ret, fund = block["unit_economics"], block["returns"], block["funding"]
+    left_out = ", ".join(item["category"] for item in block["not_included"])
+    lines = [
+        f"An accelerator-hour costs {unit['tco_usd_per_accelerator_hour']:.2f} USD with capital at a "
+        f"{block['wacc']:.1%} WACC ({block['wacc_origin']}), {unit['tco_usd_per_accelerator_hour_before_capital']:.2f} "
+        f"USD before the cost of capital" + (f", excluding {left_out}." if left_out else "."),
+    ]
+    irr_text = f"IRR {ret['irr']:.1%}" if ret["irr"] is not None else f"no IRR ({ret['irr_reason']})"
+    payback = f"pays back in {ret['payback_year']}" if ret["payback_year"] else "does not pay back in the horizon"
+    lines.append(
+        f"Revenue {ret['revenue_usd'] / 1e9:,.1f} bn USD; NPV {ret['npv_usd'] / 1e9:,.1f} bn USD at the WACC, "
+        f"{irr_text}; the project {payback}; residual value {ret['residual_value_usd'] / 1e9:,.1f} bn USD "
+        "(net book value)." + (f" Note: {ret['revenue_note']}." if ret["revenue_note"] else "")
+    )
+    if fund["first_gap_year"] is not None:
+        lines.append(
+            f"With secured money only the plan is {fund['largest_gap_usd'] / 1e9:,.1f} bn USD short at most (from "
+            f"{fund['first_gap_year']}); carrying the gap at {fund['gap_rate']:.1%} costs "
+            f"{fund['gap_cost_usd'] / 1e9:,.1f} bn USD."
+        )
+    return tuple(lines)
+
+
 def _run(ctx: Context) -> Block:
     ev = _evaluate(ctx)
     columns = _columns(ev)
+    payload = _block(ctx.scenario, ev, columns, ctx.variant)
+    explanations = _explanations(payload)
     return Block(
         columns=columns,
-        payload=_block(ctx.scenario, ev, columns, ctx.variant),
+        payload={**payload, "explanations": list(explanations)},
+        explanations=explanations,
         provenance=(*ev.rows, *_more_provenance(ctx.scenario, ev)),
         data=ev,
     )
