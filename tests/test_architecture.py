@@ -359,7 +359,7 @@ def test_the_independence_contract_lists_every_analysis() -> None:
 
 def test_each_analysis_explains_itself_in_the_result_and_its_report_section(summaries) -> None:
     result = gc.run_file(SCENARIOS / "stargate-uae.toml")
-    assert set(result.analysis_explanations) == {"policy", "carbon", "reliability"}
+    assert set(result.analysis_explanations) == {"policy", "carbon", "reliability", "finance"}
     html = render_report(summaries["stargate-uae"])
     for name, lines in result.analysis_explanations.items():
         section = html[html.index(f'<section id="{name}">') :]
