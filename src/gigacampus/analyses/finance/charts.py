@@ -60,11 +60,40 @@ def finance_charts(summary: Mapping[str, Any]) -> list[Chart]:
     style_figure(funding, money)
     tco = figure()
     cost = series(summary, "tco_usd_per_accelerator_hour")
-    tco.add_trace(line(years, cost, "TCO per accelerator-hour", PALETTE[0], hover=usd))
+    tco.add_trace(line(years, cost, "TCO with capital, per accelerator-hour", PALETTE[0], hover=usd))
+    hours = [by_year.get(y, {}).get("accelerator_hours") or 0.0 for y in years]
+    before = series(summary, "tco_before_capital_usd")
+    per_hour_before = [b / h if b is not None and h else None for b, h in zip(before, hours, strict=True)]
+    tco.add_trace(line(years, per_hour_before, "before the cost of capital", PALETTE[2], dash="dash", hover=usd))
+    rents = (block.get("returns") or {}).get("rent_usd_per_accelerator_hour") or {}
+    for i, (accelerator, path) in enumerate(list(rents.items())[:20]):
+        values = [path.get(str(y)) for y in years]
+        tco.add_trace(line(years, values, f"rent {accelerator}", PALETTE[(4 + i) % len(PALETTE)], hover=usd))
     market = (block.get("market") or {}).get("market_price_usd_per_accelerator_hour")
-    if market:
+    if market and not rents:
         tco.add_trace(reference_line(years, market, "market price", PALETTE[4], hover=usd))
     style_figure(tco, "USD per accelerator-hour")
+    flows = {int(r["year"]): r for r in block.get("cash_flows", [])}
+    cash = figure()
+    cash.add_trace(
+        bar(
+            years,
+            billions([flows.get(y, {}).get("project_cash_flow_usd") for y in years]),
+            "project cash flow",
+            PALETTE[6],
+            hover=bn,
+        )
+    )
+    cash.add_trace(
+        line(
+            years,
+            billions([flows.get(y, {}).get("cumulative_project_cash_flow_usd") for y in years]),
+            "cumulative",
+            INK,
+            hover=bn,
+        )
+    )
+    style_figure(cash, money)
     return [
         Chart(
             "finance-capex",
@@ -81,9 +110,16 @@ def finance_charts(summary: Mapping[str, Any]) -> list[Chart]:
         ),
         Chart(
             "finance-tco",
-            "Cost per accelerator-hour",
-            "TCO (depreciation + opex + interest) per accelerator-hour each year"
-            + ("; the dotted line is the scenario's market price." if market else "."),
+            "Cost and rent per accelerator-hour",
+            "TCO per accelerator-hour each year with the capital charge at the WACC (solid) and before it (dashed)"
+            + ("; the rent path of each accelerator." if rents else "."),
             tco,
+        ),
+        Chart(
+            "finance-cash-flows",
+            "Cash flows",
+            "Bars: the project's cash flow each year (revenue - opex - capex, the residual value in the last year); "
+            "line: its cumulative sum.",
+            cash,
         ),
     ]
