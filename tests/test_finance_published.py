@@ -72,6 +72,45 @@ def test_gb200_capex_per_rack_matches_bernsteins_rack_economics() -> None:
     assert block["capex_initial_usd"] / n_racks == pytest.approx(5.9e6, rel=0.15)
 
 
+def _gb200_campus_1_gw_it() -> gc.Result:
+    text = """
+[scenario]
+name = "1 GW of IT power, GB200, five years"
+start_year = 2026
+end_year = 2030
+[site]
+pue = 1.2
+electricity_usd_per_mwh = 66
+[[phase]]
+name = "GB200"
+online_year = 2026
+power_mw = 1200
+accelerator = "gb200"
+[finance]
+"""
+    return gc.run(gc.scenario_from_text(text))
+
+
+def test_annual_tco_per_mw_against_epoch_ais_cost_model() -> None:
+    # Epoch AI (data insight "AI data center cost breakdown"): a hyperscaler-owned 1 GW (IT) campus of
+    # GB200 NVL72 costs US$8.5 million per MW a year all-in (amortised capex + opex)
+    # https://epoch.ai/data-insights/ai-datacenter-cost-breakdown
+    # Ours, a full year with capital at 9%, must land within 20%: Epoch's hyperscaler finances more
+    # cheaply than the 9% default and uses its own server and facility inputs.
+    tl = _gb200_campus_1_gw_it().timeline
+    per_mw_year = tl.loc[2027, "tco_usd"] / tl.loc[2027, "it_power_mw"]
+    assert per_mw_year == pytest.approx(8.5e6, rel=0.20)
+
+
+def test_capex_per_gw_of_facility_power_against_epoch_ai() -> None:
+    # Epoch AI (Frontier Data Centers, Nov 2025): AI data centres "typically" cost US$29 billion per GW
+    # of facility power https://www.nextbigfuture.com/2025/11/first-five-ai-data-center-with-over-one-gigawatt-of-power-arriving-in-2026-2027.html
+    # Within 25%: Epoch's own cost model prices the rack below the US$3.0M quotes the catalog uses
+    # (Bernstein's split implies about US$2.55M, 15% less).
+    block = _gb200_campus_1_gw_it().blocks["finance"]
+    assert block["capex_usd_per_facility_mw"] * 1000 == pytest.approx(29e9, rel=0.25)
+
+
 def test_h100_cost_per_hour_sits_between_the_published_rental_thresholds() -> None:
     # Eugene Cheah (Latent Space, Oct 2024, "$2 H100s: how the GPU rental bubble burst"), for an H100
     # at about $50k all-in per GPU over 5 years: below about $1.65 an hour the GPU never recoups its
