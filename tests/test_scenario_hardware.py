@@ -181,3 +181,23 @@ def test_system_of_unknown_accelerator():
         'accelerator = "xpu"', 'accelerator = "ypu"'
     )
     assert any(p.startswith("system.xpu-rack.accelerator: unknown accelerator 'ypu'") for p in _problems(text))
+
+
+def test_five_phase_stargate_uae_by_hand() -> None:
+    from gigacampus.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    scn = load_scenario(SCENARIOS / "stargate-uae-five-phase.toml")
+    tl = run(scn).timeline
+    pue, overhead = 1.3, 0.25
+    gb300 = int(200e6 // (135e3 / 72 * (1 + overhead) * pue))  # 65,641 per 200 MW, as the flagship's phase 1
+    rubin = int(200e6 // (174e3 / 72 * (1 + overhead) * pue))  # the assumed 174 kW Vera Rubin rack
+    assert tl.loc[2026, "accelerators"] == gb300
+    assert tl.loc[2027, "accelerators"] == 2 * gb300 + rubin
+    assert tl.loc[2028, "accelerators"] == 2 * gb300 + 3 * rubin
+    assert tl.loc[2028, "h100e"] == pytest.approx((2 * gb300 * 5000 + 3 * rubin * 16667) / 1979)
+    # the Rubin values that are assumptions are marked so in the provenance
+    rows = {r.path: r for r in input_table(scn, scn.hardware_catalog())}
+    assert rows["accelerator.rubin.dense_bf16_tflops"].origin == "scenario (assumption)"
+    assert rows["accelerator.rubin.hbm_gb"].origin == "scenario"
+    assert rows["system.vera-rubin-nvl72.system_power_kw"].origin == "scenario (assumption)"
