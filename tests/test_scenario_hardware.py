@@ -201,3 +201,26 @@ def test_five_phase_stargate_uae_by_hand() -> None:
     assert rows["accelerator.rubin.dense_bf16_tflops"].origin == "scenario (assumption)"
     assert rows["accelerator.rubin.hbm_gb"].origin == "scenario"
     assert rows["system.vera-rubin-nvl72.system_power_kw"].origin == "scenario (assumption)"
+
+
+def _docs_blocks() -> list[str]:
+    from tests.conftest import ROOT
+
+    text = (ROOT / "docs" / "catalog.md").read_text(encoding="utf-8")
+    section = text.split("## Accelerators that ship in 2026", 1)[1]
+    return [b.split("```", 1)[0] for b in section.split("```toml\n")[1:]]
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_docs_2026_blocks_define_usable_hardware(index: int) -> None:
+    block = _docs_blocks()[index]
+    acc = block.split("[accelerator.", 1)[1].split("]", 1)[0]
+    text = BASE.replace('accelerator = "xpu"', f'accelerator = "{acc}"\nsystem_power_kw = 200') + block
+    scn = scenario_from_text(text, "docs/catalog.md")
+    res = run(scn)
+    assert res.timeline["accelerators"].iloc[0] > 0
+    assert classify(acc, scn.hardware_catalog()).tpp > 0
+
+
+def test_docs_list_both_2026_blocks() -> None:
+    assert len(_docs_blocks()) == 2
