@@ -224,3 +224,17 @@ def test_docs_2026_blocks_define_usable_hardware(index: int) -> None:
 
 def test_docs_list_both_2026_blocks() -> None:
     assert len(_docs_blocks()) == 2
+
+
+def test_web_report_offers_the_scenarios_own_accelerators() -> None:
+    from fastapi.testclient import TestClient
+
+    from gigacampus.web.app import create_app
+
+    client = TestClient(create_app())
+    resp = client.post("/api/report", json={"scenario_id": "stargate-uae-five-phase"})
+    assert resp.status_code == 200, resp.text
+    controls = {c["path"]: c for c in resp.json()["controls"]}
+    choice = controls["phase[2].accelerator"]
+    assert choice["value"] == "rubin"
+    assert "rubin" in [o["value"] for o in choice["options"]]
