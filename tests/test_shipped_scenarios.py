@@ -82,7 +82,9 @@ def test_colossus_headline(results) -> None:
     assert r.timeline.loc[2029, "accelerators_retired"] == h100
 
 
-@pytest.mark.parametrize("stem", ["stargate-uae", "stargate-abilene", "colossus", "stargate-us"])
+@pytest.mark.parametrize(
+    "stem", ["stargate-uae", "stargate-abilene", "colossus", "stargate-us", "stargate-uae-five-phase"]
+)
 def test_summary_matches_golden_file(results, stem: str, update_golden: bool) -> None:
     summary = json.loads(summary_json(results[stem]))
     summary.pop("gigacampus_version")

@@ -23,7 +23,7 @@ from gigacampus.analyses.network.analysis import NETWORK
 from gigacampus.analyses.policy.analysis import POLICY
 from gigacampus.analyses.reliability.analysis import RELIABILITY
 from gigacampus.analyses.training.analysis import TRAINING
-from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.catalog import Catalog
 from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
 from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
 from gigacampus.results import Result, build_result
@@ -133,7 +133,7 @@ def _prepare(
 
 def campus_inputs(scenario: Scenario, catalog: Catalog | None = None) -> CampusInputs:
     """The campus model's inputs (``S = 1``) with every analysis's ``prepare`` step applied."""
-    cat = catalog or load_catalog()
+    cat = scenario.hardware_catalog(catalog)
     return _prepare(scenario, cat, _options(None))[0]
 
 
@@ -174,7 +174,7 @@ def run_batch(
     inputs for the ``S`` variants (e.g. ``analysis_inputs(scn)["finance"].repeat(S)`` varied), in
     place of the scenario's.
     """
-    cat = catalog or load_catalog()
+    cat = scenario.hardware_catalog(catalog)
     opts = _options(options)
     given = dict(analysis_inputs or {})
     unknown = set(given) - {a.name for a in ANALYSES if a.inputs is not None}
@@ -233,7 +233,7 @@ def _own_batch(a: Analysis, own: OwnInputs | None, batch: CampusInputs, given: A
 
 def analysis_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[str, Any]:
     """The batched inputs (``S = 1``) of every analysis that has them and applies, by name, to vary."""
-    cat = catalog or load_catalog()
+    cat = scenario.hardware_catalog(catalog)
     opts = _options(None)
     campus, _ = _prepare(scenario, cat, opts)
     return {
@@ -268,7 +268,7 @@ def run(
     ``training`` overrides ``[training]`` values (``days``, ``mfu``, ``precision``, ...);
     ``options`` gives any analysis's run options by name (``{"training": {"days": 30}}``).
     """
-    cat = catalog or load_catalog()
+    cat = scenario.hardware_catalog(catalog)
     opts: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (options or {}).items()}
     if force_finance:
         opts.setdefault("finance", {})["force"] = True
@@ -306,7 +306,7 @@ def run_finance(
     scenario: Scenario, *, catalog: Catalog | None = None, seed: int | None = None, source: str = "<scenario>"
 ) -> Result:
     """Run the campus and the finance analysis, with ``[finance]`` defaults if the scenario has none."""
-    cat = catalog or load_catalog()
+    cat = scenario.hardware_catalog(catalog)
     check_finance(scenario, cat, source)
     return run(scenario, catalog=cat, seed=seed, force_finance=True)
 
@@ -318,7 +318,7 @@ def finance_sensitivity(
 
     Every variant goes through one call of the campus model and one of the finance model.
     """
-    cat = catalog or load_catalog()
+    cat = scenario.hardware_catalog(catalog)
     check_finance(scenario, cat, source)
     opts = _options({"finance": {"force": True}})
     base, _ = _prepare(scenario, cat, opts)

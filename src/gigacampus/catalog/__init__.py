@@ -14,7 +14,7 @@ here, never typed into the data:
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields
 from functools import cache
 from typing import Any
@@ -28,6 +28,8 @@ __all__ = [
     "Default",
     "PRECISIONS",
     "System",
+    "build_accelerator",
+    "build_system",
     "load_catalog",
     "schema",
     "units",
@@ -67,8 +69,12 @@ class Accelerator:
     die_area_mm2: float | None
     default_system: str
     source: str
-    retrieved: _dt.date
+    retrieved: _dt.date | None
     notes: str | None
+    defined_in: str = "catalog"
+    """``catalog`` for a shipped row, ``scenario`` for one a scenario defines (``[accelerator.<id>]``)."""
+    assumed: tuple[str, ...] = ()
+    """Columns whose values are the scenario author's assumptions rather than from ``source``."""
 
     def dense_tops(self, precision: str) -> float | None:
         """Dense throughput at ``precision`` [TOP/s or TFLOP/s], ``None`` if not supported."""
@@ -109,8 +115,12 @@ class System:
     system_power_kw: float | None
     scale_up_domain: int
     source: str
-    retrieved: _dt.date
+    retrieved: _dt.date | None
     notes: str | None
+    defined_in: str = "catalog"
+    """``catalog`` for a shipped row, ``scenario`` for one a scenario defines (``[system.<id>]``)."""
+    assumed: tuple[str, ...] = ()
+    """Columns whose values are the scenario author's assumptions rather than from ``source``."""
 
     @property
     def it_power_w(self) -> float | None:
@@ -135,6 +145,16 @@ class Default:
 def _build(cls: type, row: Mapping[str, Any]) -> Any:
     names = {f.name for f in fields(cls)}
     return cls(**{k: v for k, v in row.items() if k in names})
+
+
+def build_accelerator(row: Mapping[str, Any]) -> Accelerator:
+    """An :class:`Accelerator` from a row with the columns of ``accelerators.csv`` (extra keys ignored)."""
+    return _build(Accelerator, row)
+
+
+def build_system(row: Mapping[str, Any]) -> System:
+    """A :class:`System` from a row with the columns of ``systems.csv`` (extra keys ignored)."""
+    return _build(System, row)
 
 
 @dataclass(frozen=True)
@@ -217,6 +237,25 @@ class Catalog:
 
     def ids(self) -> list[str]:
         return [*self.accelerators, *self.systems]
+
+    def with_items(self, accelerators: Iterable[Accelerator] = (), systems: Iterable[System] = ()) -> Catalog:
+        """This catalog plus extra accelerators and systems (e.g. those a scenario defines).
+
+        Items whose id the catalog already has replace nothing: a :class:`CatalogDataError` is
+        raised, as for any inconsistency (a default system that does not hold its accelerator).
+        Without items the catalog itself is returned.
+        """
+        accs, syss = list(accelerators), list(systems)
+        if not accs and not syss:
+            return self
+        clash = [a.id for a in accs if a.id in self.accelerators] + [s.id for s in syss if s.id in self.systems]
+        if clash:
+            raise CatalogDataError(f"ids already in the catalog: {', '.join(clash)}")
+        return Catalog(
+            accelerators={**self.accelerators, **{a.id: a for a in accs}},
+            systems={**self.systems, **{s.id: s for s in syss}},
+            defaults=self.defaults,
+        )
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.catalog import Catalog
 from gigacampus.model.allocation import PolicyInputs
 from gigacampus.model.batch import Batch, batched, shared
 from gigacampus.scenario import resolve
@@ -88,7 +88,7 @@ def core_inputs(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs:
     regime's pools, a sized network's overhead) do so in their ``prepare`` step:
     :func:`gigacampus.pipeline.campus_inputs` gives the inputs with every such change applied.
     """
-    cat = catalog or load_catalog()
+    cat = scn.hardware_catalog(catalog)
     years = np.arange(scn.scenario.start_year, scn.scenario.end_year + 1, dtype=np.int64)
     models = tuple(dict.fromkeys(ph.accelerator for ph in scn.phase))
     accs = [cat.accelerators[ph.accelerator] for ph in scn.phase]

@@ -87,12 +87,21 @@ class Phase(Section):
     @field_validator("accelerator")
     @classmethod
     def _known_accelerator(cls, value: str, info: ValidationInfo) -> str:
+        if value in _declared(info, "accelerator"):
+            return value  # defined in [accelerator.<id>]; its row's own errors are reported there
         return choice(value, catalog_of(info).accelerators, "accelerator")
 
     @field_validator("system")
     @classmethod
     def _known_system(cls, value: str | None, info: ValidationInfo) -> str | None:
-        return None if value is None else choice(value, catalog_of(info).systems, "system")
+        if value is None or value in _declared(info, "system"):
+            return value
+        return choice(value, catalog_of(info).systems, "system")
+
+
+def _declared(info: ValidationInfo, section: str) -> frozenset[str]:
+    """Ids the scenario declares in ``[<section>.<id>]`` (passed in the validation context)."""
+    return (info.context or {}).get("declared", {}).get(section, frozenset())
 
 
 class Fleet(Section):

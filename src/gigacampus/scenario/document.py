@@ -25,9 +25,18 @@ from gigacampus.analyses.network.section import Network
 from gigacampus.analyses.policy.section import Policy
 from gigacampus.analyses.reliability.section import Reliability
 from gigacampus.analyses.training.section import Training
-from gigacampus.catalog import Catalog
+from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, catalog_of
 from gigacampus.scenario.core import MAX_PHASES, Fleet, Phase, Quota, ScenarioInfo, Site, SupplyLimit, core_problems
+from gigacampus.scenario.hardware import (
+    MAX_DEFINED,
+    AcceleratorSpec,
+    HardwareId,
+    SystemSpec,
+    catalog_for,
+    declared_ids,
+    hardware_problems,
+)
 
 __all__ = ["Scenario", "cross_field_problems", "section_classes"]
 
@@ -47,6 +56,10 @@ class Scenario(Section):
     """Optional national cap on shipments."""
     supply: dict[str, SupplyLimit] = Field(default_factory=dict)
     """Optional vendor supply limits, keyed by accelerator id."""
+    accelerator: dict[HardwareId, AcceleratorSpec] = Field(default_factory=dict, max_length=MAX_DEFINED)
+    """Accelerators the scenario defines, keyed by a new id (the columns of ``accelerators.csv``)."""
+    system: dict[HardwareId, SystemSpec] = Field(default_factory=dict, max_length=MAX_DEFINED)
+    """Systems the scenario defines, keyed by a new id (the columns of ``systems.csv``)."""
     # --- analysis sections: one line each ---------------------------------------------------
     network: Network | None = None
     """Optional scale-out fabric sizing; with ``model = "clos"`` its power replaces the network
@@ -66,6 +79,19 @@ class Scenario(Section):
     def years(self) -> range:
         return range(self.scenario.start_year, self.scenario.end_year + 1)
 
+    @classmethod
+    def model_validate(cls, obj: Any, *, context: dict[str, Any] | None = None, **kwargs: Any) -> Scenario:  # type: ignore[override]
+        """Validate with the catalog in ``context`` (else the shipped one) plus the hardware ``obj``
+        defines, so phases, policy and finance can name a scenario-defined accelerator or system."""
+        ctx = dict(context or {})
+        ctx["catalog"] = catalog_for(obj, ctx.get("catalog") or load_catalog())
+        ctx["declared"] = declared_ids(obj)
+        return super().model_validate(obj, context=ctx, **kwargs)
+
+    def hardware_catalog(self, catalog: Catalog | None = None) -> Catalog:
+        """``catalog`` (default: the shipped one) plus the accelerators and systems this scenario defines."""
+        return catalog_for(self, catalog or load_catalog())
+
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
         problems = cross_field_problems(self.model_dump(), catalog_of(info))
@@ -76,7 +102,7 @@ class Scenario(Section):
 
 def section_classes() -> list[type[Section]]:
     """The section class of every analysis field of :class:`Scenario`, in field order."""
-    core = {"scenario", "site", "phase", "fleet", "quota", "supply"}
+    core = {"scenario", "site", "phase", "fleet", "quota", "supply", "accelerator", "system"}
     out = []
     for name, info in Scenario.model_fields.items():
         if name in core:
@@ -95,7 +121,7 @@ def cross_field_problems(data: Any, cat: Catalog) -> Problems:
     """
     if not isinstance(data, dict):
         return []
-    problems = core_problems(data, cat)
+    problems = hardware_problems(data, cat) + core_problems(data, cat)
     for cls in section_classes():
         problems += cls.cross_field_problems(data, cat)
     return problems

@@ -22,6 +22,7 @@ from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import InputError, Problem, closest
 from gigacampus.scenario.base import ScenarioChecksFailed
 from gigacampus.scenario.document import Scenario, cross_field_problems
+from gigacampus.scenario.hardware import catalog_for
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -363,7 +364,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", *, catal
     except ValidationError as exc:
         problems = _problems_from(exc, source)
     # Cross-field checks do not run inside pydantic when a field fails; run them on the raw data.
-    cat = catalog or load_catalog()
+    cat = catalog_for(dict(data), catalog or load_catalog())
     problems += [
         Problem(source, path, message, suggestion)
         for path, message, suggestion in cross_field_problems(dict(data), cat)

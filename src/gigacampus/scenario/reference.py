@@ -44,7 +44,8 @@ def _section_models(model: type[BaseModel], prefix: str = "") -> list[tuple[str,
             elif origin is dict:
                 value = typing.get_args(t)[1]
                 if isinstance(value, type) and issubclass(value, BaseModel):
-                    out.append((f"[{name}.<accelerator id>]", value, False))
+                    key = "accelerator id" if name == "supply" else "id"
+                    out.append((f"[{name}.<{key}>]", value, False))
     return out
 
 

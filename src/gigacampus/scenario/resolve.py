@@ -11,15 +11,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from gigacampus.catalog import Catalog
+from gigacampus.catalog import Accelerator, Catalog, System
+from gigacampus.catalog.tables import schema
 from gigacampus.scenario.core import Phase
 from gigacampus.scenario.document import Scenario
+from gigacampus.scenario.hardware import catalog_for
 from gigacampus.scenario.load import format_path
 
 __all__ = [
     "ORIGINS",
     "ResolvedInput",
     "default_row",
+    "hardware_rows",
     "input_table",
     "lifetime_years",
     "overhead_fraction",
@@ -105,8 +108,45 @@ def default_row(path: str, parameter: str, cat: Catalog) -> ResolvedInput:
     return ResolvedInput(path, d.value, d.unit or "", "catalog:defaults", d.source)
 
 
+def _origin(item: Accelerator | System, table: str, column: str) -> str:
+    """``catalog:<table>`` for a shipped row; for a scenario-defined one ``scenario`` or, for a column
+    the scenario lists in ``assumed``, ``scenario (assumption)``."""
+    if item.defined_in == "catalog":
+        return f"catalog:{table}"
+    return "scenario (assumption)" if column in item.assumed else "scenario"
+
+
+def _source(item: Accelerator | System, origin: str) -> str:
+    return "" if origin.endswith("(assumption)") else item.source
+
+
+def hardware_rows(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
+    """One row per value of every accelerator and system the scenario defines, with its source
+    (or ``scenario (assumption)`` for the columns it lists in ``assumed``)."""
+    rows = []
+    for section, table, items in (
+        ("accelerator", "accelerators", cat.accelerators),
+        ("system", "systems", cat.systems),
+    ):
+        spec = scn.accelerator if section == "accelerator" else scn.system
+        for key in spec:
+            item = items.get(key)
+            if item is None:
+                continue
+            for col in schema()[table]:
+                value = getattr(item, col.attribute, None)
+                if col.attribute in ("id", "source", "retrieved", "notes") or value is None:
+                    continue
+                origin = _origin(item, table, col.attribute)
+                rows.append(
+                    ResolvedInput(f"{section}.{key}.{col.attribute}", value, col.unit, origin, _source(item, origin))
+                )
+    return rows
+
+
 def input_table(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
     """Every effective input with its value, unit and origin, in file order."""
+    cat = catalog_for(scn, cat)
     rows = section_rows(("scenario",), scn.scenario)
     rows += section_rows(("site",), scn.site)
     if scn.site.overhead_fraction is None:
@@ -114,16 +154,15 @@ def input_table(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
     for i, ph in enumerate(scn.phase):
         rows += section_rows(("phase", i), ph)
         system = cat.system_for(ph.accelerator, ph.system)
+        acc = cat.accelerators[ph.accelerator]
         if ph.system is None:
-            rows.append(
-                ResolvedInput(
-                    f"phase[{i}].system", system.id, "", "catalog:accelerators", cat.accelerators[ph.accelerator].source
-                )
-            )
+            origin = _origin(acc, "accelerators", "default_system")
+            rows.append(ResolvedInput(f"phase[{i}].system", system.id, "", origin, _source(acc, origin)))
         if ph.system_power_kw is None:
+            origin = _origin(system, "systems", "system_power_kw")
             rows.append(
                 ResolvedInput(
-                    f"phase[{i}].system_power_kw", system.system_power_kw, "kW", "catalog:systems", system.source
+                    f"phase[{i}].system_power_kw", system.system_power_kw, "kW", origin, _source(system, origin)
                 )
             )
         if ph.utilization is None:
@@ -134,6 +173,7 @@ def input_table(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
         rows += section_rows(("fleet",), scn.fleet)
     if scn.quota is not None:
         rows += section_rows(("quota",), scn.quota)
+    rows += hardware_rows(scn, cat)
     for acc, lim in scn.supply.items():
         rows += section_rows(("supply", acc), lim)
         for year, units in lim.by_year.items():

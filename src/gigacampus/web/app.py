@@ -495,12 +495,13 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
     @app.post("/api/report", tags=["runs"], responses=ERRORS)
     def report(req: Annotated[ScenarioRequest, SCENARIO_BODY]) -> ReportResponse:
         """Run a scenario and return what the dashboard draws: summary, headline, Plotly charts, controls."""
-        summary = _summary(req)
+        scn = _scenario_from(req)
+        summary = run(scn, seed=req.seed).to_summary()
         return ReportResponse(
             summary=summary,
             headline=headline_sentences(summary),
             charts=[ChartOut(**c) for c in _charts(summary)],
-            controls=key_controls(summary, catalog),
+            controls=key_controls(summary, scn.hardware_catalog(catalog)),  # with the scenario's own hardware
         )
 
     @app.post(
