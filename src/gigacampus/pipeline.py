@@ -153,6 +153,14 @@ class BatchRun:
     """Every input of the run, one row per key path: the core's, then each analysis's."""
     variant: int
 
+    def to_xarray(self, table: ColumnTable | None = None) -> Any:
+        """The batch as an :class:`xarray.Dataset` with dimensions ``variant``, ``year``, ``phase``
+        and ``accelerator``, units in each variable's attributes (see :mod:`gigacampus.results.xarray`)."""
+        from gigacampus.results.xarray import batch_dataset
+
+        attrs = {"scenario": self.scenario.scenario.name, "seed": self.seed}
+        return batch_dataset(self.inputs, self.outputs, self.columns, table or COLUMNS, attrs)
+
 
 def run_batch(
     scenario: Scenario,
