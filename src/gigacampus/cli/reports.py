@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from gigacampus.cli import command
-from gigacampus.cli.common import console, print_json
+from gigacampus.cli.common import console, print_csv, print_json
 from gigacampus.cli.options import FormatOption, OutOption, TableOrJson
 from gigacampus.cli.progress import QuietOption, progress
 from gigacampus.errors import InputError, Problem
@@ -99,6 +99,8 @@ def compare(
     rows = differences([r.to_summary() for r in results], labels)
     if fmt is TableOrJson.json:
         print_json(rows)
+    elif fmt is TableOrJson.csv:
+        print_csv(rows)
     else:
         con = console()
         con.print(_differences_table(rows))

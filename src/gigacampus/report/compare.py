@@ -22,6 +22,7 @@ from gigacampus.report.html import (
     table_html,
 )
 from gigacampus.report.summary import binding_runs, headline_sentences
+from gigacampus.results.xarray import unique_names
 
 __all__ = ["DIFFERENCE_COLUMNS", "comparison_charts", "differences", "render_comparison", "unique_labels"]
 
@@ -41,12 +42,7 @@ DIFFERENCE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 def unique_labels(names: Sequence[str]) -> list[str]:
     """Names made unique for legends: repeats get ``(2)``, ``(3)``, ..."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return out
+    return unique_names(names)
 
 
 def _binding_text(summary: Mapping[str, Any]) -> str:
