@@ -24,7 +24,17 @@ from gigacampus.report.html import (
 from gigacampus.report.summary import binding_runs, headline_sentences
 from gigacampus.results.xarray import unique_names
 
-__all__ = ["DIFFERENCE_COLUMNS", "comparison_charts", "differences", "render_comparison", "unique_labels"]
+__all__ = [
+    "DIFFERENCE_COLUMNS",
+    "comparison_charts",
+    "differences",
+    "input_differences",
+    "render_comparison",
+    "unique_labels",
+]
+
+#: Inputs that describe a scenario rather than set the model: never listed as differences.
+DESCRIPTIVE_INPUTS = frozenset({"scenario.name", "scenario.description", "scenario.sources"})
 
 #: Columns of the differences table: (key, header, unit).
 DIFFERENCE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -80,6 +90,53 @@ def differences(summaries: Sequence[Mapping[str, Any]], labels: Sequence[str]) -
             }
         )
     return rows
+
+
+def input_differences(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every input whose value is not the same in all runs, in first-seen order.
+
+    Each row: ``path``, ``unit``, and per run (in the order given) ``values`` and ``origins``
+    (``None`` for both where a run has no such input, e.g. a phase or section it lacks). The
+    scenario's name, description and sources are left out: they describe, they do not set.
+    """
+    tables = []
+    for s in summaries:
+        tables.append({str(i["path"]): i for i in s.get("inputs", []) if isinstance(i, Mapping) and "path" in i})
+    paths = list(dict.fromkeys(p for t in tables for p in t))
+    rows = []
+    for path in paths:
+        if path in DESCRIPTIVE_INPUTS:
+            continue
+        items = [t.get(path) for t in tables]
+        values = [None if i is None else i.get("value") for i in items]
+        if all(v == values[0] for v in values[1:]) and all(i is not None for i in items):
+            continue
+        unit = next((str(i.get("unit") or "") for i in items if i is not None), "")
+        rows.append(
+            {
+                "path": path,
+                "unit": "" if unit == "-" else unit,
+                "values": values,
+                "origins": [None if i is None else i.get("origin") for i in items],
+            }
+        )
+    return rows
+
+
+def _input_differences_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> str:
+    if not rows:
+        return '<p class="muted">Every input is the same in all runs.</p>'
+    body = []
+    for r in rows:
+        cells = [f"<code>{esc(r['path'])}</code>", esc(r["unit"])]
+        for value, origin in zip(r["values"], r["origins"], strict=True):
+            if origin is None:
+                cells.append('<span class="muted">(not in this run)</span>')
+            else:
+                shown = ", ".join(fmt(v) for v in value) if isinstance(value, list) else fmt(value, r["unit"])
+                cells.append(f'{linkify(shown)} <span class="muted">({esc(origin)})</span>')
+        body.append(cells)
+    return table_html(["Key path", "Unit", *labels], body)
 
 
 def _overlay(
@@ -200,8 +257,20 @@ def render_comparison(
     """One HTML page comparing runs; ``links`` are relative paths to each run's own report."""
     links = list(links or [None] * len(summaries))
     rows = differences(summaries, labels)
-    toc = [("differences", "Differences"), ("charts", "Charts"), ("runs", "Each run"), ("sources", "Sources")]
+    inputs = input_differences(summaries)
+    toc = [
+        ("inputs", "Inputs that differ"),
+        ("differences", "Differences"),
+        ("charts", "Charts"),
+        ("runs", "Each run"),
+        ("sources", "Sources"),
+    ]
     body = [
+        '<section id="inputs"><h2>Inputs that differ</h2>'
+        f'<p class="caption">{len(inputs):,} inputs are not the same in every run: the value each run used '
+        "and where it came from (scenario file, schema default or catalog).</p>",
+        _input_differences_html(inputs, labels),
+        "</section>",
         '<section id="differences"><h2>Headline differences</h2>'
         '<p class="caption">Each run at the end of its own horizon.</p>',
         _differences_html(rows),
