@@ -11,7 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from gigacampus.charting import binding_bar, line, palette_color, scaled, series, summary_years
-from gigacampus.report.charts import Chart, extra_columns, style_figure
+from gigacampus.report.charts import Chart, band_labels, extra_columns, style_figure
 from gigacampus.report.html import (
     chart_html,
     esc,
@@ -149,7 +149,7 @@ def _overlay(
     suffix: str = "",
 ) -> go.Figure:
     fig = fig or go.Figure()
-    shape = "hv" if key.endswith("_mw") else "linear"
+    shape = "hvh" if key.endswith("_mw") else "linear"
     for i, (label, s) in enumerate(zip(labels, summaries, strict=True)):
         values = scaled(series(s, key), scale)
         if any(v is not None for v in values):
@@ -165,6 +165,9 @@ def comparison_charts(summaries: Sequence[Mapping[str, Any]], labels: Sequence[s
     power = _overlay(summaries, labels, "facility_power_mw", suffix=": online")
     _overlay(summaries, labels, "power_used_mw", dash="dot", fig=power, suffix=": used")
     style_figure(power, "MW")
+    every_year = [int(r["year"]) for s in summaries for r in s["years"]]
+    if every_year:  # room for the first and last years' steps
+        power.update_xaxes(range=[min(every_year) - 0.5, max(every_year) + 0.5])
     accelerators = _overlay(summaries, labels, "accelerators")
     style_figure(accelerators, "accelerators installed")
     h100e = _overlay(summaries, labels, "h100e")
@@ -184,7 +187,11 @@ def comparison_charts(summaries: Sequence[Mapping[str, Any]], labels: Sequence[s
     for kind, cells in kinds.items():
         runs, starts = [c[0] for c in cells], [c[1] - 0.5 for c in cells]
         reasons = [f"{run}: {why}" for run, _, why in cells]
-        band.add_trace(binding_bar(kind, reasons, orientation="h", y=runs, x=[1] * len(cells), base=starts))
+        band.add_trace(
+            binding_bar(
+                kind, reasons, orientation="h", y=runs, x=[1] * len(cells), base=starts, **band_labels(kind, len(cells))
+            )
+        )
     style_figure(band, "", height=120 + 45 * len(labels))
     all_years = [int(r["year"]) for s in summaries for r in s["years"]]
     band.update_layout(
