@@ -188,6 +188,37 @@ def test_dashboard_follows_an_input_change(
     page.close()
 
 
+def test_dashboard_has_controls_for_every_analysis_and_readable_charts(browser: BrowserContext, server: str) -> None:
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(server + "/")
+    page.wait_for_selector("#chart-reliability-goodput .main-svg")
+    groups = page.locator("#controls h3.control-group").all_inner_texts()
+    assert groups == ["Campus", "Phases", "Export quota", "Holders", "Finance", "Reliability"]
+    # the binding band says what bound on the band itself
+    expect(page.locator("#chart-binding .main-svg text.bartext").first).to_have_text("power (full)")
+    # headline cards: thousands separators, cost and goodput
+    cards = page.locator("#kpis .kpi").all_inner_texts()
+    assert any(c.startswith("328,205") for c in cards) and any("TCO per accelerator-hour" in c for c in cards)
+    goodput_before = plotted(page, "reliability-goodput")
+    checkpoint = page.locator("#ctl-reliability\\.checkpoint_s")
+    expect(checkpoint).to_have_value("60")
+    checkpoint.fill("10")
+    checkpoint.dispatch_event("change")
+    expect(page.locator("#status")).to_contain_text("reliability.checkpoint_s=10")
+    goodput_after = plotted(page, "reliability-goodput")
+    assert all(a > b for a, b in zip(goodput_after, goodput_before, strict=True))  # cheaper checkpoints: more goodput
+    price = page.locator("#ctl-finance\\.system_price_usd\\.gb300-nvl72")
+    expect(price).to_have_value("4000000")
+    capex_before = sum(plotted(page, "finance-capex"))
+    price.fill("3000000")
+    price.dispatch_event("change")
+    expect(page.locator("#status")).to_contain_text("finance.system_price_usd.gb300-nvl72=3000000")
+    assert sum(plotted(page, "finance-capex")) < capex_before
+    assert watch.errors == []
+    page.close()
+
+
 def test_dashboard_runs_an_uploaded_file_and_explains_a_bad_one(
     browser: BrowserContext, server: str, tmp_path: Path
 ) -> None:
@@ -247,6 +278,16 @@ def test_report_renders_offline_from_disk(browser: BrowserContext, tmp_path: Pat
     assert ["export quota", [2027, 2028, 2029, 2032]] in band
     assert watch.errors == []
     assert watch.requests == [(out / "report.html").as_uri()]  # nothing fetched, not even from the disk
+    # the navigation bar wraps: every link is inside the window, none clipped at its right edge
+    width = page.viewport_size["width"]
+    links = page.locator("nav.toc a")
+    assert links.count() >= 12
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, links.nth(i).inner_text()
+    expect(page.locator("nav.toc a").last).to_have_text("Sources")
+    headline = page.inner_text("#headline")
+    assert "of capex" in headline and "goodput" in headline and "largest training run" in headline
     screenshot(page, tmp_path, "report.png", update_screenshots, height=1900)
     page.close()
 

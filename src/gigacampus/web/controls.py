@@ -137,19 +137,20 @@ def _core_controls(summary: Mapping[str, Any], catalog: Catalog) -> list[dict[st
     return _grouped(controls)
 
 
+_CORE_GROUPS = ("Campus", "Phases", "Export quota")
+
+
 def _grouped(controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each core control with the heading of its group in the form."""
+    """Each core control with the heading of its group in the form, in the groups' order."""
     for c in controls:
         path = c["path"]
-        c.setdefault(
-            "group",
-            "Phases"
-            if path.startswith("phase[")
-            else "Export quota"
-            if path.startswith(("policy.", "quota."))
-            else "Campus",
-        )
-    return controls
+        if path.startswith("phase["):
+            c.setdefault("group", "Phases")
+        elif path.startswith(("policy.", "quota.")):
+            c.setdefault("group", "Export quota")
+        else:
+            c.setdefault("group", "Campus")
+    return sorted(controls, key=lambda c: _CORE_GROUPS.index(c["group"]))
 
 
 def analysis_controls(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
