@@ -47,3 +47,18 @@ def test_training_doc_shows_the_reliability_goodput() -> None:
     text = (ROOT / "docs" / "training.md").read_text(encoding="utf-8")
     assert "will come" not in text
     assert "goodput from the reliability model, per year" in text
+
+
+def test_api_reference_builds_from_the_docstrings(tmp_path: Path) -> None:
+    """`make api` runs pdoc; here on the results package alone (the whole reference takes longer)."""
+    import sys
+
+    out = tmp_path / "api"
+    cmd = [sys.executable, "-m", "pdoc", "--docformat", "numpy", "-o", str(out), "gigacampus.results"]
+    subprocess.run(cmd, check=True, capture_output=True)
+    page = (out / "gigacampus" / "results.html").read_text(encoding="utf-8")
+    assert "to_xarray" in page and "dimensions" in page  # the method and its docstring
+    assert "headline_sentences" in page
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "pdoc --docformat numpy -o docs/api" in makefile
+    assert "docs/api/" in (ROOT / ".gitignore").read_text(encoding="utf-8")

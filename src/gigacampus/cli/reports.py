@@ -76,7 +76,7 @@ def _input_differences_table(rows: list[dict], labels: list[str]) -> tuple[Table
         f"Inputs that differ ({len(rows)})",
         ("Key path", *labels),
         left=("Key path", *labels),
-        caption="each cell: the value the run used (where it came from)",
+        caption="value used (where from)",
     )
     for r in shared:
         cells = [r["path"]]
