@@ -201,3 +201,16 @@ def input_differences_of(*summaries):
     from gigacampus.report.compare import input_differences
 
     return input_differences(summaries)
+
+
+def test_input_differences_are_escaped_in_the_report(tmp_path) -> None:
+    from gigacampus.report.compare import render_comparison
+
+    text = (SCENARIOS / "stargate-abilene.toml").read_text(encoding="utf-8")
+    evil = text.replace('name = "Lancium Clean Campus, Abilene, Texas"', 'name = "<img src=x onerror=alert(1)>"')
+    assert evil != text
+    path = tmp_path / "evil.toml"
+    path.write_text(evil, encoding="utf-8")
+    summaries = [gc.run_file(SCENARIOS / "stargate-abilene.toml").to_summary(), gc.run_file(path).to_summary()]
+    page = render_comparison(summaries, ["a", "b"])
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page

@@ -156,3 +156,13 @@ def test_chart_images_are_every_report_chart(tmp_path: Path) -> None:
     assert width == 1100 and height > 300
     svg = (tmp_path / "svg" / "binding.svg").read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "Binding constraint by year" in svg and "export quota" in svg
+
+
+def test_goodput_csv_is_one_row_of_the_study() -> None:
+    args = ["goodput", "--accelerators", "1000", "--accelerator", "h100-sxm", "--checkpoint-s", "60"]
+    args += ["--restart-s", "60", "--replicas", "10", "--seed", "3"]
+    (row,) = _csv([*args, "--format", "csv"])
+    study = __import__("json").loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    assert int(row["accelerators"]) == 1000
+    assert float(row["goodput_mean"]) == study["goodput_mean"]
+    assert row["failures_per_accelerator_year_by_component.gpu"] != ""
