@@ -119,6 +119,15 @@ def plotted(page: Page, chart_id: str) -> list:
     return page.evaluate(f"document.getElementById('chart-{chart_id}').data[0].y")
 
 
+def set_control(page: Page, path: str, old: str, new: str) -> None:
+    """Change the dashboard's control for ``path`` from ``old`` to ``new`` and wait for the re-run."""
+    control = page.locator("#ctl-" + path.replace(".", "\\.").replace("[", "\\[").replace("]", "\\]"))
+    expect(control).to_have_value(old)
+    control.fill(new)
+    control.dispatch_event("change")
+    expect(page.locator("#status")).to_contain_text(f"{path}={new}")
+
+
 def screenshot(page: Page, tmp_path: Path, name: str, update: bool, height: int) -> None:
     """The top ``height`` pixels of the page; also into docs/img/ with ``--update-screenshots``."""
     clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
@@ -153,11 +162,7 @@ def test_dashboard_follows_an_input_change(
     before = plotted(page, "accelerators")
     headline = page.inner_text("#headline")
     pue = page.locator("#ctl-site\\.pue")
-    expect(pue).to_have_value("1.3")
-
-    pue.fill("1.6")
-    pue.dispatch_event("change")
-    expect(page.locator("#status")).to_contain_text("site.pue=1.6")
+    set_control(page, "site.pue", "1.3", "1.6")
     after = plotted(page, "accelerators")
     # a higher PUE leaves less IT power: fewer accelerators every year, in the ratio 1.3 / 1.6
     assert all(a < b for a, b in zip(after, before, strict=True))
@@ -201,19 +206,11 @@ def test_dashboard_has_controls_for_every_analysis_and_readable_charts(browser: 
     cards = page.locator("#kpis .kpi").all_inner_texts()
     assert any(c.startswith("328,205") for c in cards) and any("TCO per accelerator-hour" in c for c in cards)
     goodput_before = plotted(page, "reliability-goodput")
-    checkpoint = page.locator("#ctl-reliability\\.checkpoint_s")
-    expect(checkpoint).to_have_value("60")
-    checkpoint.fill("10")
-    checkpoint.dispatch_event("change")
-    expect(page.locator("#status")).to_contain_text("reliability.checkpoint_s=10")
+    set_control(page, "reliability.checkpoint_s", "60", "10")
     goodput_after = plotted(page, "reliability-goodput")
     assert all(a > b for a, b in zip(goodput_after, goodput_before, strict=True))  # cheaper checkpoints: more goodput
-    price = page.locator("#ctl-finance\\.system_price_usd\\.gb300-nvl72")
-    expect(price).to_have_value("4000000")
     capex_before = sum(plotted(page, "finance-capex"))
-    price.fill("3000000")
-    price.dispatch_event("change")
-    expect(page.locator("#status")).to_contain_text("finance.system_price_usd.gb300-nvl72=3000000")
+    set_control(page, "finance.system_price_usd.gb300-nvl72", "4000000", "3000000")
     assert sum(plotted(page, "finance-capex")) < capex_before
     assert watch.errors == []
     page.close()
