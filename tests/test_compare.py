@@ -214,3 +214,12 @@ def test_input_differences_are_escaped_in_the_report(tmp_path) -> None:
     summaries = [gc.run_file(SCENARIOS / "stargate-abilene.toml").to_summary(), gc.run_file(path).to_summary()]
     page = render_comparison(summaries, ["a", "b"])
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_many_input_differences_fold_away_in_the_report() -> None:
+    from gigacampus.report.compare import render_comparison
+
+    summaries = [gc.run_file(SCENARIOS / f).to_summary() for f in ("stargate-uae.toml", "stargate-abilene.toml")]
+    page = render_comparison(summaries, ["UAE", "Abilene"])
+    section = page[page.index('<section id="inputs">') : page.index('<section id="differences">')]
+    assert "<details><summary>Show all" in section and "<code>policy.regime</code>" in section

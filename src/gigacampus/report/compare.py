@@ -33,6 +33,9 @@ __all__ = [
     "unique_labels",
 ]
 
+#: Up to this many inputs that differ are shown open in the comparison report; more fold away.
+_OPEN_INPUT_ROWS = 30
+
 #: Inputs that describe a scenario rather than set the model: never listed as differences.
 DESCRIPTIVE_INPUTS = frozenset({"scenario.name", "scenario.description", "scenario.sources"})
 
@@ -265,6 +268,7 @@ def render_comparison(
     links = list(links or [None] * len(summaries))
     rows = differences(summaries, labels)
     inputs = input_differences(summaries)
+    table = _input_differences_html(inputs, labels)
     toc = [
         ("inputs", "Inputs that differ"),
         ("differences", "Differences"),
@@ -276,7 +280,9 @@ def render_comparison(
         '<section id="inputs"><h2>Inputs that differ</h2>'
         f'<p class="caption">{len(inputs):,} inputs are not the same in every run: the value each run used '
         "and where it came from (scenario file, schema default or catalog).</p>",
-        _input_differences_html(inputs, labels),
+        table
+        if len(inputs) <= _OPEN_INPUT_ROWS
+        else f"<details><summary>Show all {len(inputs):,}</summary>{table}</details>",
         "</section>",
         '<section id="differences"><h2>Headline differences</h2>'
         '<p class="caption">Each run at the end of its own horizon.</p>',
