@@ -85,3 +85,14 @@ def test_batch_to_xarray_matches_single_runs() -> None:
             ds["accelerators_by_phase"].isel(variant=v).sum("phase").values, single.timeline["accelerators"]
         )
     assert ds["h100e"].attrs["units"] == "H100e"
+
+
+def test_batch_repr_is_a_few_lines_with_the_spread_over_variants() -> None:
+    us = gc.load_scenario(SCENARIOS / "stargate-us.toml")
+    runs = run_batch(us, replace(campus_inputs(us).repeat(5), pue=np.linspace(1.1, 1.5, 5)))
+    text = repr(runs)
+    lines = text.splitlines()
+    assert lines[0].startswith("<gigacampus.BatchRun 'Stargate US': 5 variants x 4 years (2025-2028)")
+    assert len(lines) <= 8 and len(text) < 1_000  # not the arrays
+    last = runs.columns["accelerators"][:, -1]
+    assert f"Accelerators in 2028: min {last.min():,.0f}, median {np.median(last):,.0f}, max {last.max():,.0f}" in text

@@ -18,7 +18,15 @@ from gigacampus.model.columns import PER_MODEL, ColumnTable
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["HOLDER_FIELDS", "PHASE_FIELDS", "batch_dataset", "columns_dataset", "unique_names"]
+__all__ = [
+    "BATCH_VIEW",
+    "HOLDER_FIELDS",
+    "PHASE_FIELDS",
+    "batch_dataset",
+    "batch_view_rows",
+    "columns_dataset",
+    "unique_names",
+]
 
 #: Per-phase counts of a run: (variable name, unit, meaning).
 PHASE_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -158,3 +166,28 @@ def batch_dataset(
         phase_coords={"phase_accelerator": ([models[int(m)] for m in inputs.phase_model], "")},
         attrs=attrs,
     )
+
+
+#: Last-year columns summarised in a batch's text and notebook views: (column, label, divisor, format).
+BATCH_VIEW: tuple[tuple[str, str, float, str], ...] = (
+    ("facility_power_mw", "Facility MW", 1.0, "{:,.0f}"),
+    ("accelerators", "Accelerators", 1.0, "{:,.0f}"),
+    ("h100e", "H100e", 1.0, "{:,.0f}"),
+    ("energy_mwh", "Energy GWh", 1e3, "{:,.0f}"),
+    ("tco_usd_per_accelerator_hour", "TCO USD/acc-h", 1.0, "{:,.3f}"),
+    ("campus_job_goodput", "Goodput", 1.0, "{:.3f}"),
+)
+
+
+def batch_view_rows(columns: Mapping[str, np.ndarray]) -> list[tuple[str, str, str, str]]:
+    """(label, min, median, max) over the variants of each :data:`BATCH_VIEW` column's last year."""
+    rows = []
+    for name, label, div, form in BATCH_VIEW:
+        values = np.asarray(columns.get(name, []), dtype=float)
+        if values.ndim != 2 or not values.size:
+            continue
+        last = values[:, -1] / div
+        last = last[np.isfinite(last)]
+        if last.size:
+            rows.append((label, *(form.format(v) for v in (last.min(), np.median(last), last.max()))))
+    return rows
