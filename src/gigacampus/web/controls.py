@@ -163,7 +163,9 @@ def analysis_controls(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
     if isinstance(policy, Mapping):
         for i, holder in enumerate(policy.get("holders") or []):
             name = str(holder.get("name", f"holder {i}"))
-            ctl = _number(f"policy.holder[{i}].share", f"{name}: share of its group", Holder, "share", values, 0.05)
+            ctl = _number(
+                f"policy.holder[{i}].share", f"{name}: share of the national caps", Holder, "share", values, 0.05
+            )
             out.append({**ctl, "group": "Holders"})
             for j, cap in enumerate(holder.get("caps") or []):
                 path = f"policy.holder[{i}].caps[{j}].amount"
