@@ -125,7 +125,8 @@ def set_control(page: Page, path: str, old: str, new: str) -> None:
     expect(control).to_have_value(old)
     control.fill(new)
     control.dispatch_event("change")
-    expect(page.locator("#status")).to_contain_text(f"{path}={new}")
+    # a run with the reliability Monte Carlo takes a few seconds on a loaded 2-core machine
+    expect(page.locator("#status")).to_contain_text(f"{path}={new}", timeout=60_000)
 
 
 def screenshot(page: Page, tmp_path: Path, name: str, update: bool, height: int) -> None:
