@@ -3,6 +3,7 @@
 #   make test   set up .venv with test dependencies (and Debian's chromium for the browser
 #               tests, when missing) and run the whole test suite
 #   make compare   run the shipped scenarios side by side into out/compare/report.html
+#   make api       the Python API reference (pdoc, from the docstrings) into docs/api/index.html
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -11,7 +12,7 @@ OUT    ?= out
 # The browser tests drive Debian's chromium (never a browser downloaded by playwright).
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: demo test bench compare screenshots install install-test clean
+.PHONY: demo test bench compare screenshots api install install-test clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "gigacampus needs Python >= 3.11, found " + sys.version.split()[0])'
@@ -51,6 +52,13 @@ compare: $(VENV)/.installed
 # Rewrite docs/img/dashboard.png and docs/img/report.png from the browser tests.
 screenshots: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/python -m pytest tests/test_browser.py --update-screenshots
+
+# The API reference is generated, not committed (about 9 MB): docs/api/ is in .gitignore.
+API_MODULES := gigacampus gigacampus.results gigacampus.pipeline gigacampus.scenario gigacampus.catalog \
+	gigacampus.model gigacampus.analyses gigacampus.report gigacampus.web gigacampus.errors gigacampus.units
+api: $(VENV)/.installed-test
+	$(BIN)/pdoc --docformat numpy -o docs/api $(API_MODULES)
+	@echo "open docs/api/index.html"
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/run.py

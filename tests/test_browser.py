@@ -119,6 +119,16 @@ def plotted(page: Page, chart_id: str) -> list:
     return page.evaluate(f"document.getElementById('chart-{chart_id}').data[0].y")
 
 
+def set_control(page: Page, path: str, old: str, new: str) -> None:
+    """Change the dashboard's control for ``path`` from ``old`` to ``new`` and wait for the re-run."""
+    control = page.locator("#ctl-" + path.replace(".", "\\.").replace("[", "\\[").replace("]", "\\]"))
+    expect(control).to_have_value(old)
+    control.fill(new)
+    control.dispatch_event("change")
+    # a run with the reliability Monte Carlo takes a few seconds on a loaded 2-core machine
+    expect(page.locator("#status")).to_contain_text(f"{path}={new}", timeout=60_000)
+
+
 def screenshot(page: Page, tmp_path: Path, name: str, update: bool, height: int) -> None:
     """The top ``height`` pixels of the page; also into docs/img/ with ``--update-screenshots``."""
     clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
@@ -153,11 +163,7 @@ def test_dashboard_follows_an_input_change(
     before = plotted(page, "accelerators")
     headline = page.inner_text("#headline")
     pue = page.locator("#ctl-site\\.pue")
-    expect(pue).to_have_value("1.3")
-
-    pue.fill("1.6")
-    pue.dispatch_event("change")
-    expect(page.locator("#status")).to_contain_text("site.pue=1.6")
+    set_control(page, "site.pue", "1.3", "1.6")
     after = plotted(page, "accelerators")
     # a higher PUE leaves less IT power: fewer accelerators every year, in the ratio 1.3 / 1.6
     assert all(a < b for a, b in zip(after, before, strict=True))
@@ -185,6 +191,29 @@ def test_dashboard_follows_an_input_change(
     # the only console error is the browser noting the refused (422) request
     assert [e for e in watch.errors if "422" not in e] == []
     assert all(url.startswith(server) for url in watch.requests), watch.requests
+    page.close()
+
+
+def test_dashboard_has_controls_for_every_analysis_and_readable_charts(browser: BrowserContext, server: str) -> None:
+    page = browser.new_page()
+    watch = Watch(page)
+    page.goto(server + "/")
+    page.wait_for_selector("#chart-reliability-goodput .main-svg")
+    groups = page.locator("#controls h3.control-group").all_inner_texts()
+    assert groups == ["Campus", "Phases", "Export quota", "Holders", "Finance", "Reliability"]
+    # the binding band says what bound on the band itself
+    expect(page.locator("#chart-binding .main-svg text.bartext").first).to_have_text("power (full)")
+    # headline cards: thousands separators, cost and goodput
+    cards = page.locator("#kpis .kpi").all_inner_texts()
+    assert any(c.startswith("328,205") for c in cards) and any("TCO per accelerator-hour" in c for c in cards)
+    goodput_before = plotted(page, "reliability-goodput")
+    set_control(page, "reliability.checkpoint_s", "60", "10")
+    goodput_after = plotted(page, "reliability-goodput")
+    assert all(a > b for a, b in zip(goodput_after, goodput_before, strict=True))  # cheaper checkpoints: more goodput
+    capex_before = sum(plotted(page, "finance-capex"))
+    set_control(page, "finance.system_price_usd.gb300-nvl72", "4000000", "3000000")
+    assert sum(plotted(page, "finance-capex")) < capex_before
+    assert watch.errors == []
     page.close()
 
 
@@ -247,6 +276,16 @@ def test_report_renders_offline_from_disk(browser: BrowserContext, tmp_path: Pat
     assert ["export quota", [2027, 2028, 2029, 2032]] in band
     assert watch.errors == []
     assert watch.requests == [(out / "report.html").as_uri()]  # nothing fetched, not even from the disk
+    # the navigation bar wraps: every link is inside the window, none clipped at its right edge
+    width = page.viewport_size["width"]
+    links = page.locator("nav.toc a")
+    assert links.count() >= 12
+    for i in range(links.count()):
+        box = links.nth(i).bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, links.nth(i).inner_text()
+    expect(page.locator("nav.toc a").last).to_have_text("Sources")
+    headline = page.inner_text("#headline")
+    assert "of capex" in headline and "goodput" in headline and "largest training run" in headline
     screenshot(page, tmp_path, "report.png", update_screenshots, height=1900)
     page.close()
 

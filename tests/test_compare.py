@@ -148,3 +148,78 @@ def test_progress_shows_on_a_terminal_and_not_elsewhere() -> None:
     assert "running" in draw(force_terminal=True, quiet=False)
     assert draw(force_terminal=False, quiet=False) == ""  # piped or redirected
     assert draw(force_terminal=True, quiet=True) == ""  # --quiet
+
+
+def test_compare_shows_the_inputs_that_differ(tmp_path) -> None:
+    """Two copies of the flagship, one renamed and at a PUE of 1.2: the PUE is the one input that
+    differs (the name describes the run and is not listed)."""
+    import json as _json
+
+    from typer.testing import CliRunner
+
+    from gigacampus.cli import app
+    from gigacampus.report.compare import input_differences
+
+    text = (SCENARIOS / "stargate-uae.toml").read_text(encoding="utf-8")
+    a, b = tmp_path / "a.toml", tmp_path / "b.toml"
+    a.write_text(text, encoding="utf-8")
+    changed = text.replace("pue = 1.3 ", "pue = 1.2 ")
+    changed = changed.replace('name = "Stargate UAE"', 'name = "UAE at PUE 1.2"')
+    assert changed.count("pue = 1.2") == 1
+    b.write_text(changed, encoding="utf-8")
+    summaries = [gc.run_file(a).to_summary(), gc.run_file(b).to_summary()]
+    rows = input_differences(summaries)
+    assert rows == [{"path": "site.pue", "unit": "", "values": [1.3, 1.2], "origins": ["scenario", "scenario"]}]
+
+    out = tmp_path / "cmp"
+    result = CliRunner().invoke(app, ["compare", str(a), str(b), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Inputs that differ (1)")
+    assert any("site.pue" in line and "1.3 (scenario)" in line and "1.2 (scenario)" in line for line in lines)
+    assert lines.index(next(line for line in lines if line.startswith("Headline differences"))) > 3
+    doc = _json.loads((out / "comparison.json").read_text(encoding="utf-8"))
+    assert doc["input_differences"] == rows
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert '<section id="inputs"><h2>Inputs that differ</h2>' in page
+    assert page.index('id="inputs"') < page.index('id="differences"')
+    assert "<code>site.pue</code>" in page
+
+
+def test_input_differences_name_inputs_only_some_runs_have() -> None:
+    uae = gc.run_file(SCENARIOS / "stargate-uae.toml").to_summary()
+    abilene = gc.run_file(SCENARIOS / "stargate-abilene.toml").to_summary()
+    rows = {r["path"]: r for r in input_differences_of(uae, abilene)}
+    assert rows["policy.regime"]["values"] == ["us-uae-2025", None]
+    assert rows["policy.regime"]["origins"] == ["scenario", None]
+    assert rows["site.pue"]["values"] == [1.3, 1.2]
+    assert "scenario.name" not in rows and "scenario.sources" not in rows  # they describe, they do not set
+    assert "fleet.lifetime_years" not in rows  # the same (5) in both
+
+
+def input_differences_of(*summaries):
+    from gigacampus.report.compare import input_differences
+
+    return input_differences(summaries)
+
+
+def test_input_differences_are_escaped_in_the_report(tmp_path) -> None:
+    from gigacampus.report.compare import render_comparison
+
+    text = (SCENARIOS / "stargate-abilene.toml").read_text(encoding="utf-8")
+    evil = text.replace('name = "Lancium Clean Campus, Abilene, Texas"', 'name = "<img src=x onerror=alert(1)>"')
+    assert evil != text
+    path = tmp_path / "evil.toml"
+    path.write_text(evil, encoding="utf-8")
+    summaries = [gc.run_file(SCENARIOS / "stargate-abilene.toml").to_summary(), gc.run_file(path).to_summary()]
+    page = render_comparison(summaries, ["a", "b"])
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_many_input_differences_fold_away_in_the_report() -> None:
+    from gigacampus.report.compare import render_comparison
+
+    summaries = [gc.run_file(SCENARIOS / f).to_summary() for f in ("stargate-uae.toml", "stargate-abilene.toml")]
+    page = render_comparison(summaries, ["UAE", "Abilene"])
+    section = page[page.index('<section id="inputs">') : page.index('<section id="differences">')]
+    assert "<details><summary>Show all" in section and "<code>policy.regime</code>" in section

@@ -103,7 +103,13 @@ def style_figure(fig: go.Figure, y_title: str, *, height: int = 360, y2_title: s
         hoverlabel={"bgcolor": "white"},
         font={"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13, "color": INK},
         xaxis={**_AXIS, "title": {"text": "year"}, "dtick": 1, "tickformat": "d"},
-        yaxis={**_AXIS, "title": {"text": y_title}, "rangemode": "tozero", "separatethousands": True},
+        yaxis={
+            **_AXIS,
+            "title": {"text": y_title},
+            "rangemode": "tozero",
+            "separatethousands": True,
+            "exponentformat": "none",  # 300,000 rather than 300k
+        },
         **extra,
     )
     if y2_title:
@@ -116,6 +122,7 @@ def style_figure(fig: go.Figure, y_title: str, *, height: int = 360, y2_title: s
                 "rangemode": "tozero",
                 "showgrid": False,
                 "separatethousands": True,
+                "exponentformat": "none",
                 "tickmode": "auto",
             }
         )

@@ -153,6 +153,29 @@ class BatchRun:
     """Every input of the run, one row per key path: the core's, then each analysis's."""
     variant: int
 
+    def __repr__(self) -> str:
+        from gigacampus.results.xarray import batch_view_rows
+
+        years = self.inputs.years
+        head = (
+            f"<gigacampus.BatchRun {self.scenario.scenario.name!r}: {self.outputs.accelerators.shape[0]:,} variants "
+            f"x {len(years)} years ({int(years[0])}-{int(years[-1])}), {len(self.columns)} columns; "
+            f"analyses: {', '.join(self.blocks) or 'none'}>"
+        )
+        rows = [
+            f"  {label} in {int(years[-1])}: min {lo}, median {mid}, max {hi}"
+            for label, lo, mid, hi in batch_view_rows(self.columns)
+        ]
+        return "\n".join([head, *rows])
+
+    def to_xarray(self, table: ColumnTable | None = None) -> Any:
+        """The batch as an :class:`xarray.Dataset` with dimensions ``variant``, ``year``, ``phase``
+        and ``accelerator``, units in each variable's attributes (see :mod:`gigacampus.results.xarray`)."""
+        from gigacampus.results.xarray import batch_dataset
+
+        attrs = {"scenario": self.scenario.scenario.name, "seed": self.seed}
+        return batch_dataset(self.inputs, self.outputs, self.columns, table or COLUMNS, attrs)
+
 
 def run_batch(
     scenario: Scenario,

@@ -17,7 +17,7 @@ app = typer.Typer(
     name="gigacampus",
     help="Plan and simulate gigawatt-scale AI compute campuses.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # help texts name TOML sections like [policy]: print them as written
 )
@@ -44,7 +44,7 @@ def command(func: F) -> F:
 
 
 # Command modules register themselves on `app` when imported.
-from gigacampus.cli import campuses, core, finance, policy, reliability, reports, training  # noqa: E402,F401
+from gigacampus.cli import campuses, core, export, finance, init, policy, reliability, reports, training  # noqa: E402,F401
 
 
 def main() -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import sys
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, TypeVar
 
 import typer
@@ -57,3 +58,17 @@ def check_id(item: str | None, known: Collection[str], command: str, what: str) 
 def print_json(data: Any) -> None:
     """JSON on stdout (UTF-8, two-space indent, no NaN)."""
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+
+
+def print_csv(rows: Iterable[Mapping[str, Any]]) -> None:
+    """Records as CSV on stdout: one row each, nested keys dotted (``versus.gpt-4``), lists joined
+    with `` ; ``, full precision, no index; an empty cell for none or NaN; text that a spreadsheet
+    would take for a formula kept as text (:func:`gigacampus.report.export.flat_record`)."""
+    from gigacampus.report.export import flat_record
+
+    flat = [flat_record(r, text_safe=True) for r in rows]
+    columns = list(dict.fromkeys(k for r in flat for k in r))
+    writer = csv.DictWriter(sys.stdout, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for r in flat:
+        writer.writerow({k: "" if v is None or (isinstance(v, float) and v != v) else v for k, v in r.items()})

@@ -11,7 +11,7 @@ import typer
 
 from gigacampus.catalog import load_catalog
 from gigacampus.cli import command
-from gigacampus.cli.common import EXIT_INPUT, check_id, console, print_json
+from gigacampus.cli.common import EXIT_INPUT, check_id, console, print_csv, print_json
 from gigacampus.cli.options import FormatOption, OutOption, ScenarioArg, SeedOption, SetOption, TableOrJson
 from gigacampus.cli.policy import show_policy
 from gigacampus.errors import InputError
@@ -40,6 +40,9 @@ def run(
     written = write_run(result, out) if out is not None else []
     if fmt is TableOrJson.json:
         print_json(result.to_summary())
+        return
+    if fmt is TableOrJson.csv:  # the year table with every column, as timeline.csv
+        print_csv(result.timeline.reset_index().to_dict(orient="records"))
         return
     con = console()
     con.print(run_table(result))
@@ -72,6 +75,17 @@ def validate(
             report.append({"file": str(file), "ok": False, "problems": [p.to_dict() for p in err.problems]})
     if fmt is TableOrJson.json:
         print_json(report)
+    elif fmt is TableOrJson.csv:
+        print_csv(
+            {
+                "file": i["file"],
+                "ok": i["ok"],
+                "path": p.get("path") if p else "",
+                "message": p.get("message") if p else "",
+            }
+            for i in report
+            for p in (i["problems"] or [None])
+        )
     else:
         for item in report:
             if item["ok"]:
@@ -92,6 +106,9 @@ def catalog(
     check_id(item, cat.ids(), "catalog", "id")
     if fmt is TableOrJson.json:
         print_json(cat.describe(item) if item else [cat.describe(i) for i in cat.ids()])
+        return
+    if fmt is TableOrJson.csv:
+        print_csv({k: v for k, v in cat.describe(i).items() if k != "units"} for i in ([item] if item else cat.ids()))
         return
     con = console()
     if item is None:
@@ -116,6 +133,12 @@ class SchemaFormat(StrEnum):
     json = "json"
 
 
+class ColumnsFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
 @command
 def schema(
     fmt: Annotated[SchemaFormat, typer.Option("--format", help="markdown reference or JSON schema.")] = (
@@ -131,10 +154,14 @@ def schema(
 
 @command
 def columns(
-    fmt: Annotated[SchemaFormat, typer.Option("--format", help="markdown reference or JSON.")] = SchemaFormat.markdown,
+    fmt: Annotated[ColumnsFormat, typer.Option("--format", help="markdown reference, JSON or CSV.")] = (
+        ColumnsFormat.markdown
+    ),
 ) -> None:
     """Print every result column: unit, type, the analysis that writes it, and its meaning."""
-    if fmt is SchemaFormat.json:
+    if fmt is ColumnsFormat.json:
         print_json(columns_json())
+    elif fmt is ColumnsFormat.csv:
+        print_csv(columns_json())
     else:
         sys.stdout.write(markdown_columns())

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from gigacampus.cli import command
-from gigacampus.cli.common import console, print_json
+from gigacampus.cli.common import console, print_csv, print_json
 from gigacampus.cli.options import FormatOption, OutOption, ScenarioArg, SeedOption, SetOption, TableOrJson
 from gigacampus.pipeline import finance_sensitivity, run_finance
 from gigacampus.report import write_run
@@ -53,6 +53,13 @@ def finance(
     block = result.blocks["finance"]
     if fmt is TableOrJson.json:
         print_json({"finance": block, **({"sensitivity": sens} if sens else {})})
+        return
+    if fmt is TableOrJson.csv:  # the per-year finance table; --sensitivity: the tornado's drivers
+        if sens:
+            print_csv(sens["drivers"])
+            return
+        cols = [c for c in result.timeline.columns if result.table and result.table.owner(c) == "finance"]
+        print_csv(result.timeline[cols].reset_index().to_dict(orient="records"))
         return
     con = console()
     con.print(finance_table(result))

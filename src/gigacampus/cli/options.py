@@ -10,14 +10,20 @@ import typer
 
 
 class TableOrJson(StrEnum):
-    """What --format prints: readable tables or JSON."""
+    """What --format prints: readable tables, JSON, or the main table as CSV."""
 
     table = "table"
     json = "json"
+    csv = "csv"
 
 
 ScenarioArg = Annotated[Path, typer.Argument(help="Scenario file (TOML).", show_default=False)]
-FormatOption = Annotated[TableOrJson, typer.Option("--format", help="table: readable tables; json: JSON on stdout.")]
+FormatOption = Annotated[
+    TableOrJson,
+    typer.Option(
+        "--format", help="table: readable tables; json: JSON on stdout; csv: the main table as CSV on stdout."
+    ),
+]
 SetOption = Annotated[
     list[str] | None,
     typer.Option(

@@ -11,7 +11,7 @@ from gigacampus.analyses.policy.classify import classify as classify_one
 from gigacampus.catalog import load_catalog
 from gigacampus.catalog.regimes import load_regimes
 from gigacampus.cli import command
-from gigacampus.cli.common import check_id, console, print_json
+from gigacampus.cli.common import check_id, console, print_csv, print_json
 from gigacampus.cli.options import FormatOption, ScenarioArg, SetOption, TableOrJson
 from gigacampus.errors import InputError, Problem
 from gigacampus.pipeline import run_file
@@ -51,6 +51,9 @@ def classify(
     if fmt is TableOrJson.json:
         print_json(items[0].to_dict() if item else [c.to_dict() for c in items])
         return
+    if fmt is TableOrJson.csv:
+        print_csv({k: v for k, v in c.to_dict().items() if k not in ("units", "checks")} for c in items)
+        return
     con = console()
     if item is None:
         con.print(classify_table(items))
@@ -78,6 +81,13 @@ def regimes(
     if fmt is TableOrJson.json:
         data = [r.to_dict() for r in chosen.values()]
         print_json(data[0] if item else data)
+        return
+    if fmt is TableOrJson.csv:  # one row per regime and cap
+        print_csv(
+            {**{k: v for k, v in r.to_dict().items() if k != "caps"}, **{f"cap.{k}": v for k, v in cap.items()}}
+            for r in chosen.values()
+            for cap in (r.to_dict()["caps"] or [{}])
+        )
         return
     con = console()
     con.print(regimes_table(chosen))
@@ -111,6 +121,17 @@ def quota(
         )
     if fmt is TableOrJson.json:
         print_json(block)
+        return
+    if fmt is TableOrJson.csv:  # one row per year and holder, as the holders table
+        print_csv(
+            {
+                "year": y["year"],
+                **{k: v for k, v in h.items() if k != "short_by"},
+                **{f"short_by_{k}": v for k, v in (h.get("short_by") or {}).items()},
+            }
+            for y in block["years"]
+            for h in y["holders"]
+        )
         return
     con = console()
     show_policy(con, result)

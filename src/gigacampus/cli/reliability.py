@@ -9,7 +9,7 @@ import typer
 from gigacampus.analyses.reliability.job import MAX_REPLICAS, goodput_study_from_options
 from gigacampus.catalog.failure_rates import COMPONENTS
 from gigacampus.cli import command
-from gigacampus.cli.common import console, print_json
+from gigacampus.cli.common import console, print_csv, print_json
 from gigacampus.cli.options import FormatOption, TableOrJson
 from gigacampus.errors import InputError, Problem
 from gigacampus.report.reliability import goodput_lines
@@ -90,6 +90,9 @@ def goodput(
     )
     if fmt is TableOrJson.json:
         print_json(study.to_dict())
+        return
+    if fmt is TableOrJson.csv:  # one row: the study's numbers
+        print_csv([study.to_dict()])
         return
     con = console()
     for line in goodput_lines(study.to_dict()):

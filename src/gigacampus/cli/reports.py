@@ -10,9 +10,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from gigacampus.cli import command
-from gigacampus.cli.common import console, print_json
+from gigacampus.cli.common import console, print_csv, print_json
 from gigacampus.cli.options import FormatOption, OutOption, TableOrJson
 from gigacampus.cli.progress import QuietOption, progress
 from gigacampus.errors import InputError, Problem
@@ -63,6 +64,52 @@ def _differences_table(rows: list[dict]) -> Table:
     return table
 
 
+#: Longest value shown in a cell of the terminal's input differences (JSON and the report have all).
+_CELL_CHARS = 40
+
+
+def _input_differences_table(rows: list[dict], labels: list[str]) -> tuple[Table, list[str]]:
+    """The inputs set in every run but to different values, one row each, and one line per section
+    that only some runs have (``policy: 64 inputs, only in Stargate UAE``)."""
+    shared = [r for r in rows if all(o is not None for o in r["origins"])]
+    table = titled_table(
+        f"Inputs that differ ({len(rows)})",
+        ("Key path", *labels),
+        left=("Key path", *labels),
+        caption="value used (where from)",
+    )
+    for r in shared:
+        cells = [r["path"]]
+        for value, origin in zip(r["values"], r["origins"], strict=True):
+            text = _value_text(value, r["unit"])
+            text = text if len(text) <= _CELL_CHARS else text[: _CELL_CHARS - 3] + "..."
+            cells.append(f"{text} ({origin})")
+        table.add_row(*(Text(c) for c in cells))
+    groups: dict[tuple[str, tuple[bool, ...]], int] = {}
+    for r in rows:
+        if r in shared:
+            continue
+        section = r["path"].split(".")[0].split("[")[0]
+        key = (section, tuple(o is not None for o in r["origins"]))
+        groups[key] = groups.get(key, 0) + 1
+    lines = [
+        f"{section}: {n} input{'s' if n != 1 else ''} only in "
+        + ", ".join(label for label, has in zip(labels, present, strict=True) if has)
+        for (section, present), n in groups.items()
+    ]
+    return table, lines
+
+
+def _value_text(value: object, unit: str) -> str:
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "(none)"
+    shown_unit = unit if unit and " " not in unit and unit != "year" else ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    number = f"{value:,.0f}" if float(value).is_integer() and unit != "year" else f"{value:g}"
+    return f"{number} {shown_unit}".strip()
+
+
 @command
 def compare(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario files (TOML).", show_default=False)],
@@ -75,7 +122,7 @@ def compare(
     --out DIR also writes DIR/report.html (overlaid charts and the table), DIR/comparison.json and
     each run's files in DIR/<scenario file name>/.
     """
-    from gigacampus.report.compare import differences, unique_labels
+    from gigacampus.report.compare import differences, input_differences, unique_labels
     from gigacampus.report.folders import write_comparison
 
     if len(files) < 2:
@@ -96,11 +143,18 @@ def compare(
             advance(f"running {files[i + 1].name}" if i + 1 < len(files) else "writing reports")
         labels = unique_labels([r.scenario.scenario.name for r in results])
         written = write_comparison(results, labels, [str(f) for f in files], out, step=advance) if out else []
-    rows = differences([r.to_summary() for r in results], labels)
+    summaries = [r.to_summary() for r in results]
+    rows = differences(summaries, labels)
     if fmt is TableOrJson.json:
         print_json(rows)
+    elif fmt is TableOrJson.csv:
+        print_csv(rows)
     else:
         con = console()
+        table, only_some = _input_differences_table(input_differences(summaries), labels)
+        con.print(table)
+        for line in only_some:
+            con.print(f"  {line}", markup=False)
         con.print(_differences_table(rows))
     if not quiet and fmt is TableOrJson.table:
         for path in written:

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from gigacampus.cli import command
-from gigacampus.cli.common import console, print_json
+from gigacampus.cli.common import console, print_csv, print_json
 from gigacampus.cli.options import FormatOption, ScenarioArg, SetOption, TableOrJson
 from gigacampus.pipeline import run_file
 from gigacampus.report.terminal import titled_table
@@ -54,6 +54,9 @@ def train(
     block = result.blocks["training"]
     if fmt is TableOrJson.json:
         print_json({"scenario": result.scenario.scenario.name, **block})
+        return
+    if fmt is TableOrJson.csv:
+        print_csv(block["years"])
         return
     a = block["assumptions"]
     goodput = f"goodput {a['goodput']}" if isinstance(a["goodput"], str) else f"goodput {a['goodput']:g}"

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from gigacampus.charting import (
     BINDING_COLORS,
     BINDING_LABELS,
+    INK,
     PALETTE,
     Chart,
     any_value,
@@ -42,6 +43,7 @@ __all__ = [
     "PALETTE",
     "Chart",
     "Section",
+    "band_labels",
     "block_names",
     "extra_columns",
     "extra_series_charts",
@@ -141,8 +143,16 @@ def _chart(chart_id: str, fig: go.Figure) -> Chart:
     return Chart(chart_id, title, caption, fig)
 
 
-#: Power drawn as a stacked area of steps (a year's value holds until the next).
-_STEP_AREA: dict[str, Any] = {"mode": "lines", "shape": "hv", "stackgroup": "power"}
+#: Power drawn as a stacked area of steps centred on each year (as the bars of the other charts are),
+#: so that a step in the last year is as wide as any other rather than a spike at the right edge.
+_STEP = "hvh"
+_STEP_AREA: dict[str, Any] = {"mode": "lines", "shape": _STEP, "stackgroup": "power"}
+
+
+def _year_range(fig: go.Figure, years: list[int]) -> None:
+    """Half a year of room on each side, so that the first and last years' steps show in full."""
+    if years:
+        fig.update_xaxes(range=[years[0] - 0.5, years[-1] + 0.5])
 
 
 def power_charts(summary: Mapping[str, Any]) -> list[Chart]:
@@ -157,12 +167,13 @@ def power_charts(summary: Mapping[str, Any]) -> list[Chart]:
             line(years, stranded, "stranded (online, no accelerators)", BINDING_COLORS["quota"], **_STEP_AREA, hover=mw)
         )
     online = series(summary, "facility_power_mw")
-    fig.add_trace(line(years, online, "facility power online", PALETTE[0], shape="hv", width=3, hover=mw))
+    fig.add_trace(line(years, online, "facility power online", PALETTE[0], shape=_STEP, width=3, hover=mw))
     it = series(summary, "it_power_mw")
     fig.add_trace(
-        line(years, it, "IT power (facility / PUE)", PALETTE[0], mode="lines", shape="hv", dash="dot", hover=mw)
+        line(years, it, "IT power (facility / PUE)", PALETTE[0], mode="lines", shape=_STEP, dash="dot", hover=mw)
     )
     style_figure(fig, "MW")
+    _year_range(fig, years)
     return [_chart("power", fig)]
 
 
@@ -224,15 +235,36 @@ def binding_charts(summary: Mapping[str, Any]) -> list[Chart]:
     fig = go.Figure()
     for kind in dict.fromkeys(binding):
         idx = [i for i, b in enumerate(binding) if b == kind]
-        fig.add_trace(binding_bar(kind, [text[i] for i in idx], x=[years[i] for i in idx], y=[1] * len(idx), width=1.0))
+        fig.add_trace(
+            binding_bar(
+                kind,
+                [text[i] for i in idx],
+                x=[years[i] for i in idx],
+                y=[1] * len(idx),
+                width=1.0,
+                **band_labels(kind, len(idx)),
+            )
+        )
     style_figure(fig, "", height=170)
     fig.update_layout(
+        showlegend=True,  # one kind is still named
         hovermode="closest",
         bargap=0,
         yaxis={"visible": False, "range": [0, 1]},
         margin={"l": 70, "r": 20, "t": 30, "b": 40},
     )
     return [_chart("binding", fig)]
+
+
+def band_labels(kind: str, cells: int) -> dict[str, Any]:
+    """Each cell of a binding band says what bound, readable without hovering."""
+    return {
+        "text": [BINDING_LABELS.get(kind, kind)] * cells,
+        "textposition": "inside",
+        "insidetextanchor": "middle",
+        "textfont": {"color": "white" if kind in ("power", "quota") else INK},
+        "textangle": 0,
+    }
 
 
 def energy_charts(summary: Mapping[str, Any]) -> list[Chart]:

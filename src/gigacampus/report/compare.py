@@ -11,7 +11,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from gigacampus.charting import binding_bar, line, palette_color, scaled, series, summary_years
-from gigacampus.report.charts import Chart, extra_columns, style_figure
+from gigacampus.report.charts import Chart, band_labels, extra_columns, style_figure
 from gigacampus.report.html import (
     chart_html,
     esc,
@@ -22,8 +22,22 @@ from gigacampus.report.html import (
     table_html,
 )
 from gigacampus.report.summary import binding_runs, headline_sentences
+from gigacampus.results.xarray import unique_names
 
-__all__ = ["DIFFERENCE_COLUMNS", "comparison_charts", "differences", "render_comparison", "unique_labels"]
+__all__ = [
+    "DIFFERENCE_COLUMNS",
+    "comparison_charts",
+    "differences",
+    "input_differences",
+    "render_comparison",
+    "unique_labels",
+]
+
+#: Up to this many inputs that differ are shown open in the comparison report; more fold away.
+_OPEN_INPUT_ROWS = 30
+
+#: Inputs that describe a scenario rather than set the model: never listed as differences.
+DESCRIPTIVE_INPUTS = frozenset({"scenario.name", "scenario.description", "scenario.sources"})
 
 #: Columns of the differences table: (key, header, unit).
 DIFFERENCE_COLUMNS: tuple[tuple[str, str, str], ...] = (
@@ -41,12 +55,7 @@ DIFFERENCE_COLUMNS: tuple[tuple[str, str, str], ...] = (
 
 def unique_labels(names: Sequence[str]) -> list[str]:
     """Names made unique for legends: repeats get ``(2)``, ``(3)``, ..."""
-    seen: dict[str, int] = {}
-    out = []
-    for name in names:
-        seen[name] = seen.get(name, 0) + 1
-        out.append(name if seen[name] == 1 else f"{name} ({seen[name]})")
-    return out
+    return unique_names(names)
 
 
 def _binding_text(summary: Mapping[str, Any]) -> str:
@@ -86,6 +95,53 @@ def differences(summaries: Sequence[Mapping[str, Any]], labels: Sequence[str]) -
     return rows
 
 
+def input_differences(summaries: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every input whose value is not the same in all runs, in first-seen order.
+
+    Each row: ``path``, ``unit``, and per run (in the order given) ``values`` and ``origins``
+    (``None`` for both where a run has no such input, e.g. a phase or section it lacks). The
+    scenario's name, description and sources are left out: they describe, they do not set.
+    """
+    tables = []
+    for s in summaries:
+        tables.append({str(i["path"]): i for i in s.get("inputs", []) if isinstance(i, Mapping) and "path" in i})
+    paths = list(dict.fromkeys(p for t in tables for p in t))
+    rows = []
+    for path in paths:
+        if path in DESCRIPTIVE_INPUTS:
+            continue
+        items = [t.get(path) for t in tables]
+        values = [None if i is None else i.get("value") for i in items]
+        if all(v == values[0] for v in values[1:]) and all(i is not None for i in items):
+            continue
+        unit = next((str(i.get("unit") or "") for i in items if i is not None), "")
+        rows.append(
+            {
+                "path": path,
+                "unit": "" if unit == "-" else unit,
+                "values": values,
+                "origins": [None if i is None else i.get("origin") for i in items],
+            }
+        )
+    return rows
+
+
+def _input_differences_html(rows: Sequence[Mapping[str, Any]], labels: Sequence[str]) -> str:
+    if not rows:
+        return '<p class="muted">Every input is the same in all runs.</p>'
+    body = []
+    for r in rows:
+        cells = [f"<code>{esc(r['path'])}</code>", esc(r["unit"])]
+        for value, origin in zip(r["values"], r["origins"], strict=True):
+            if origin is None:
+                cells.append('<span class="muted">(not in this run)</span>')
+            else:
+                shown = ", ".join(fmt(v) for v in value) if isinstance(value, list) else fmt(value, r["unit"])
+                cells.append(f'{linkify(shown)} <span class="muted">({esc(origin)})</span>')
+        body.append(cells)
+    return table_html(["Key path", "Unit", *labels], body)
+
+
 def _overlay(
     summaries: Sequence[Mapping[str, Any]],
     labels: Sequence[str],
@@ -96,7 +152,7 @@ def _overlay(
     suffix: str = "",
 ) -> go.Figure:
     fig = fig or go.Figure()
-    shape = "hv" if key.endswith("_mw") else "linear"
+    shape = "hvh" if key.endswith("_mw") else "linear"
     for i, (label, s) in enumerate(zip(labels, summaries, strict=True)):
         values = scaled(series(s, key), scale)
         if any(v is not None for v in values):
@@ -112,6 +168,9 @@ def comparison_charts(summaries: Sequence[Mapping[str, Any]], labels: Sequence[s
     power = _overlay(summaries, labels, "facility_power_mw", suffix=": online")
     _overlay(summaries, labels, "power_used_mw", dash="dot", fig=power, suffix=": used")
     style_figure(power, "MW")
+    every_year = [int(r["year"]) for s in summaries for r in s["years"]]
+    if every_year:  # room for the first and last years' steps
+        power.update_xaxes(range=[min(every_year) - 0.5, max(every_year) + 0.5])
     accelerators = _overlay(summaries, labels, "accelerators")
     style_figure(accelerators, "accelerators installed")
     h100e = _overlay(summaries, labels, "h100e")
@@ -131,7 +190,11 @@ def comparison_charts(summaries: Sequence[Mapping[str, Any]], labels: Sequence[s
     for kind, cells in kinds.items():
         runs, starts = [c[0] for c in cells], [c[1] - 0.5 for c in cells]
         reasons = [f"{run}: {why}" for run, _, why in cells]
-        band.add_trace(binding_bar(kind, reasons, orientation="h", y=runs, x=[1] * len(cells), base=starts))
+        band.add_trace(
+            binding_bar(
+                kind, reasons, orientation="h", y=runs, x=[1] * len(cells), base=starts, **band_labels(kind, len(cells))
+            )
+        )
     style_figure(band, "", height=120 + 45 * len(labels))
     all_years = [int(r["year"]) for s in summaries for r in s["years"]]
     band.update_layout(
@@ -204,8 +267,23 @@ def render_comparison(
     """One HTML page comparing runs; ``links`` are relative paths to each run's own report."""
     links = list(links or [None] * len(summaries))
     rows = differences(summaries, labels)
-    toc = [("differences", "Differences"), ("charts", "Charts"), ("runs", "Each run"), ("sources", "Sources")]
+    inputs = input_differences(summaries)
+    table = _input_differences_html(inputs, labels)
+    toc = [
+        ("inputs", "Inputs that differ"),
+        ("differences", "Differences"),
+        ("charts", "Charts"),
+        ("runs", "Each run"),
+        ("sources", "Sources"),
+    ]
     body = [
+        '<section id="inputs"><h2>Inputs that differ</h2>'
+        f'<p class="caption">{len(inputs):,} inputs are not the same in every run: the value each run used '
+        "and where it came from (scenario file, schema default or catalog).</p>",
+        table
+        if len(inputs) <= _OPEN_INPUT_ROWS
+        else f"<details><summary>Show all {len(inputs):,}</summary>{table}</details>",
+        "</section>",
         '<section id="differences"><h2>Headline differences</h2>'
         '<p class="caption">Each run at the end of its own horizon.</p>',
         _differences_html(rows),

@@ -14,7 +14,7 @@ from typing import Any
 
 from gigacampus._version import __version__
 from gigacampus.errors import InputError, Problem
-from gigacampus.report.compare import differences, render_comparison
+from gigacampus.report.compare import differences, input_differences, render_comparison
 from gigacampus.report.files import write_run
 from gigacampus.report.html import render_report, write_html
 from gigacampus.report.summary import MAX_SUMMARY_BYTES, load_summary
@@ -58,6 +58,7 @@ def write_comparison(
             {"label": label, "file": str(file), "folder": folder}
             for label, file, folder in zip(labels, files, folders, strict=True)
         ],
+        "input_differences": input_differences(summaries),
         "differences": differences(summaries, labels),
     }
     index = out / "comparison.json"

@@ -152,7 +152,9 @@ def page(title: str, header_html: str, toc: Sequence[tuple[str, str]], body_html
 # --- parts of a single-run report -------------------------------------------------------
 
 
-def kpis_html(summary: Mapping[str, Any]) -> str:
+def kpi_items(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(value, label) of each headline card: the campus, and its cost, goodput and largest training
+    run when the run has them (the dashboard shows the same cards)."""
     h, last = summary["headline"], summary["years"][-1]
     items = [
         (fmt(last["facility_power_mw"]), "MW facility power"),
@@ -162,6 +164,24 @@ def kpis_html(summary: Mapping[str, Any]) -> str:
         (str(h.get("full_year") or "not full"), "year the campus is full"),
         (f"{(h.get('energy_mwh_total') or 0) / 1e6:,.1f}", f"TWh used {summary['years'][0]['year']}-{last['year']}"),
     ]
+    fin = summary.get("finance")
+    if isinstance(fin, Mapping) and isinstance(fin.get("capex_usd"), (int, float)):
+        items.append((f"${fin['capex_usd'] / 1e9:,.1f} bn", f"capex (USD of {fin.get('price_year', '?')})"))
+        per_hour = (fin.get("unit_economics") or {}).get("tco_usd_per_accelerator_hour")
+        if isinstance(per_hour, (int, float)):
+            items.append((f"${per_hour:,.2f}", "TCO per accelerator-hour"))
+    goodput = last.get("campus_job_goodput")
+    if isinstance(goodput, (int, float)) and not isinstance(goodput, bool):
+        items.append((f"{goodput:.2f}", f"goodput of a campus-wide job in {last['year']}"))
+    tr = summary.get("training")
+    runs = tr.get("years") if isinstance(tr, Mapping) else None
+    if isinstance(runs, list) and runs and isinstance(runs[-1].get("training_flop"), (int, float)):
+        items.append((f"{runs[-1]['training_flop']:.2e}", f"FLOP of the largest training run in {runs[-1]['year']}"))
+    return items
+
+
+def kpis_html(summary: Mapping[str, Any]) -> str:
+    items = kpi_items(summary)
     cards = "".join(
         f'<div class="kpi"><div class="value">{esc(v)}</div><div class="label">{esc(label)}</div></div>'
         for v, label in items
@@ -370,7 +390,7 @@ def render_report(summary: Mapping[str, Any]) -> str:
             f'<p class="caption">The <code>{esc(name)}</code> block of summary.json.</p>'
             f"{block_html(summary[name], units)}</section>"
         )
-    toc += [("years", "Table"), ("phases", "Phases"), ("inputs", "Inputs"), ("sources", "Sources")]
+    toc += [("years", "Year by year"), ("phases", "Phases"), ("inputs", "Inputs"), ("sources", "Sources")]
     body += [
         f'<section id="years"><h2>Year by year</h2>{year_table_html(summary)}</section>',
         f'<section id="phases"><h2>Phases</h2>{phases_html(summary)}</section>',

@@ -7,7 +7,6 @@ run without recomputing it, and the web dashboard draws exactly what the API ret
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from gigacampus.charting import series
 from gigacampus.errors import InputError, Problem
 from gigacampus.model.columns import PER_MODEL
 from gigacampus.pipeline import COLUMNS
+from gigacampus.results.headline import binding_runs, headline_sentences
 
 __all__ = [
     "MAX_SUMMARY_BYTES",
@@ -130,64 +130,3 @@ def load_summary(path: str | Path) -> dict[str, Any]:
             [Problem(src, "", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
         ) from None
     return check_summary(data, src)
-
-
-def binding_runs(years: Sequence[int], binding: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
-    """Consecutive years with the same binding constraint: ``{"power": [(2026, 2026), (2029, 2032)]}``."""
-    runs: dict[str, list[tuple[int, int]]] = {}
-    for i, (year, kind) in enumerate(zip(years, binding, strict=True)):
-        spans = runs.setdefault(kind, [])
-        if i > 0 and binding[i - 1] == kind:
-            spans[-1] = (spans[-1][0], year)
-        else:
-            spans.append((year, year))
-    return runs
-
-
-def _spans(spans: Sequence[tuple[int, int]]) -> str:
-    parts = [str(a) if a == b else f"{a}-{b}" for a, b in spans]
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-
-
-_BOUND_WORDS = {
-    "power": "power (the campus was full)",
-    "quota": "the export quota (shipments fell short of what the power could hold)",
-    "supply": "vendor supply (deliveries fell short of what the power could hold)",
-    "none": "nothing (no power online yet)",
-}
-
-
-def headline_sentences(summary: Mapping[str, Any]) -> list[str]:
-    """The run's headline in plain sentences, from the summary alone."""
-    info, h = summary["scenario"], summary["headline"]
-    years = [int(r["year"]) for r in summary["years"]]
-    last = summary["years"][-1]
-    models = {k: v for k, v in (last.get("by_accelerator") or {}).items() if v}
-    mix = ", ".join(f"{int(v):,} {k}" for k, v in models.items())
-    exaflops = (last.get("dense_bf16_flops") or 0) / 1e18
-    first = (
-        f"By {years[-1]}, {info['name']} has {last['facility_power_mw']:,.0f} MW of facility power online "
-        f"holding {int(last['accelerators']):,} accelerators"
-        + (f" ({mix})" if mix else "")
-        + f": {last['h100e']:,.0f} H100-equivalents and {exaflops:,.1f} dense BF16 exaFLOP/s."
-    )
-    full = h.get("full_year")
-    if full is not None:
-        second = f"The campus is full (every accelerator slot its power allows is filled) from {full}."
-    else:
-        second = f"The campus is not full by {years[-1]}: some of its power has no accelerators."
-    runs = binding_runs(years, [str(r["binding_constraint"]) for r in summary["years"]])
-    if len(runs) == 1:
-        kind = next(iter(runs))
-        third = f"Binding constraint every year from {years[0]} to {years[-1]}: {_BOUND_WORDS.get(kind, kind)}."
-    else:
-        parts = [f"{_BOUND_WORDS.get(kind, kind)} in {_spans(spans)}" for kind, spans in runs.items()]
-        third = "Binding constraint: " + "; ".join(parts) + "."
-    energy = h.get("energy_mwh_total")
-    sentences = [first, second, third]
-    if isinstance(energy, (int, float)):
-        sentences.append(
-            f"Over {years[0]}-{years[-1]} the campus uses {energy / 1e6:,.1f} TWh of electricity "
-            f"(average draw at the phases' utilization)."
-        )
-    return sentences

@@ -8,9 +8,10 @@ every effective input, and the named ``blocks`` of the analyses that ran (built 
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -20,9 +21,26 @@ from gigacampus.catalog import Catalog
 from gigacampus.jsonable import jsonable
 from gigacampus.model import CampusInputs, CampusOutputs, campus_full_year, phase_full_years
 from gigacampus.model.columns import PER_MODEL, ColumnTable
+from gigacampus.results.headline import headline_sentences
+from gigacampus.results.xarray import HOLDER_FIELDS, PHASE_FIELDS, columns_dataset
 from gigacampus.scenario import ResolvedInput, Scenario
 
-__all__ = ["Result", "build_result", "jsonable"]
+if TYPE_CHECKING:
+    import xarray as xr
+
+__all__ = ["Result", "build_result", "headline_sentences", "jsonable"]
+
+#: Columns of the notebook view's year table: (column, header, divisor, format).
+_REPR_COLUMNS: tuple[tuple[str, str, float, str], ...] = (
+    ("facility_power_mw", "Facility MW", 1.0, "{:,.0f}"),
+    ("accelerators", "Accelerators", 1.0, "{:,.0f}"),
+    ("h100e", "H100e", 1.0, "{:,.0f}"),
+    ("dense_bf16_flops", "BF16 EFLOP/s", 1e18, "{:,.1f}"),
+    ("energy_mwh", "Energy GWh", 1e3, "{:,.0f}"),
+    ("binding_constraint", "Binding", 1.0, "{}"),
+    ("capex_usd", "Capex USD bn", 1e9, "{:,.2f}"),
+    ("campus_job_goodput", "Goodput", 1.0, "{:.2f}"),
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +113,82 @@ class Result:
             records.append(rec)
         return jsonable(records)
 
+    def __repr__(self) -> str:
+        h = self.headline
+        info = self.scenario.scenario
+        full = f"full in {h['full_year']}" if h.get("full_year") else "not full"
+        blocks = ", ".join(self.blocks) or "none"
+        return (
+            f"<gigacampus.Result {info.name!r} {info.start_year}-{info.end_year}, seed {self.seed}>\n"
+            f"  {h['year']}: {h['facility_power_mw']:,.0f} MW, {h['accelerators']:,} accelerators, "
+            f"{h['h100e']:,.0f} H100e, {h['dense_bf16_exaflops']:,.1f} dense BF16 EFLOP/s; {full}\n"
+            f"  tables: timeline {self.timeline.shape[0]} x {self.timeline.shape[1]}, "
+            f"by_phase {self.by_phase.shape[0]} x {self.by_phase.shape[1]}, inputs {len(self.inputs)}\n"
+            f"  analyses: {blocks}"
+        )
+
+    def _repr_html_(self) -> str:
+        """The notebook view: the headline in sentences and a compact year-by-year table."""
+        esc = html.escape
+        info = self.scenario.scenario
+        sentences = "".join(f"<p style='margin:2px 0'>{esc(s)}</p>" for s in headline_sentences(self.to_summary()))
+        cols = [c for c in _REPR_COLUMNS if c[0] in self.timeline.columns]
+        head = "".join(f"<th style='text-align:right'>{esc(h)}</th>" for _, h, _, _ in cols)
+        rows = []
+        for year, row in self.timeline.iterrows():
+            cells = []
+            for name, _, div, form in cols:
+                value = row[name]
+                if isinstance(value, str):
+                    text = value
+                elif value is None or value != value:
+                    text = "-"
+                else:
+                    text = form.format(value / div)
+                cells.append(f"<td style='text-align:right'>{esc(text)}</td>")
+            rows.append(f"<tr><td>{esc(str(year))}</td>{''.join(cells)}</tr>")
+        return (
+            f"<div class='gigacampus-result'><strong>{esc(info.name)}</strong> "
+            f"({info.start_year}-{info.end_year}, seed {self.seed})"
+            f"{sentences}<table><thead><tr><th>Year</th>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<p style='margin:2px 0;color:#5b6770'>.timeline, .by_phase and .phases are pandas tables; "
+            f".to_xarray() gives a Dataset; .to_summary() the summary.json document.</p></div>"
+        )
+
+    def to_xarray(self) -> xr.Dataset:
+        """The run as an :class:`xarray.Dataset` with dimensions ``year``, ``phase``, ``accelerator``
+        and, when the scenario has an export policy, ``holder``; each variable's ``units`` (and
+        ``long_name``) in its attributes."""
+        per_model_cols = [f"accelerators_{m}" for m in self.model_ids]
+        columns = {str(c): self.timeline[c].to_numpy() for c in self.timeline.columns if c not in per_model_cols}
+        per_model = self.timeline[per_model_cols].to_numpy() if per_model_cols else None
+        names = [ph.name for ph in self.scenario.phase]
+        n_years, n_phases = len(self.timeline), len(names)
+        per_phase = {
+            name: self.by_phase[name].to_numpy().reshape(n_phases, n_years).T for name, _, _ in PHASE_FIELDS
+        }
+        phase_coords = {
+            "phase_accelerator": (list(self.phases["accelerator"]), ""),
+            "phase_online_year": (list(self.phases["online_year"]), "year"),
+            "phase_power_mw": (list(self.phases["power_mw"]), "MW"),
+        }
+        holders, per_holder = _holder_cube(self.blocks.get("policy"), self.years)
+        info = self.scenario.scenario
+        return columns_dataset(
+            columns,
+            self.years,
+            self.table,
+            models=self.model_ids,
+            per_model=per_model,
+            phases=names,
+            per_phase=per_phase,
+            phase_coords=phase_coords,
+            holders=holders,
+            per_holder=per_holder,
+            attrs={"scenario": info.name, "seed": self.seed, "gigacampus_version": self.gigacampus_version},
+        )
+
     def to_summary(self) -> dict[str, Any]:
         """The summary.json document."""
         info = self.scenario.scenario
@@ -121,6 +215,25 @@ class Result:
         for name, block in self.blocks.items():
             summary[name] = block
         return jsonable(summary)
+
+
+def _holder_cube(block: Any, years: Sequence[int]) -> tuple[list[str], dict[str, np.ndarray]]:
+    """Holder names and ``(year, holder)`` arrays of the policy block's per-holder numbers."""
+    if not isinstance(block, Mapping) or not block.get("holders"):
+        return [], {}
+    names = [str(h["name"]) for h in block["holders"]]
+    index = {name: j for j, name in enumerate(names)}
+    cube = {key: np.full((len(years), len(names)), np.nan) for key, _, _ in HOLDER_FIELDS}
+    row_of = {int(y): t for t, y in enumerate(years)}
+    for rec in block.get("years", []):
+        t = row_of.get(int(rec["year"]))
+        for entry in rec.get("holders", []) if t is not None else []:
+            j = index.get(str(entry.get("holder")))
+            for key in cube:
+                value = entry.get(key)
+                if j is not None and isinstance(value, (int, float)) and not isinstance(value, bool):
+                    cube[key][t, j] = value
+    return names, cube
 
 
 def _explain(year: int, row: pd.Series, prev_power: float) -> str:

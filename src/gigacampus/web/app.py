@@ -33,7 +33,7 @@ from gigacampus.pipeline import run
 from gigacampus.report.charts import figure_json, sections_for
 from gigacampus.report.columns import columns_json
 from gigacampus.report.compare import comparison_charts, differences, render_comparison, unique_labels
-from gigacampus.report.html import plotly_js, render_report, report_css
+from gigacampus.report.html import kpi_items, plotly_js, render_report, report_css
 from gigacampus.report.summary import headline_sentences
 from gigacampus.scenario import Scenario, apply_overrides, format_path, parse_toml, scenario_from_dict
 from gigacampus.scenario.reference import json_schema
@@ -137,6 +137,13 @@ class ChartOut(BaseModel):
     layout: dict[str, Any]
 
 
+class KpiOut(BaseModel):
+    """A headline card: the value as shown (thousands separators, units) and what it is."""
+
+    value: str
+    label: str
+
+
 class ReportResponse(BaseModel):
     """Everything the dashboard draws: the summary, its headline, charts and input controls."""
 
@@ -144,6 +151,7 @@ class ReportResponse(BaseModel):
     headline: list[str]
     charts: list[ChartOut]
     controls: list[dict[str, Any]]
+    kpis: list[KpiOut] = []
 
 
 class CompareResponse(BaseModel):
@@ -502,6 +510,7 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
             headline=headline_sentences(summary),
             charts=[ChartOut(**c) for c in _charts(summary)],
             controls=key_controls(summary, scn.hardware_catalog(catalog)),  # with the scenario's own hardware
+            kpis=[KpiOut(value=v, label=label) for v, label in kpi_items(summary)],
         )
 
     @app.post(

@@ -13,12 +13,14 @@ from typing import Any
 import annotated_types as at
 from pydantic import BaseModel
 
-from gigacampus.analyses.policy.section import Policy
+from gigacampus.analyses.finance.section import Finance, FinanceSource
+from gigacampus.analyses.policy.section import CapSpec, Holder, Policy
+from gigacampus.analyses.reliability.section import Reliability
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import load_regimes
 from gigacampus.scenario.core import Fleet, Phase, Quota, Site
 
-__all__ = ["field_bounds", "key_controls"]
+__all__ = ["analysis_controls", "field_bounds", "key_controls"]
 
 
 def field_bounds(model: type[BaseModel], name: str) -> dict[str, Any]:
@@ -72,6 +74,11 @@ def key_controls(summary: Mapping[str, Any], catalog: Catalog) -> list[dict[str,
     The quota controls follow the scenario: a scenario with ``[policy]`` gets its regime and
     campus share (``[quota]`` and ``[policy]`` exclude each other); otherwise ``[quota]``'s cap.
     """
+    controls = _core_controls(summary, catalog)
+    return controls + analysis_controls(summary)
+
+
+def _core_controls(summary: Mapping[str, Any], catalog: Catalog) -> list[dict[str, Any]]:
     values = _effective(summary)
     info = summary["scenario"]
     controls: list[dict[str, Any]] = [_number("site.pue", "PUE", Site, "pue", values, 0.01)]
@@ -122,9 +129,98 @@ def key_controls(summary: Mapping[str, Any], catalog: Catalog) -> list[dict[str,
         controls.append(
             _number("policy.campus_share", "Campus share of the national caps", Policy, "campus_share", values, 0.05)
         )
-        return controls
+        return _grouped(controls)
     controls.append(
         _number("quota.units_per_year", "Quota: accelerators a year", Quota, "units_per_year", values, 10_000)
     )
     controls.append(_number("quota.campus_share", "Quota: campus share", Quota, "campus_share", values, 0.05))
-    return controls
+    return _grouped(controls)
+
+
+_CORE_GROUPS = ("Campus", "Phases", "Export quota")
+
+
+def _grouped(controls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each core control with the heading of its group in the form, in the groups' order."""
+    for c in controls:
+        path = c["path"]
+        if path.startswith("phase["):
+            c.setdefault("group", "Phases")
+        elif path.startswith(("policy.", "quota.")):
+            c.setdefault("group", "Export quota")
+        else:
+            c.setdefault("group", "Campus")
+    return sorted(controls, key=lambda c: _CORE_GROUPS.index(c["group"]))
+
+
+def analysis_controls(summary: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Controls for the analyses the scenario has: each holder's share and caps ([policy]), the
+    prices, market and the interest rate of each financing source that has one ([finance]), and the
+    checkpoint, restart and job size ([reliability]). Paths are ``--set`` key paths."""
+    values = _effective(summary)
+    out: list[dict[str, Any]] = []
+    policy = summary.get("policy")
+    if isinstance(policy, Mapping):
+        for i, holder in enumerate(policy.get("holders") or []):
+            name = str(holder.get("name", f"holder {i}"))
+            ctl = _number(
+                f"policy.holder[{i}].share", f"{name}: share of the national caps", Holder, "share", values, 0.05
+            )
+            out.append({**ctl, "group": "Holders"})
+            for j, cap in enumerate(holder.get("caps") or []):
+                path = f"policy.holder[{i}].caps[{j}].amount"
+                ctl = _number(
+                    path, f"{name}: cap ({cap.get('unit')}, {cap.get('per')})", CapSpec, "amount", values, 1000
+                )
+                out.append({**ctl, "unit": str(cap.get("unit", "")), "group": "Holders"})
+    if "finance" in summary:
+        systems = [
+            str(i["path"]).split(".", 2)[2]
+            for i in summary.get("inputs", [])
+            if str(i.get("path", "")).startswith("finance.system_price_usd.")
+        ]
+        for system in systems:
+            path = f"finance.system_price_usd.{system}"
+            value, origin = values.get(path, (None, ""))
+            bounds = field_bounds(Finance, "facility_usd_per_mw")
+            out.append(
+                {
+                    **bounds,
+                    "path": path,
+                    "label": f"Price of one {system} system",
+                    "value": value,
+                    "origin": origin,
+                    "step": 10_000,
+                    "minimum": 0.0,
+                    "maximum": 1e10,
+                    "unit": "USD/system",
+                    "help": "Price of one system (rack or server) in USD of the price year; default: the catalog's.",
+                    "group": "Finance",
+                }
+            )
+        for name, label, step in (
+            ("facility_usd_per_mw", "Facility cost per MW of IT power", 100_000),
+            ("networking_share", "Networking, as a share of system capex", 0.01),
+            ("market_price_usd_per_accelerator_hour", "Market rental price per accelerator-hour", 0.1),
+            ("rental_utilization", "Share of hours rented", 0.01),
+        ):
+            out.append({**_number(f"finance.{name}", label, Finance, name, values, step), "group": "Finance"})
+        # the weighted average cost of capital comes from each source's rate (debt interest, equity return)
+        for i, source in enumerate(summary["finance"].get("sources") or []):
+            who = source.get("partner", f"source {i}") if isinstance(source, Mapping) else f"source {i}"
+            ctl = _number(
+                f"finance.source[{i}].rate", f"{who}: rate (cost of capital)", FinanceSource, "rate", values, 0.005
+            )
+            if isinstance(source, Mapping) and source.get("rate") is not None:
+                ctl.update(value=source["rate"], origin=values.get(ctl["path"], (None, "scenario"))[1])
+            out.append({**ctl, "group": "Finance"})
+    if "reliability" in summary:
+        for name, label, step in (
+            ("checkpoint_s", "Checkpoint time", 5),
+            ("restart_s", "Restart time", 30),
+            ("job_fraction", "Fraction job: share of the campus", 0.05),
+        ):
+            out.append(
+                {**_number(f"reliability.{name}", label, Reliability, name, values, step), "group": "Reliability"}
+            )
+    return out

@@ -39,6 +39,10 @@ def reliability_charts(summary: Mapping[str, Any]) -> list[Chart]:
     fleet.add_trace(bar(years, failures, "hardware failures per day", PALETTE[6], hover="%{y:,.1f}"))
     fleet.add_trace(line(years, available, "fleet available (median)", PALETTE[1], yaxis="y2", hover="%{y:.2f}%"))
     style_figure(fleet, "failures per day", y2_title="% of the fleet available")
+    shown = [a for a in available if a is not None]
+    if shown:  # zoom on the values (99.7% is a flat line on 0-100): at least a 1-point span, capped at 100
+        low = max(0.0, min(min(shown) - 0.5, 99.0))
+        fleet.update_layout(yaxis2={"range": [low, 100.05], "rangemode": "normal", "ticksuffix": "%"})
     return [
         Chart(
             "reliability-goodput",

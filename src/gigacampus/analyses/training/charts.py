@@ -20,7 +20,7 @@ def training_charts(summary: Mapping[str, Any]) -> list[Chart]:
     for i, run in enumerate(block.get("known_runs", [])):
         fig.add_trace(reference_line(years, run["training_flop"], run["name"], palette_color(i + 3), hover=flop))
     style_figure(fig, "training FLOP")
-    fig.update_yaxes(type="log", rangemode="normal")
+    fig.update_yaxes(type="log", rangemode="normal", dtick=1, exponentformat="power")  # a label every decade
     a = block.get("assumptions") or {}
     goodput = a.get("goodput")
     goodput_text = goodput if isinstance(goodput, str) else f"{goodput:g}"

@@ -102,8 +102,13 @@
     form.replaceChildren();
     state.controls = controls;
     state.initial = {};
+    var group = null;
     controls.forEach(function (c) {
-      var box = el("div", { class: "control", "data-path": c.path });
+      if (c.group && c.group !== group) {  // a heading per analysis: Campus, Phases, Holders, Finance, ...
+        group = c.group;
+        form.appendChild(el("h3", { class: "control-group" }, group));
+      }
+      var box = el("div", { class: "control", "data-path": c.path, "data-group": c.group || "" });
       box.appendChild(el("label", { for: "ctl-" + c.path, title: c.help || "" }, c.label));
       var input;
       if (c.kind === "select") {
@@ -113,6 +118,7 @@
         input = el("input", { id: "ctl-" + c.path, name: c.path, type: "number", step: c.kind === "integer" ? 1 : "any" });
         if (c.minimum !== null && c.minimum !== undefined) input.setAttribute("min", c.minimum);
         if (c.maximum !== null && c.maximum !== undefined) input.setAttribute("max", c.maximum);
+        input.setAttribute("placeholder", "not given");
       }
       input.value = c.value === null || c.value === undefined ? "" : String(c.value);
       input.title = c.help || "";
@@ -166,14 +172,8 @@
     var last = years[years.length - 1];
     $("title").textContent = s.scenario.name + " (" + years[0].year + "-" + last.year + ")";
     $("headline").replaceChildren.apply($("headline"), report.headline.map(function (t) { return el("p", {}, t); }));
-    var fmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-    $("kpis").replaceChildren(
-      kpi(fmt.format(last.facility_power_mw), "MW facility power"),
-      kpi(fmt.format(last.accelerators), "accelerators"),
-      kpi(fmt.format(last.h100e), "H100-equivalents"),
-      kpi((last.dense_bf16_flops / 1e18).toFixed(1), "dense BF16 exaFLOP/s"),
-      kpi(s.headline.full_year === null ? "not full" : String(s.headline.full_year), "year the campus is full")
-    );
+    // the cards as the server formats them (thousands separators, units), the report's own
+    $("kpis").replaceChildren.apply($("kpis"), (report.kpis || []).map(function (k) { return kpi(k.value, k.label); }));
     drawCharts(report.charts);
     $("explanations").replaceChildren.apply($("explanations"),
       s.explanations.map(function (t) { return el("li", {}, t); }));

@@ -1,0 +1,98 @@
+"""A result in a notebook: its text and HTML views, and its xarray Datasets (single run and batch)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+import gigacampus as gc
+from gigacampus.pipeline import COLUMNS, campus_inputs, run_batch
+from gigacampus.results import headline_sentences
+from tests.conftest import SCENARIOS, scenario_text
+
+
+@pytest.fixture(scope="module")
+def uae() -> gc.Result:
+    return gc.run_file(SCENARIOS / "stargate-uae.toml")
+
+
+def test_text_repr_is_a_few_lines_with_the_headline(uae: gc.Result) -> None:
+    text = repr(uae)
+    lines = text.splitlines()
+    assert 2 <= len(lines) <= 5 and len(text) < 600
+    assert lines[0].startswith("<gigacampus.Result 'Stargate UAE' 2026-2032")
+    assert f"{uae.headline['accelerators']:,} accelerators" in text
+    assert "policy" in lines[-1] and "finance" in lines[-1]
+
+
+def test_html_repr_has_the_headline_and_one_row_per_year(uae: gc.Result) -> None:
+    page = uae._repr_html_()
+    assert len(page) < 10_000  # compact: not the 18,000-character dump of the dataclass
+    assert page.count("<tr>") == len(uae.years) + 1  # the header and one row per year
+    for sentence in headline_sentences(uae.to_summary()):
+        assert sentence.replace("'", "&#x27;") in page
+    assert f"{int(uae.timeline['accelerators'].iloc[-1]):,}" in page
+
+
+def test_html_repr_escapes_the_scenario_name() -> None:
+    text = scenario_text().replace('name = "Test"', 'name = "<script>alert(1)</script>"')
+    page = gc.run(gc.scenario_from_text(text))._repr_html_()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+
+
+def test_headline_names_cost_goodput_and_the_training_run(uae: gc.Result) -> None:
+    text = " ".join(headline_sentences(uae.to_summary()))
+    fin = uae.blocks["finance"]
+    assert f"${fin['capex_usd'] / 1e9:,.1f} bn of capex" in text
+    assert f"${fin['unit_economics']['tco_usd_per_accelerator_hour']:,.2f} per accelerator-hour" in text
+    last = uae.timeline.iloc[-1]
+    assert f"keeps {last['campus_job_goodput']:.2f} of its time as useful work" in text
+    assert f"{uae.blocks['training']['years'][-1]['training_flop']:.2e} FLOP" in text
+
+
+def test_to_xarray_has_named_dimensions_and_units(uae: gc.Result) -> None:
+    ds = uae.to_xarray()
+    assert ds.sizes == {"year": 7, "accelerator": 1, "phase": 2, "holder": 4}
+    assert list(ds["year"].values) == uae.years
+    for name in ("facility_power_mw", "accelerators", "energy_mwh", "capex_usd", "campus_job_goodput"):
+        np.testing.assert_array_equal(ds[name].values, uae.timeline[name].to_numpy())
+        unit = COLUMNS.get(name).unit
+        assert ds[name].attrs["units"] == (unit if unit not in ("", "-") else "1")
+    assert ds["capex_usd"].attrs["analysis"] == "finance"
+    # the cube adds up: phases and models sum to the campus, holders' shipments to what was added
+    np.testing.assert_array_equal(ds["accelerators_by_phase"].sum("phase").values, ds["accelerators"].values)
+    np.testing.assert_array_equal(ds["accelerators_by_model"].sum("accelerator").values, ds["accelerators"].values)
+    shipped = ds["shipped_by_holder"].sum("holder").values
+    np.testing.assert_array_equal(shipped, ds["accelerators_added"].values)
+    assert ds["shipped_by_holder"].sel(holder="G42").sum().item() == 35_000  # G42's approval
+    assert list(ds["phase_power_mw"].values) == [200.0, 800.0]
+    assert ds.attrs["scenario"] == "Stargate UAE"
+
+
+def test_batch_to_xarray_matches_single_runs() -> None:
+    us = gc.load_scenario(SCENARIOS / "stargate-us.toml")
+    pues = np.array([1.1, 1.3, 1.5])
+    batch = replace(campus_inputs(us).repeat(3), pue=pues)
+    ds = run_batch(us, batch).to_xarray()
+    assert ds.sizes["variant"] == 3 and ds["accelerators"].dims == ("variant", "year")
+    assert ds["accelerators_by_phase"].dims == ("variant", "year", "phase")
+    for v, pue in enumerate(pues):
+        single = gc.run_file(SCENARIOS / "stargate-us.toml", overrides=[f"site.pue={pue}"])
+        np.testing.assert_allclose(ds["accelerators"].isel(variant=v).values, single.timeline["accelerators"])
+        np.testing.assert_allclose(
+            ds["accelerators_by_phase"].isel(variant=v).sum("phase").values, single.timeline["accelerators"]
+        )
+    assert ds["h100e"].attrs["units"] == "H100e"
+
+
+def test_batch_repr_is_a_few_lines_with_the_spread_over_variants() -> None:
+    us = gc.load_scenario(SCENARIOS / "stargate-us.toml")
+    runs = run_batch(us, replace(campus_inputs(us).repeat(5), pue=np.linspace(1.1, 1.5, 5)))
+    text = repr(runs)
+    lines = text.splitlines()
+    assert lines[0].startswith("<gigacampus.BatchRun 'Stargate US': 5 variants x 4 years (2025-2028)")
+    assert len(lines) <= 8 and len(text) < 1_000  # not the arrays
+    last = runs.columns["accelerators"][:, -1]
+    assert f"Accelerators in 2028: min {last.min():,.0f}, median {np.median(last):,.0f}, max {last.max():,.0f}" in text
