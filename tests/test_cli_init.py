@@ -13,11 +13,10 @@ from typer.testing import CliRunner
 import gigacampus as gc
 from gigacampus.cli import app
 from gigacampus.cli.init import BLANK
-
-SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"
 from gigacampus.scenario import scenario_from_text
 from gigacampus.scenario.shipped import shipped_scenarios
 
+SHIPPED = Path(__file__).resolve().parents[1] / "scenarios"
 runner = CliRunner()
 
 
