@@ -12,6 +12,7 @@ suggestion)`` tuples; :class:`gigacampus.scenario.document.Scenario` runs every 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
@@ -130,9 +131,12 @@ def whole_number(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value)  # ASCII digits only: "²".isdigit() is true but int("²") raises
     return None
+
+
+_WHOLE = re.compile(r"-?[0-9]{1,18}")
 
 
 def table_at(data: Any, key: str) -> dict[str, Any]:

@@ -14,7 +14,16 @@ from pydantic import Field, field_validator
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import PERIODS, SCOPES, Regime, load_regimes, regime_ids, unit_problem
 from gigacampus.errors import closest
-from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, Year, choice_validator, finite_number, num
+from gigacampus.scenario.base import (
+    Problems,
+    ScenarioChecksFailed,
+    Section,
+    Year,
+    choice_validator,
+    finite_number,
+    num,
+    whole_number,
+)
 
 __all__ = [
     "HOLDER_STATUSES",
@@ -329,7 +338,7 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
     for i, pledge in enumerate(pledges):
         if isinstance(pledge, dict) and isinstance(pledge.get("fulfilled_usd"), dict):
             for key in pledge["fulfilled_usd"]:
-                year = int(key) if isinstance(key, int) or (isinstance(key, str) and key.isdigit()) else None
+                year = whole_number(key)
                 if year is not None and not 1990 <= year <= 2100:
                     problems.append(
                         (f"policy.pledge[{i}].fulfilled_usd.{key}", f"found year {year}; allowed: 1990 to 2100", None)

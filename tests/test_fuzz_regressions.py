@@ -1,0 +1,78 @@
+"""Regression cases of hostile input (issue 15), kept as data in tests/data/: each once crashed,
+hung or was silently misread; each must now be refused with a problem naming its key path."""
+
+from __future__ import annotations
+
+import tomllib
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from gigacampus.cli import app
+from gigacampus.errors import InputError
+from gigacampus.scenario import load_scenario
+from gigacampus.scenario.load import _short, check_depth
+from tests.conftest import DATA, SCENARIOS
+
+FLAGSHIP = SCENARIOS / "stargate-uae.toml"
+OVERRIDES = tomllib.loads((DATA / "hostile-overrides.toml").read_text(encoding="utf-8"))["case"]
+
+
+def _item(case: dict[str, Any]) -> str:
+    repeated = case.get("value_repeat", "") * case.get("repeat", 0)
+    value = case.get("value_head", "") + repeated + case.get("value_tail", "")
+    return f"{case['key']}={value}"
+
+
+@pytest.mark.parametrize("case", OVERRIDES, ids=[c["name"] for c in OVERRIDES])
+def test_hostile_override_is_refused_with_its_key(case: dict[str, Any]) -> None:
+    with pytest.raises(InputError) as info:
+        load_scenario(FLAGSHIP, overrides=[_item(case)])
+    problems = info.value.problems
+    assert [p.path for p in problems] == [case["path"]], [str(p) for p in problems]
+    assert case["fragment"] in problems[0].message
+    assert len(str(problems[0])) < 400  # the value is summarised, never echoed whole
+
+
+@pytest.mark.parametrize("case", OVERRIDES[:3] + OVERRIDES[6:7], ids=lambda c: c["name"])
+def test_hostile_override_exits_2_on_the_command_line(case: dict[str, Any]) -> None:
+    result = CliRunner().invoke(app, ["run", str(FLAGSHIP), "--set", _item(case)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: --set: {case['path']}: ")
+    assert "Traceback" not in result.output
+
+
+def test_good_overrides_still_apply_after_bad_ones_are_reported() -> None:
+    with pytest.raises(InputError) as info:
+        load_scenario(FLAGSHIP, overrides=["site.pue=1.2\nx=1", "phase[0].power_mw=" + "9" * 5000])
+    assert [p.path for p in info.value.problems] == ["site.pue", "phase[0].power_mw"]
+    assert load_scenario(FLAGSHIP, overrides=["site.pue=1.2"]).site.pue == 1.2
+
+
+def test_short_never_raises_and_stays_short() -> None:
+    deep: list[Any] = []
+    node = deep
+    for _ in range(10_000):
+        node.append([])
+        node = node[0]
+    assert _short(deep) == "[[[...]]]"
+    assert _short(10**5000) == "a whole number of about 5,000 digits"
+    assert _short({"a": {"b": {"c": 1}}}) == "{'a': {'b': {...}}}"
+    assert len(_short("x" * 10_000)) == 60
+    assert _short(1e-13) == "1e-13"
+
+
+def test_depth_check_counts_levels_exactly() -> None:
+    def nested(levels: int) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        node = out
+        for _ in range(levels):
+            node["k"] = {}
+            node = node["k"]
+        return out
+
+    check_depth(nested(32), "x")  # 32 tables below the top level are allowed
+    with pytest.raises(InputError) as info:
+        check_depth(nested(33), "x")
+    assert info.value.problems[0].path == "k.k.k.k..."
