@@ -26,12 +26,22 @@ from gigacampus.errors import InputError, Problem
 
 __all__ = [
     "CLI",
+    "MAX_BODY_BYTES",
+    "MAX_CONCURRENT_RUNS",
+    "MAX_JOB_DAYS",
+    "MAX_OVERRIDES",
+    "MAX_PHASES",
+    "MAX_QUEUE_WAIT_S",
+    "MAX_REPLICA_YEARS",
+    "MAX_RUNS_PER_COMPARISON",
+    "MAX_YEARS",
     "MAX_DEPTH",
     "MAX_INT_DIGITS",
     "MAX_OVERRIDE_CHARS",
     "WEB",
     "Budget",
     "budget",
+    "check_batch",
     "over_budget",
     "use_budget",
 ]
@@ -45,6 +55,29 @@ MAX_INT_DIGITS = 100
 MAX_OVERRIDE_CHARS = 10_000
 
 
+# --- what one web request may send (the command line keeps the schema's wider limits) ---
+
+#: Largest request body, in bytes (a scenario is a few kB of TOML).
+MAX_BODY_BYTES = 256 * 1024
+#: Most years one scenario may span in a web request (the schema allows 100).
+MAX_YEARS = 60
+#: Most phases one scenario may list in a web request (the schema allows 200).
+MAX_PHASES = 50
+#: Most ``key.path=value`` overrides in one request.
+MAX_OVERRIDES = 64
+#: Most runs one comparison request may ask for.
+MAX_RUNS_PER_COMPARISON = 6
+#: Most Monte Carlo replica-years (``[reliability] replicas`` x years) one web request may ask for;
+#: the fleet simulation's work grows with both (the flagship asks for 200 x 7 = 1,400).
+MAX_REPLICA_YEARS = 2_000
+#: Longest simulated job in a web request's ``[reliability]``, in days (the schema allows ten years).
+MAX_JOB_DAYS = 90.0
+#: Computations (runs, reports, comparisons) the server runs at once; more requests wait.
+MAX_CONCURRENT_RUNS = 2
+#: Longest a request waits for a free computation slot before it is answered 503 [s].
+MAX_QUEUE_WAIT_S = 20.0
+
+
 @dataclass(frozen=True)
 class Budget:
     """Work one run may ask for. Each figure is an estimate made before the loop starts."""
@@ -52,39 +85,42 @@ class Budget:
     name: str
     """``web`` or ``cli``: shown in the refusal."""
     fleet_steps: int
-    """Time steps of the fleet simulation (years x 365 x steps per day; steps per day grow with
-    ``repair_shape / repair_days``): the Python loop's iterations."""
+    """Stage updates of the fleet simulation's time loop: steps x (repair_shape + 1), where the
+    steps are years x 365 x steps per day and steps per day grow with ``repair_shape / repair_days``
+    (about 25 microseconds each, whatever the replicas)."""
     fleet_cells: int
-    """Fleet simulation work: steps x replicas x (repair_shape + 2) element updates, summed over variants."""
+    """Fleet simulation element updates: steps x replicas x (repair_shape + 2), summed over
+    variants (about 150 ns each)."""
     fleet_records: int
     """Fleet samples kept in memory: replicas x simulated days, summed over variants (about 40 bytes each)."""
     job_failures: int
-    """Failures the job Monte Carlo draws, over all replicas, all jobs and all variants (one draw each)."""
+    """Failures the job Monte Carlo draws, over all replicas, all jobs and all variants (one
+    draw each, about 100 ns)."""
     variants: int
     """Variants in one batched run."""
-    year_phases: int
-    """Years x phases of one scenario (every per-year, per-phase table)."""
+    batch_cells: int
+    """Variants x years x phases of one batched run (the size of every per-year, per-phase array)."""
 
 
 #: A web request: answers within a few seconds, under 500 MB (tests/test_limits.py sends requests at these figures).
 WEB = Budget(
     name="web",
-    fleet_steps=200_000,
-    fleet_cells=60_000_000,
+    fleet_steps=120_000,
+    fleet_cells=20_000_000,
     fleet_records=2_000_000,
-    job_failures=30_000_000,
+    job_failures=20_000_000,
     variants=16,
-    year_phases=3_000,
+    batch_cells=3_000,
 )
-#: The command line and the Python API: minutes at most and a few GB, never hours.
+#: The command line and the Python API: a few minutes at most and a few GB, never hours.
 CLI = Budget(
     name="cli",
-    fleet_steps=10_000_000,
-    fleet_cells=3_000_000_000,
+    fleet_steps=5_000_000,
+    fleet_cells=1_000_000_000,
     fleet_records=50_000_000,
     job_failures=1_000_000_000,
     variants=10_000,
-    year_phases=20_000,
+    batch_cells=2_000_000,
 )
 
 _CURRENT: contextvars.ContextVar[Budget] = contextvars.ContextVar("gigacampus_budget", default=CLI)
@@ -124,3 +160,14 @@ def over_budget(source: str, path: str, what: str, found: float, field: str, low
             )
         ]
     )
+
+
+def check_batch(variants: int, years: int, phases: int, source: str) -> None:
+    """Refuse a batched run of ``variants`` x ``years`` x ``phases`` above the budget in force."""
+    b = budget()
+    if variants > b.variants:
+        raise over_budget(source, "variants", "variants", variants, "variants", "the number of variants")
+    cells = variants * years * phases
+    if cells > b.batch_cells:
+        lower = "the variants, the years (scenario.end_year) or the phases"
+        raise over_budget(source, "phase", "variant-year-phase cells", cells, "batch_cells", lower)

@@ -24,6 +24,7 @@ from gigacampus.analyses.policy.analysis import POLICY
 from gigacampus.analyses.reliability.analysis import RELIABILITY
 from gigacampus.analyses.training.analysis import TRAINING
 from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.limits import check_batch
 from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
 from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
 from gigacampus.results import Result, build_result
@@ -180,6 +181,13 @@ def run_batch(
     unknown = set(given) - {a.name for a in ANALYSES if a.inputs is not None}
     if unknown:
         raise TypeError(f"analysis_inputs for analyses without batched inputs: {', '.join(sorted(unknown))}")
+    info = scenario.scenario  # the work of every per-variant, per-year, per-phase array, bounded first
+    check_batch(
+        inputs.n_variants if inputs is not None else 1,
+        info.end_year - info.start_year + 1,
+        len(scenario.phase),
+        f"scenario {info.name!r}",
+    )
     batch, prepared = _prepare(scenario, cat, opts, inputs)
     outputs = simulate(batch)
     used_seed = scenario.scenario.seed if seed is None else seed
