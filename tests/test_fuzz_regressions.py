@@ -3,7 +3,10 @@ hung or was silently misread; each must now be refused with a problem naming its
 
 from __future__ import annotations
 
+import copy
+import json
 import tomllib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -76,3 +79,37 @@ def test_depth_check_counts_levels_exactly() -> None:
     with pytest.raises(InputError) as info:
         check_depth(nested(33), "x")
     assert info.value.problems[0].path == "k.k.k.k..."
+
+
+# --- damaged summary.json for `gigacampus report` -----------------------------------------
+
+DAMAGED = tomllib.loads((DATA / "damaged-summaries.toml").read_text(encoding="utf-8"))["case"]
+
+
+@pytest.fixture(scope="module")
+def saved_summary() -> dict[str, Any]:
+    from gigacampus.pipeline import run  # noqa: PLC0415
+    from gigacampus.report.files import summary_json  # noqa: PLC0415
+
+    return json.loads(summary_json(run(load_scenario(FLAGSHIP))))
+
+
+@pytest.mark.parametrize("case", DAMAGED, ids=[c["name"] for c in DAMAGED])
+def test_damaged_summary_exits_2_naming_the_key(
+    case: dict[str, Any], saved_summary: dict[str, Any], tmp_path: Path
+) -> None:
+    data = copy.deepcopy(saved_summary)
+    node: Any = data
+    for part in case["at"][:-1]:
+        node = node[part]
+    if case.get("delete"):
+        del node[case["at"][-1]]
+    else:
+        node[case["at"][-1]] = json.loads(case["value"])
+    (tmp_path / "summary.json").write_text(json.dumps(data), encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"error: {tmp_path / 'summary.json'}: {case['path']}: "), first
+    assert case["fragment"] in result.stderr
+    assert "Traceback" not in result.output

@@ -19,6 +19,7 @@ from gigacampus.report.files import write_run
 from gigacampus.report.html import render_report, write_html
 from gigacampus.report.summary import MAX_SUMMARY_BYTES, load_summary
 from gigacampus.results import Result
+from gigacampus.scenario.load import short_value as _short
 
 __all__ = ["folder_names", "load_comparison", "render_folder", "write_comparison"]
 
@@ -96,6 +97,29 @@ def load_comparison(folder: Path) -> tuple[list[dict[str, Any]], list[str], list
     return summaries, labels, links
 
 
+#: What a renderer raises on a value of the wrong shape deep inside an analysis block.
+_DAMAGE = (KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError, OverflowError)
+_BLOCK_FILE = re.compile(r"gigacampus[/\\](?:analyses[/\\](\w+)[/\\]|report[/\\](\w+)\.py)")
+
+
+def _drawn(draw: Any, source: str, *args: Any) -> str:
+    """``draw(*args)``; a saved summary damaged where :func:`check_summary` does not look (inside
+    an analysis block) is an :class:`InputError` naming the block being drawn and the key."""
+    try:
+        return draw(*args)
+    except _DAMAGE as exc:
+        block = ""
+        tb = exc.__traceback__
+        while tb is not None:  # the innermost analysis (or report module) frame names the block
+            m = _BLOCK_FILE.search(tb.tb_frame.f_code.co_filename)
+            if m and (m.group(1) or m.group(2) not in ("html", "charts", "folders", "summary", "compare")):
+                block = m.group(1) or m.group(2)
+            tb = tb.tb_next
+        what = f"missing key {exc.args[0]!r}" if isinstance(exc, KeyError) and exc.args else _short(str(exc), 100)
+        message = f"damaged ({what}); allowed: a block as written by gigacampus run --out"
+        raise InputError([Problem(source, block, message)]) from None
+
+
 def render_folder(folder: str | Path) -> str:
     """The report of a saved run or comparison folder, drawn from its saved files."""
     folder = Path(folder)
@@ -105,7 +129,7 @@ def render_folder(folder: str | Path) -> str:
             [Problem(str(folder), "", f"{what}; allowed: a folder written by gigacampus run --out or compare --out")]
         )
     if (folder / "comparison.json").is_file():
-        return render_comparison(*load_comparison(folder))
+        return _drawn(render_comparison, str(folder / "comparison.json"), *load_comparison(folder))
     if not (folder / "summary.json").is_file():
         raise InputError(
             [
@@ -117,4 +141,4 @@ def render_folder(folder: str | Path) -> str:
                 )
             ]
         )
-    return render_report(load_summary(folder / "summary.json"))
+    return _drawn(render_report, str(folder / "summary.json"), load_summary(folder / "summary.json"))

@@ -34,6 +34,7 @@ __all__ = [
     "parse_toml",
     "scenario_from_dict",
     "scenario_from_text",
+    "short_value",
 ]
 
 #: Largest scenario file read, in bytes (a scenario is a few kB of text).
@@ -51,7 +52,7 @@ def format_path(loc: Iterable[Any]) -> str:
     return out
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def short_value(value: Any, limit: int = 60) -> str:
     """A short, safe rendering of a found value: never raises, never long, never deep."""
     if isinstance(value, bool):
         return "true" if value else "false"  # as written in TOML
@@ -67,6 +68,9 @@ def _short(value: Any, limit: int = 60) -> str:
         except Exception:  # a value whose repr fails is still reported, by its type
             text = f"a {type(value).__name__}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_short = short_value
 
 
 class _SafeRepr(reprlib.Repr):
