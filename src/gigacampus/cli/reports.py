@@ -13,7 +13,7 @@ from rich.table import Table
 
 from gigacampus.cli import command
 from gigacampus.cli.common import console, print_json
-from gigacampus.cli.options import FormatOption, OutOption, TableOrJson
+from gigacampus.cli.options import FormatOption, OutOption, TableOrJson, out_path
 from gigacampus.cli.progress import QuietOption, progress
 from gigacampus.errors import InputError, Problem
 from gigacampus.pipeline import run
@@ -25,7 +25,8 @@ from gigacampus.scenario import load_scenario
 def report(
     folder: Annotated[Path, typer.Argument(help="A folder written by run --out or compare --out.", show_default=False)],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Where to write the HTML (default: FOLDER/report.html).")
+        Path | None,
+        typer.Option("--out", parser=out_path, help="Where to write the HTML (default: FOLDER/report.html)."),
     ] = None,
 ) -> None:
     """Redraw the HTML report of a saved run or comparison from its files, without recomputing."""

@@ -14,8 +14,9 @@ from typing import Any
 
 from gigacampus._version import __version__
 from gigacampus.errors import InputError, Problem
+from gigacampus.report.atomic import write_text
 from gigacampus.report.compare import differences, render_comparison
-from gigacampus.report.files import write_run
+from gigacampus.report.files import staged, write_run
 from gigacampus.report.html import render_report, write_html
 from gigacampus.report.summary import MAX_SUMMARY_BYTES, load_summary
 from gigacampus.results import Result
@@ -47,29 +48,25 @@ def write_comparison(
     out = Path(out_dir)
     advance = step or (lambda _next="": None)
     folders = folder_names([Path(f).stem for f in files])
-    summaries, written = [], []
-    for result, folder in zip(results, folders, strict=True):
-        paths = write_run(result, out / folder)
-        written.append(paths[-1])
-        summaries.append(load_summary(paths[0]))  # draw from what is on disk, as `report` will
-        advance(f"wrote {folder}")
-    doc = {
-        "gigacampus_version": __version__,
-        "runs": [
-            {"label": label, "file": str(file), "folder": folder}
-            for label, file, folder in zip(labels, files, folders, strict=True)
-        ],
-        "differences": differences(summaries, labels),
-    }
-    index = out / "comparison.json"
-    try:
-        index.write_text(json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise InputError([Problem(str(index), "", f"cannot write: {exc.strerror or exc}")]) from None
-    links = [f"{folder}/report.html" for folder in folders]
-    report = write_html(render_comparison(summaries, labels, links), out / "report.html")
+    summaries = []
+    with staged(out) as tmp:  # every run, the index and the report move into place together
+        for result, folder in zip(results, folders, strict=True):
+            paths = write_run(result, tmp / folder)
+            summaries.append(load_summary(paths[0]))  # draw from what is on disk, as `report` will
+            advance(f"wrote {folder}")
+        doc = {
+            "gigacampus_version": __version__,
+            "runs": [
+                {"label": label, "file": str(file), "folder": folder}
+                for label, file, folder in zip(labels, files, folders, strict=True)
+            ],
+            "differences": differences(summaries, labels),
+        }
+        write_text(tmp / "comparison.json", json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
+        links = [f"{folder}/report.html" for folder in folders]
+        write_html(render_comparison(summaries, labels, links), tmp / "report.html")
     advance("done")
-    return [report, index, *written]
+    return [out / "report.html", out / "comparison.json", *(out / folder / "report.html" for folder in folders)]
 
 
 def load_comparison(folder: Path) -> tuple[list[dict[str, Any]], list[str], list[str]]:

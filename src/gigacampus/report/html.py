@@ -21,6 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from gigacampus._version import __version__
 from gigacampus.errors import InputError, Problem
+from gigacampus.report.atomic import write_text
 from gigacampus.report.charts import BINDING_LABELS, Chart, block_names, sections_for
 from gigacampus.report.summary import headline_sentences
 from gigacampus.report.terminal import RUN_TABLE_HEADERS
@@ -390,11 +391,14 @@ def render_report(summary: Mapping[str, Any]) -> str:
 
 
 def write_html(text: str, path: str | Path) -> Path:
-    """Write a report; an unwritable place is an :class:`InputError` naming it."""
-    path = Path(path)
+    """Write a report atomically (never through a symlink); an unwritable place is an
+    :class:`InputError` naming it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError([Problem(str(path), "", f"cannot write the report: {exc.strerror or exc}")]) from None
-    return path
+        return write_text(path, text)
+    except InputError as err:
+        raise InputError(
+            [
+                Problem(p.source, p.path, p.message.replace("cannot write", "cannot write the report"))
+                for p in err.problems
+            ]
+        ) from None
