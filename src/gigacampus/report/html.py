@@ -16,10 +16,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from gigacampus._version import __version__
+from gigacampus.charting import figure_dict
 from gigacampus.errors import InputError, Problem
 from gigacampus.report.atomic import write_text
 from gigacampus.report.charts import BINDING_LABELS, Chart, block_names, sections_for
@@ -114,7 +114,8 @@ def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: S
 
 def chart_html(chart: Chart, *, with_title: bool = True) -> str:
     """A chart's container, caption and its figure as inert JSON (drawn by :func:`page`'s script)."""
-    fig = pio.to_json(chart.figure, validate=False)  # plotly escapes "<" in JSON, safe inside <script>
+    # names as inert text for Plotly; "<" as \u003c so nothing closes the <script> element
+    fig = json.dumps(figure_dict(chart.figure), ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
     title = f"<h3>{esc(chart.title)}</h3>" if with_title else ""
     return (
         f'<div class="chart-box">{title}<p class="caption">{esc(chart.caption)}</p>'
@@ -230,10 +231,12 @@ _ORIGIN_LABELS = {
 def _value_html(value: Any, unit: str, path: str = "") -> str:
     if path == "scenario.sources" and isinstance(value, list):
         return f'{len(value)} listed under <a href="#sources">Sources</a>' if value else "-"
+    # only a source is made a link; any other text (a name) is shown as written
+    text = linkify if path.rsplit(".", 1)[-1].split("[")[0] in ("source", "sources", "url") else esc
     if isinstance(value, list):
-        return "<br>".join(linkify(str(v)) if isinstance(v, str) else esc(fmt(v, unit)) for v in value) or "-"
+        return "<br>".join(text(str(v)) if isinstance(v, str) else esc(fmt(v, unit)) for v in value) or "-"
     if isinstance(value, str):
-        return linkify(value) if value else '<span class="muted">(empty)</span>'
+        return text(value) if value else '<span class="muted">(empty)</span>'
     return esc(fmt(value, unit))
 
 
