@@ -113,3 +113,58 @@ def test_damaged_summary_exits_2_naming_the_key(
     assert first.startswith(f"error: {tmp_path / 'summary.json'}: {case['path']}: "), first
     assert case["fragment"] in result.stderr
     assert "Traceback" not in result.output
+
+
+# --- nonsense that parses, refused when the run would compute it ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("overrides", "path"),
+    [
+        (["reliability.checkpoint_s=1e-13", "reliability.interval_s=1e-13"], "reliability.interval_s"),
+        (
+            ["reliability.checkpoint_s=1e-9", "reliability.interval_s=1e-9", "reliability.job_days=3000"],
+            "reliability.interval_s",
+        ),
+    ],
+)
+def test_picosecond_checkpoints_are_an_error_not_a_negative_goodput(overrides: list[str], path: str) -> None:
+    from gigacampus.pipeline import run  # noqa: PLC0415
+
+    with pytest.raises(InputError) as info:
+        run(load_scenario(FLAGSHIP, overrides=overrides))
+    (problem,) = info.value.problems
+    assert problem.path == path
+    assert "checkpoints in one run; allowed: at most 1e+12" in problem.message
+
+
+def test_goodput_command_refuses_picosecond_checkpoints() -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "goodput",
+            "--accelerators",
+            "1000",
+            "--accelerator",
+            "h100-sxm",
+            "--checkpoint-s",
+            "1e-13",
+            "--restart-s",
+            "60",
+            "--interval-s",
+            "1e-13",
+        ],
+    )
+    assert result.exit_code == 2, result.output
+    assert "--interval-s: found a checkpoint of 1e-13 s" in result.stderr
+
+
+def test_numeric_overflow_in_a_model_step_is_an_input_error() -> None:
+    import numpy as np  # noqa: PLC0415
+
+    from gigacampus.pipeline import _overflow_is_an_error  # noqa: PLC0415
+
+    with pytest.raises(InputError) as info, _overflow_is_an_error("S", "reliability analysis"):
+        np.array([1e308]) * 10
+    assert info.value.problems[0].path == "reliability"
+    assert "numeric overflow or an invalid value in the reliability analysis" in info.value.problems[0].message

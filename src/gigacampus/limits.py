@@ -27,6 +27,7 @@ from gigacampus.errors import InputError, Problem
 __all__ = [
     "CLI",
     "MAX_BODY_BYTES",
+    "MAX_CHECKPOINTS",
     "MAX_CONCURRENT_RUNS",
     "MAX_JOB_DAYS",
     "MAX_OVERRIDES",
@@ -51,6 +52,9 @@ __all__ = [
 MAX_DEPTH = 32
 #: Most digits in an integer literal (Python's own int/str conversion limit is 4,300).
 MAX_INT_DIGITS = 100
+#: Most checkpoints one simulated job run may complete (counts are 64-bit integers summed over
+#: replicas; a year of one-second cycles is 3e7).
+MAX_CHECKPOINTS = 10**12
 #: Longest ``--set key.path=value`` item, in characters.
 MAX_OVERRIDE_CHARS = 10_000
 

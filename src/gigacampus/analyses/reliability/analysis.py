@@ -22,7 +22,7 @@ from gigacampus.analyses.reliability.charts import reliability_charts
 from gigacampus.analyses.reliability.engine import simulate_job
 from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
 from gigacampus.analyses.reliability.section import Reliability
-from gigacampus.analyses.reliability.work import check_work, estimate_work
+from gigacampus.analyses.reliability.work import check_checkpoints, check_work, estimate_work
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
 from gigacampus.model.columns import Column, read_columns
@@ -76,6 +76,8 @@ def _job(
     interval = rel.interval_s if rel.interval_s is not None else float(renewal.optimal_interval_s(lam, c))
     g = float(renewal.expected_goodput(lam, interval, c, r, rf))
     horizon = rel.job_days * SECONDS_PER_DAY
+    path = "reliability.interval_s" if rel.interval_s is not None else "reliability.checkpoint_s"
+    check_checkpoints(horizon, interval, c, "scenario", path)
     samples = simulate_job(lam, interval, c, r, horizon, rel.replicas, seed, restart_failures=rf)
     mc = samples.checkpoints * interval / horizon
     max_c = float(renewal.max_checkpoint_s(lam, r, target, rf))

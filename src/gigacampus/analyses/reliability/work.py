@@ -13,10 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from gigacampus.analyses.reliability.fleet import RepairPolicy
-from gigacampus.limits import budget, over_budget
+from gigacampus.errors import InputError, Problem
+from gigacampus.limits import MAX_CHECKPOINTS, budget, over_budget
 from gigacampus.units import SECONDS_PER_DAY, SECONDS_PER_FAILURE_YEAR
 
-__all__ = ["ReliabilityWork", "check_work", "estimate_work"]
+__all__ = ["ReliabilityWork", "check_checkpoints", "check_work", "estimate_work"]
 
 #: Days recorded per simulated year (as :func:`~gigacampus.analyses.reliability.fleet.campus_availability`).
 DAYS_PER_YEAR = round(SECONDS_PER_FAILURE_YEAR / SECONDS_PER_DAY)
@@ -82,3 +83,16 @@ def check_work(work: ReliabilityWork, source: str = "<scenario>", *, variants: i
         found = getattr(work, field) * variants
         if found > getattr(b, field):
             raise over_budget(source, paths.get(field, "reliability.replicas"), what, found, field, lower)
+
+
+def check_checkpoints(horizon_s: float, interval_s: float, checkpoint_s: float, source: str, path: str) -> None:
+    """Refuse a job whose run would complete more than :data:`~gigacampus.limits.MAX_CHECKPOINTS`
+    checkpoints (interval and checkpoint of picoseconds: the counts would overflow)."""
+    count = horizon_s / (interval_s + checkpoint_s)
+    if not count <= MAX_CHECKPOINTS:
+        message = (
+            f"found a checkpoint of {checkpoint_s:g} s every {interval_s:g} s of work: {count:.3g} checkpoints in "
+            f"one run; allowed: at most {MAX_CHECKPOINTS:.0e} (a checkpoint and interval of at least "
+            f"{horizon_s / MAX_CHECKPOINTS:.2g} s together)"
+        )
+        raise InputError([Problem(source, path, message)])
