@@ -227,6 +227,11 @@ def _loads(text: str, source: str, path: str) -> dict[str, Any]:
 _KEY_PART = re.compile(r"([A-Za-z0-9_\-]+)((?:\[\d+\])*)")
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    """A key path as given, cut to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _parse_key(key: str) -> list[str | int]:
     parts: list[str | int] = []
     for chunk in key.split("."):
@@ -287,7 +292,7 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], source: s
             parts = _parse_key(key)
         except ValueError:
             example = "e.g. site.pue=1.2 or phase[0].power_mw=300"
-            problems.append(Problem(source, item, f"allowed: key.path=value, {example}"))
+            problems.append(Problem(source, _clip(item), f"allowed: key.path=value, {example}"))
             continue
         node: Any = out
         for i, part in enumerate(parts[:-1]):
@@ -297,14 +302,16 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], source: s
                     have = len(node) if isinstance(node, list) else 0
                     problems.append(
                         Problem(
-                            source, format_path(parts[: i + 1]), f"index {part} out of range; the scenario has {have}"
+                            source,
+                            _clip(format_path(parts[: i + 1])),
+                            f"index {part} out of range; the scenario has {have}",
                         )
                     )
                     break
                 node = node[part]
             else:
                 if not isinstance(node, dict):
-                    problems.append(Problem(source, format_path(parts[: i + 1]), "is not a table"))
+                    problems.append(Problem(source, _clip(format_path(parts[: i + 1])), "is not a table"))
                     break
                 node = node.setdefault(part, [] if isinstance(nxt, int) else {})
         else:
@@ -316,14 +323,14 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], source: s
                     except InputError as err:
                         problems += err.problems
                 else:
-                    problems.append(Problem(source, key, "index out of range"))
+                    problems.append(Problem(source, _clip(key), "index out of range"))
             elif isinstance(node, dict):
                 try:
                     node[last] = _parse_value(value.strip(), source, key)
                 except InputError as err:
                     problems += err.problems
             else:
-                problems.append(Problem(source, key, "parent is not a table"))
+                problems.append(Problem(source, _clip(key), "parent is not a table"))
     if problems:
         raise InputError(problems)
     return out
