@@ -168,3 +168,22 @@ def test_numeric_overflow_in_a_model_step_is_an_input_error() -> None:
         np.array([1e308]) * 10
     assert info.value.problems[0].path == "reliability"
     assert "numeric overflow or an invalid value in the reliability analysis" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "arrays or objects nested too deep"),
+        ('{"years": ' + "9" * 5000 + "}", "an integer of thousands of digits"),
+        ('{"a": ' * 40 + "1" + "}" * 40, "nested more than 32 deep"),
+    ],
+    ids=["recursion", "huge-integer", "deep"],
+)
+def test_summary_and_comparison_text_that_breaks_json_parsers(text: str, fragment: str, tmp_path: Path) -> None:
+    for name in ("summary.json", "comparison.json"):
+        folder = tmp_path / name.split(".")[0]
+        folder.mkdir()
+        (folder / name).write_text(text, encoding="utf-8")
+        result = CliRunner().invoke(app, ["report", str(folder)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: {folder / name}: ") and fragment in result.stderr

@@ -91,3 +91,28 @@ def test_docs_page_is_not_served_and_openapi_is() -> None:
     client = TestClient(create_app(), base_url="http://127.0.0.1")
     assert client.get("/docs").status_code == 404
     assert client.get("/openapi.json").json()["info"]["title"] == "gigacampus"
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"scenario": ' + "[" * 50_000 + "]" * 50_000 + "}", '{"seed": ' + "9" * 5000 + "}"],
+    ids=["deep", "huge-integer"],
+)
+def test_bodies_that_break_the_json_parser_are_400(body: str) -> None:
+    client = TestClient(create_app(), base_url="http://127.0.0.1", raise_server_exceptions=False)
+    response = client.post("/api/validate", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "cannot be read as JSON" in response.json()["problems"][0]["message"]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["site.pue=1.2\nfoo = 2"], ["phase[0].power_mw=" + "9" * 250], ["site.pue=" + "[" * 140 + "]" * 140]],
+    ids=["newline", "huge-integer", "deep"],
+)
+def test_hostile_overrides_are_422_with_the_key(overrides: list[str]) -> None:
+    # each within the request's 300 characters per override (longer ones are refused as a request error)
+    client = TestClient(create_app(), base_url="http://127.0.0.1")
+    response = client.post("/api/run", json={"scenario_id": "stargate-uae", "overrides": overrides})
+    assert response.status_code == 422
+    assert response.json()["problems"][0]["path"].startswith(("site.pue", "phase[0].power_mw"))

@@ -18,8 +18,9 @@ from gigacampus.report.atomic import write_text
 from gigacampus.report.compare import differences, render_comparison
 from gigacampus.report.files import staged, write_run
 from gigacampus.report.html import render_report, write_html
-from gigacampus.report.summary import MAX_SUMMARY_BYTES, load_summary
+from gigacampus.report.summary import MAX_SUMMARY_BYTES, load_summary, parse_json
 from gigacampus.results import Result
+from gigacampus.scenario.load import check_depth
 from gigacampus.scenario.load import short_value as _short
 
 __all__ = ["folder_names", "load_comparison", "render_folder", "write_comparison"]
@@ -76,9 +77,11 @@ def load_comparison(folder: Path) -> tuple[list[dict[str, Any]], list[str], list
     try:
         if index.stat().st_size > MAX_SUMMARY_BYTES:
             raise InputError([Problem(src, "", f"file is larger than {MAX_SUMMARY_BYTES:,} bytes")])
-        doc = json.loads(index.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        text = index.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError([Problem(src, "", f"cannot be read as JSON: {exc}")]) from None
+    doc = parse_json(text, src)
+    check_depth(doc, src)
     runs = doc.get("runs") if isinstance(doc, dict) else None
     if not isinstance(runs, list) or len(runs) < 2:
         raise InputError([Problem(src, "runs", "missing or fewer than 2 runs; allowed: a list written by compare")])
@@ -87,7 +90,7 @@ def load_comparison(folder: Path) -> tuple[list[dict[str, Any]], list[str], list
         name = item.get("folder") if isinstance(item, dict) else None
         # a run folder is a plain name inside the comparison folder, never a path elsewhere
         if not isinstance(name, str) or name != Path(name).name or name in ("", ".", ".."):
-            raise InputError([Problem(src, f"runs[{i}].folder", f"found {name!r}; allowed: a folder name")])
+            raise InputError([Problem(src, f"runs[{i}].folder", f"found {_short(name)}; allowed: a folder name")])
         summaries.append(load_summary(folder / name / "summary.json"))
         labels.append(str(item.get("label") or summaries[-1]["scenario"]["name"]))
         links.append(f"{name}/report.html")

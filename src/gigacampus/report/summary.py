@@ -26,6 +26,7 @@ __all__ = [
     "check_summary",
     "headline_sentences",
     "load_summary",
+    "parse_json",
     "series",
 ]
 
@@ -202,13 +203,25 @@ def load_summary(path: str | Path) -> dict[str, Any]:
         raise InputError([Problem(src, "", f"not UTF-8 text (offset {exc.start}); allowed: JSON")]) from None
     except OSError as exc:
         raise InputError([Problem(src, "", f"cannot be read: {exc.strerror or exc}")]) from None
+    return check_summary(parse_json(text, src), src)
+
+
+def parse_json(text: str, source: str) -> Any:
+    """JSON text parsed; malformed, nested too deep or holding a huge integer is an :class:`InputError`."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(
-            [Problem(src, "", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
+            [Problem(source, "", f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
         ) from None
-    return check_summary(data, src)
+    except RecursionError:
+        raise InputError(
+            [Problem(source, "", "arrays or objects nested too deep; allowed: at most 32 levels")]
+        ) from None
+    except ValueError:  # an integer of more than 4,300 digits
+        raise InputError(
+            [Problem(source, "", "an integer of thousands of digits; allowed: at most 100 digits")]
+        ) from None
 
 
 def binding_runs(years: Sequence[int], binding: Sequence[str]) -> dict[str, list[tuple[int, int]]]:

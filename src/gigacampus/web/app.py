@@ -490,6 +490,10 @@ def _error_handlers(app: FastAPI, max_body_bytes: int) -> None:
             message = f"request body too large; allowed: at most {max_body_bytes:,} bytes"
         elif exc.status_code == 404:
             message = f"no such page: {request.url.path}"
+        elif exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # json.loads failing beyond a syntax error: nesting past Python's recursion limit or an
+            # integer over 4,300 digits
+            message = "the body cannot be read as JSON (nested too deep or a number too long); allowed: a JSON object"
         else:
             message = str(exc.detail)
         return _error(exc.status_code, str(exc.detail), [Problem(REQUEST, "", message)])
