@@ -30,18 +30,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gigacampus._version import __version__
 from gigacampus.catalog import load_catalog
 from gigacampus.errors import InputError, Problem, closest
-from gigacampus.limits import use_budget
-from gigacampus.pipeline import run
-from gigacampus.report.charts import figure_json, sections_for
-from gigacampus.report.columns import columns_json
-from gigacampus.report.compare import comparison_charts, differences, render_comparison, unique_labels
-from gigacampus.report.html import plotly_js, render_report, report_css
-from gigacampus.report.summary import headline_sentences
-from gigacampus.scenario import Scenario, apply_overrides, format_path, parse_toml, scenario_from_dict
-from gigacampus.scenario.reference import json_schema
-from gigacampus.scenario.shipped import shipped_scenarios
-from gigacampus.web.controls import key_controls
-from gigacampus.web.limits import (
+from gigacampus.limits import (
     MAX_BODY_BYTES,
     MAX_CONCURRENT_RUNS,
     MAX_JOB_DAYS,
@@ -52,7 +41,18 @@ from gigacampus.web.limits import (
     MAX_RUNS_PER_COMPARISON,
     MAX_YEARS,
     WEB,
+    use_budget,
 )
+from gigacampus.pipeline import run
+from gigacampus.report.charts import figure_json, sections_for
+from gigacampus.report.columns import columns_json
+from gigacampus.report.compare import comparison_charts, differences, render_comparison, unique_labels
+from gigacampus.report.html import plotly_js, render_report, report_css
+from gigacampus.report.summary import headline_sentences
+from gigacampus.scenario import Scenario, apply_overrides, format_path, parse_toml, scenario_from_dict
+from gigacampus.scenario.reference import json_schema
+from gigacampus.scenario.shipped import shipped_scenarios
+from gigacampus.web.controls import key_controls
 
 __all__ = ["create_app"]
 

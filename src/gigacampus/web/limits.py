@@ -1,30 +1,9 @@
 """Bounds on what one web request may send or ask for: the figures live in
-:mod:`gigacampus.limits` (with the work budgets, :data:`gigacampus.limits.WEB`); re-exported here."""
+:mod:`gigacampus.limits` (with the work budget :data:`gigacampus.limits.WEB`), re-exported here."""
 
 from __future__ import annotations
 
-from gigacampus.limits import (
-    MAX_BODY_BYTES,
-    MAX_CONCURRENT_RUNS,
-    MAX_JOB_DAYS,
-    MAX_OVERRIDES,
-    MAX_PHASES,
-    MAX_QUEUE_WAIT_S,
-    MAX_REPLICA_YEARS,
-    MAX_RUNS_PER_COMPARISON,
-    MAX_YEARS,
-    WEB,
-)
+from gigacampus import limits as _limits
+from gigacampus.limits import *  # noqa: F403
 
-__all__ = [
-    "MAX_BODY_BYTES",
-    "MAX_CONCURRENT_RUNS",
-    "MAX_JOB_DAYS",
-    "MAX_OVERRIDES",
-    "MAX_PHASES",
-    "MAX_QUEUE_WAIT_S",
-    "MAX_REPLICA_YEARS",
-    "MAX_RUNS_PER_COMPARISON",
-    "MAX_YEARS",
-    "WEB",
-]
+__all__ = list(_limits.__all__)
