@@ -303,3 +303,22 @@ def test_comparison_report_renders_offline(browser: BrowserContext, tmp_path: Pa
     assert watch.errors == []
     assert len(watch.requests) == 1
     page.close()
+
+
+def test_a_name_made_of_markup_is_drawn_as_text(browser: BrowserContext, tmp_path: Path) -> None:
+    evil = '<a href="https://evil.example/">G42</a>'
+    out = tmp_path / "evil"
+    result = runner.invoke(
+        app,
+        ["run", str(SCENARIOS / "stargate-uae.toml"), "--out", str(out), "--set", f"policy.holder[0].name='{evil}'"],
+    )
+    assert result.exit_code == 0, result.output
+    page = browser.new_page()
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://") else route.abort())
+    page.goto((out / "report.html").as_uri())
+    expect(page.locator("div.chart .main-svg").first).to_be_attached()
+    legends = page.evaluate("Array.from(document.querySelectorAll('div.chart .legendtext')).map(e => e.textContent)")
+    assert evil in legends  # the legend shows the name's characters
+    assert page.locator("div.chart a").count() == 0  # and no chart holds a live link
+    assert page.locator('a[href="https://evil.example/"]').count() == 0
+    page.close()

@@ -108,7 +108,7 @@ def test_analysis_controls_cover_holders_finance_and_reliability(uae: dict) -> N
 
 
 def test_analysis_controls_change_the_run_through_the_api() -> None:
-    client = TestClient(create_app())
+    client = TestClient(create_app(), base_url="http://127.0.0.1")
     base = client.post("/api/report", json={"scenario_id": "stargate-uae"}).json()
     paths = {c["path"] for c in base["controls"]}
     assert {"finance.system_price_usd.gb300-nvl72", "reliability.checkpoint_s", "policy.holder[0].share"} <= paths

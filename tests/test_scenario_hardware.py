@@ -231,7 +231,7 @@ def test_web_report_offers_the_scenarios_own_accelerators() -> None:
 
     from gigacampus.web.app import create_app
 
-    client = TestClient(create_app())
+    client = TestClient(create_app(), base_url="http://127.0.0.1")
     resp = client.post("/api/report", json={"scenario_id": "stargate-uae-five-phase"})
     assert resp.status_code == 200, resp.text
     controls = {c["path"]: c for c in resp.json()["controls"]}

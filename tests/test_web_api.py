@@ -45,7 +45,7 @@ TEXT_BAD = [p for p in BAD if text_or_none(p) is not None]
 
 @pytest.fixture(scope="module")
 def client() -> TestClient:
-    return TestClient(create_app())
+    return TestClient(create_app(), base_url="http://127.0.0.1")
 
 
 def saved(result: gc.Result) -> dict:
@@ -316,7 +316,7 @@ def test_compare_names_the_bad_run(client: TestClient) -> None:
 
 
 def test_server_keeps_serving_after_bad_requests_and_errors(monkeypatch) -> None:
-    client = TestClient(create_app(), raise_server_exceptions=False)
+    client = TestClient(create_app(), raise_server_exceptions=False, base_url="http://127.0.0.1")
     for body in (b"{", b"[]", b'{"toml": "[["}', b"\xff\xfe"):
         assert (
             400 <= client.post("/api/run", content=body, headers={"content-type": "application/json"}).status_code < 500

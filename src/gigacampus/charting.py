@@ -25,6 +25,7 @@ __all__ = [
     "binding_bar",
     "block_years",
     "figure",
+    "figure_dict",
     "figure_json",
     "line",
     "palette_color",
@@ -136,11 +137,33 @@ def any_value(values: Sequence[float | None]) -> bool:
     return any(v for v in values)
 
 
-def figure_json(chart: Chart) -> dict[str, Any]:
-    """A chart as a plain dict (``data``, ``layout``, ``id``, ``title``, ``caption``) for JSON APIs."""
+#: Keys whose text Plotly reads as a template written by gigacampus (kept as written).
+_TEMPLATE_KEYS = frozenset({"hovertemplate", "texttemplate"})
+
+
+def _inert(node: Any, key: str = "") -> Any:
+    """``node`` with every text a chart shows (names, hover text, custom data, category labels,
+    titles) escaped, so Plotly draws it as text: Plotly renders ``<a>``, ``<b>``, ``<br>``... in
+    labels, and a scenario's names reach them."""
+    if isinstance(node, str):
+        return node if key in _TEMPLATE_KEYS else node.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if isinstance(node, dict):
+        return {k: _inert(v, k) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inert(v, key) for v in node]
+    return node
+
+
+def figure_dict(fig: Any) -> dict[str, Any]:
+    """A Plotly figure as plain ``data`` and ``layout``, every shown text inert (see :func:`_inert`)."""
     import plotly.io as pio
 
-    fig = json.loads(pio.to_json(chart.figure, validate=False))
+    return _inert(json.loads(pio.to_json(fig, validate=False)))
+
+
+def figure_json(chart: Chart) -> dict[str, Any]:
+    """A chart as a plain dict (``data``, ``layout``, ``id``, ``title``, ``caption``) for JSON APIs."""
+    fig = figure_dict(chart.figure)
     return {
         "id": chart.id,
         "title": chart.title,

@@ -9,7 +9,9 @@ of variants through every analysis in one call; :func:`run` is one variant of it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,6 +26,8 @@ from gigacampus.analyses.policy.analysis import POLICY
 from gigacampus.analyses.reliability.analysis import RELIABILITY
 from gigacampus.analyses.training.analysis import TRAINING
 from gigacampus.catalog import Catalog
+from gigacampus.errors import InputError, Problem
+from gigacampus.limits import check_batch
 from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
 from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
 from gigacampus.results import Result, build_result
@@ -203,8 +207,16 @@ def run_batch(
     unknown = set(given) - {a.name for a in ANALYSES if a.inputs is not None}
     if unknown:
         raise TypeError(f"analysis_inputs for analyses without batched inputs: {', '.join(sorted(unknown))}")
+    info = scenario.scenario  # the work of every per-variant, per-year, per-phase array, bounded first
+    check_batch(
+        inputs.n_variants if inputs is not None else 1,
+        info.end_year - info.start_year + 1,
+        len(scenario.phase),
+        f"scenario {info.name!r}",
+    )
     batch, prepared = _prepare(scenario, cat, opts, inputs)
-    outputs = simulate(batch)
+    with _overflow_is_an_error(info.name, "campus model"):
+        outputs = simulate(batch)
     used_seed = scenario.scenario.seed if seed is None else seed
     columns: dict[str, np.ndarray] = dict(core_year_columns(batch, outputs))
     blocks: dict[str, Block] = {}
@@ -230,7 +242,8 @@ def run_batch(
             own_inputs=_own_batch(a, own, batch, given.get(a.name)),
             variant=variant,
         )
-        block = a.run(ctx)
+        with _overflow_is_an_error(info.name, a.name):
+            block = a.run(ctx)
         unknown = set(block.columns) - set(a.column_names)
         if unknown:
             raise PipelineError(f"{a.name!r} returned columns it does not declare: {', '.join(sorted(unknown))}")
@@ -239,6 +252,22 @@ def run_batch(
         step = prepared.get(a.name)
         provenance += [*(step.provenance if step else ()), *block.provenance]
     return BatchRun(scenario, used_seed, batch, outputs, columns, blocks, _effective(provenance), variant)
+
+
+@contextlib.contextmanager
+def _overflow_is_an_error(scenario_name: str, step: str) -> Iterator[None]:
+    """Numeric overflow or an invalid value in a model or engine (numpy's RuntimeWarning) is an
+    :class:`InputError`, never a warning beside a wrong number."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            yield
+        except (RuntimeWarning, OverflowError, FloatingPointError) as exc:
+            message = (
+                f"numeric overflow or an invalid value in the {step} ({exc}); allowed: inputs whose results are "
+                "finite numbers (look for extreme values in this section)"
+            )
+            raise InputError([Problem(f"scenario {scenario_name!r}", step.split()[0], message)]) from None
 
 
 def _own_batch(a: Analysis, own: OwnInputs | None, batch: CampusInputs, given: Any) -> Any:

@@ -33,4 +33,15 @@ SetOption = Annotated[
 SeedOption = Annotated[
     int | None, typer.Option("--seed", min=0, help="Seed for random draws (default: the scenario's).")
 ]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Folder to write result files into.")]
+
+
+def out_path(value: str) -> Path:
+    """``--out`` as a path; an empty or blank one (``--out ''``) is refused, not taken as ``.``."""
+    if not value.strip():
+        raise typer.BadParameter(f"found {value!r}; allowed: a folder or file name")
+    if "\x00" in value:
+        raise typer.BadParameter("found a NUL character; allowed: a folder or file name")
+    return Path(value)
+
+
+OutOption = Annotated[Path | None, typer.Option("--out", parser=out_path, help="Folder to write result files into.")]

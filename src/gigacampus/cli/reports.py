@@ -14,7 +14,7 @@ from rich.text import Text
 
 from gigacampus.cli import command
 from gigacampus.cli.common import console, print_csv, print_json
-from gigacampus.cli.options import FormatOption, OutOption, TableOrJson
+from gigacampus.cli.options import FormatOption, OutOption, TableOrJson, out_path
 from gigacampus.cli.progress import QuietOption, progress
 from gigacampus.errors import InputError, Problem
 from gigacampus.pipeline import run
@@ -26,7 +26,8 @@ from gigacampus.scenario import load_scenario
 def report(
     folder: Annotated[Path, typer.Argument(help="A folder written by run --out or compare --out.", show_default=False)],
     out: Annotated[
-        Path | None, typer.Option("--out", help="Where to write the HTML (default: FOLDER/report.html).")
+        Path | None,
+        typer.Option("--out", parser=out_path, help="Where to write the HTML (default: FOLDER/report.html)."),
     ] = None,
 ) -> None:
     """Redraw the HTML report of a saved run or comparison from its files, without recomputing."""
@@ -176,6 +177,13 @@ def serve(
         "127.0.0.1"
     ),
     port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")] = 8000,
+    allowed_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--allowed-host",
+            help="Another Host name the server answers to (repeatable); it always answers to 127.0.0.1 and localhost.",
+        ),
+    ] = None,
 ) -> None:
     """Start the web dashboard and JSON API (OpenAPI at /openapi.json); Ctrl+C stops it."""
     import uvicorn
@@ -197,6 +205,18 @@ def serve(
             f"warning: listening on {host}: anyone who can reach this machine can use the dashboard and API",
             file=sys.stderr,
         )
-    print(f"gigacampus dashboard on http://{shown}:{bound_port}/ (API docs at /docs); Ctrl+C stops it", flush=True)
-    config = uvicorn.Config(create_app(), log_level="warning", access_log=False, timeout_graceful_shutdown=5)
+    print(
+        f"gigacampus dashboard on http://{shown}:{bound_port}/ (OpenAPI at /openapi.json); Ctrl+C stops it", flush=True
+    )
+    hosts = list(allowed_host or [])
+    for name in hosts:
+        if not name or any(c in name for c in "/:@ \t") or len(name) > 253:
+            raise InputError(
+                [Problem("serve", "--allowed-host", f"found {name!r}; allowed: a host name such as example.org")]
+            )
+    if host not in ("0.0.0.0", "::", ""):
+        hosts.append(f"[{host}]" if ":" in host else host)  # the address it listens on
+    config = uvicorn.Config(
+        create_app(allowed_hosts=hosts), log_level="warning", access_log=False, timeout_graceful_shutdown=5
+    )
     uvicorn.Server(config).run(sockets=[sock])

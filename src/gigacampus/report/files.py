@@ -1,14 +1,99 @@
-"""Writing a run to a folder: summary.json, timeline.csv, phases.csv and report.html."""
+"""Writing a run to a folder: summary.json, timeline.csv, phases.csv and report.html.
+
+Every file is written whole or not at all: a run writes into a fresh temporary folder beside
+``--out`` and moves the files into place only once every one of them is written, so a failed
+run (disk full, a file limit, an unwritable file) leaves the folder as it was, never a new
+summary.json beside an old report.html. Moving a file replaces a symlink at its name (the link,
+not its target). Text cells of every CSV are written so that a spreadsheet never reads them as
+formulas (:func:`csv_cell`).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+import pandas as pd
 
 from gigacampus.errors import InputError, Problem
+from gigacampus.report.atomic import write_text
 from gigacampus.results import Result
 
-__all__ = ["summary_json", "write_run"]
+__all__ = ["csv_cell", "csv_safe", "staged", "summary_json", "write_csv", "write_run"]
+
+#: What a spreadsheet takes for the start of a formula: = + - @, a tab or a carriage return
+#: (a minus or plus followed by a number is a number, and is kept).
+_FORMULA = re.compile(r"^(?:[=@\t\r]|[+-](?![0-9.]))")
+
+
+def csv_cell(value: Any) -> Any:
+    """``value``, with text a spreadsheet would read as a formula prefixed with ``'``."""
+    if isinstance(value, str) and _FORMULA.match(value):
+        return "'" + value
+    return value
+
+
+def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``table`` whose text cells, index and column names are safe for spreadsheets."""
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            out[col] = out[col].map(csv_cell)
+    out.columns = [csv_cell(c) for c in out.columns]
+    if out.index.dtype == object:
+        out.index = out.index.map(csv_cell)
+    return out
+
+
+def write_csv(table: pd.DataFrame, path: str | Path, **to_csv: Any) -> Path:
+    """Write ``table`` as CSV, text cells made safe (:func:`csv_safe`), atomically."""
+    return write_text(path, csv_safe(table).to_csv(**to_csv))
+
+
+def _commit(tmp: Path, out: Path) -> None:
+    """Move everything under ``tmp`` into ``out``, file by file (each an atomic rename)."""
+    out.mkdir(parents=True, exist_ok=True)
+    for entry in sorted(tmp.iterdir()):
+        target = out / entry.name
+        if entry.is_dir():
+            if target.is_symlink() or (target.exists() and not target.is_dir()):
+                target.unlink()  # a link or file where a folder goes: replaced, never followed
+            _commit(entry, target)
+        else:
+            if target.is_dir() and not target.is_symlink():
+                raise InputError([Problem(str(target), "", "is a folder; allowed: a file gigacampus writes")])
+            os.replace(entry, target)
+
+
+@contextlib.contextmanager
+def staged(out_dir: str | Path) -> Iterator[Path]:
+    """A fresh temporary folder beside ``out_dir`` to write into; its files move into
+    ``out_dir`` when the block ends without an error, and it is removed either way."""
+    if isinstance(out_dir, str) and not out_dir.strip():
+        raise InputError([Problem("--out", "", "found ''; allowed: a folder name")])
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise InputError([Problem(str(out), "", "exists and is not a folder")])
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name or 'out'}.", suffix=".partial"))
+    except OSError as exc:
+        raise InputError([Problem(str(out), "", f"cannot create the output folder: {exc.strerror or exc}")]) from None
+    try:
+        yield tmp
+        try:
+            _commit(tmp, out)
+        except OSError as exc:
+            raise InputError([Problem(str(out), "", f"cannot write results: {exc.strerror or exc}")]) from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def summary_json(result: Result) -> str:
@@ -20,25 +105,22 @@ def write_run(result: Result, out_dir: str | Path, *, html: bool = True) -> list
     """Write ``summary.json``, ``timeline.csv``, ``phases.csv`` and (``html``) ``report.html``.
 
     The report is drawn from the summary text just written, exactly as ``gigacampus report``
-    redraws it later. Returns the paths written.
+    redraws it later. All files are written into a temporary folder first and moved into
+    ``out_dir`` together (see the module's docstring). Returns the paths in ``out_dir``.
     """
-    out = Path(out_dir)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InputError([Problem(str(out), "", f"cannot create the output folder: {exc.strerror or exc}")]) from None
-    if not out.is_dir():
-        raise InputError([Problem(str(out), "", "exists and is not a folder")])
-    paths = [out / "summary.json", out / "timeline.csv", out / "phases.csv"]
-    text = summary_json(result)
-    try:
-        paths[0].write_text(text, encoding="utf-8")
-        result.timeline.to_csv(paths[1], float_format="%.6g")
-        result.by_phase.to_csv(paths[2], index=False)
-    except OSError as exc:
-        raise InputError([Problem(str(out), "", f"cannot write results: {exc.strerror or exc}")]) from None
-    if html:
-        from gigacampus.report.html import render_report, write_html  # plotly loads only when a report is drawn
+    names = ["summary.json", "timeline.csv", "phases.csv", *(["report.html"] if html else [])]
+    with staged(out_dir) as tmp:
+        text = summary_json(result)
+        try:
+            (tmp / "summary.json").write_text(text, encoding="utf-8")
+            (tmp / "timeline.csv").write_text(
+                csv_safe(result.timeline).to_csv(float_format="%.6g"), encoding="utf-8", newline=""
+            )
+            (tmp / "phases.csv").write_text(csv_safe(result.by_phase).to_csv(index=False), encoding="utf-8", newline="")
+            if html:
+                from gigacampus.report.html import render_report  # plotly loads only when a report is drawn
 
-        paths.append(write_html(render_report(json.loads(text)), out / "report.html"))
-    return paths
+                (tmp / "report.html").write_text(render_report(json.loads(text)), encoding="utf-8")
+        except OSError as exc:
+            raise InputError([Problem(str(out_dir), "", f"cannot write results: {exc.strerror or exc}")]) from None
+    return [Path(out_dir) / n for n in names]

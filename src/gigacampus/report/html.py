@@ -16,11 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from gigacampus._version import __version__
+from gigacampus.charting import figure_dict
 from gigacampus.errors import InputError, Problem
+from gigacampus.report.atomic import write_text
 from gigacampus.report.charts import BINDING_LABELS, Chart, block_names, sections_for
 from gigacampus.report.summary import headline_sentences
 from gigacampus.report.terminal import RUN_TABLE_HEADERS
@@ -113,7 +114,8 @@ def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: S
 
 def chart_html(chart: Chart, *, with_title: bool = True) -> str:
     """A chart's container, caption and its figure as inert JSON (drawn by :func:`page`'s script)."""
-    fig = pio.to_json(chart.figure, validate=False)  # plotly escapes "<" in JSON, safe inside <script>
+    # names as inert text for Plotly; "<" as \u003c so nothing closes the <script> element
+    fig = json.dumps(figure_dict(chart.figure), ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
     title = f"<h3>{esc(chart.title)}</h3>" if with_title else ""
     return (
         f'<div class="chart-box">{title}<p class="caption">{esc(chart.caption)}</p>'
@@ -249,10 +251,12 @@ _ORIGIN_LABELS = {
 def _value_html(value: Any, unit: str, path: str = "") -> str:
     if path == "scenario.sources" and isinstance(value, list):
         return f'{len(value)} listed under <a href="#sources">Sources</a>' if value else "-"
+    # only a source is made a link; any other text (a name) is shown as written
+    text = linkify if path.rsplit(".", 1)[-1].split("[")[0] in ("source", "sources", "url") else esc
     if isinstance(value, list):
-        return "<br>".join(linkify(str(v)) if isinstance(v, str) else esc(fmt(v, unit)) for v in value) or "-"
+        return "<br>".join(text(str(v)) if isinstance(v, str) else esc(fmt(v, unit)) for v in value) or "-"
     if isinstance(value, str):
-        return linkify(value) if value else '<span class="muted">(empty)</span>'
+        return text(value) if value else '<span class="muted">(empty)</span>'
     return esc(fmt(value, unit))
 
 
@@ -410,11 +414,14 @@ def render_report(summary: Mapping[str, Any]) -> str:
 
 
 def write_html(text: str, path: str | Path) -> Path:
-    """Write a report; an unwritable place is an :class:`InputError` naming it."""
-    path = Path(path)
+    """Write a report atomically (never through a symlink); an unwritable place is an
+    :class:`InputError` naming it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError([Problem(str(path), "", f"cannot write the report: {exc.strerror or exc}")]) from None
-    return path
+        return write_text(path, text)
+    except InputError as err:
+        raise InputError(
+            [
+                Problem(p.source, p.path, p.message.replace("cannot write", "cannot write the report"))
+                for p in err.problems
+            ]
+        ) from None

@@ -12,6 +12,8 @@ suggestion)`` tuples; :class:`gigacampus.scenario.document.Scenario` runs every 
 from __future__ import annotations
 
 import math
+import re
+import unicodedata
 from collections.abc import Callable, Collection
 from typing import Annotated, Any
 
@@ -26,6 +28,7 @@ __all__ = [
     "Section",
     "Year",
     "array_at",
+    "check_name",
     "catalog_of",
     "choice",
     "choice_validator",
@@ -33,6 +36,7 @@ __all__ = [
     "is_number",
     "num",
     "table_at",
+    "visible_text",
     "whole_number",
 ]
 
@@ -130,9 +134,12 @@ def whole_number(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value)
+    if isinstance(value, str) and _WHOLE.fullmatch(value.strip()):
+        return int(value)  # ASCII digits only: "²".isdigit() is true but int("²") raises
     return None
+
+
+_WHOLE = re.compile(r"-?[0-9]{1,18}")
 
 
 def table_at(data: Any, key: str) -> dict[str, Any]:
@@ -145,3 +152,34 @@ def array_at(data: Any, key: str) -> list[Any]:
     """``data[key]`` if it is an array, else an empty one."""
     value = data.get(key) if isinstance(data, dict) else None
     return list(value) if isinstance(value, (list, tuple)) else []
+
+
+#: Unicode categories that draw nothing: format characters (zero-width spaces and joiners, bidi
+#: controls, soft hyphens), controls and line or paragraph separators.
+_INVISIBLE = frozenset({"Cf", "Cc", "Zl", "Zp"})
+
+
+def visible_text(text: str) -> str:
+    """``text`` as a reader sees it: NFKC-normalised, invisible characters removed, spaces collapsed."""
+    shown = "".join(c for c in unicodedata.normalize("NFKC", text) if unicodedata.category(c) not in _INVISIBLE)
+    return " ".join(shown.split())
+
+
+def check_name(problems: Problems, path: str, name: Any, seen: dict[str, tuple[str, str]], unique_among: str) -> None:
+    """Append a problem if ``name`` shows nothing, or reads the same as a name in ``seen`` (which maps
+    each name's reading, :func:`visible_text` case-folded, to where it was given and as what);
+    then record it. ``path`` is the name's key path (``phase[1].name``)."""
+    if not isinstance(name, str) or not name:
+        return  # a missing or empty name is the schema's to report
+    key = visible_text(name).casefold()
+    if not key:
+        message = f"found {name!r}: only invisible characters or spaces; allowed: a name a reader can see"
+        problems.append((path, message, None))
+        return
+    if key in seen:
+        where, first = seen[key]
+        same = "" if name.strip() == first.strip() else " once case, spaces and invisible characters are ignored"
+        message = f"found {name!r}, already the name of {where}{same}; allowed: a name unique among {unique_among}"
+        problems.append((path, message, None))
+        return
+    seen[key] = (path.rsplit(".", 1)[0], name)

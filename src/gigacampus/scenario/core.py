@@ -11,7 +11,18 @@ from pydantic import Field, ValidationInfo, field_validator
 
 from gigacampus.catalog import Catalog
 from gigacampus.errors import closest
-from gigacampus.scenario.base import Problems, Section, Year, array_at, catalog_of, choice, num, table_at, whole_number
+from gigacampus.scenario.base import (
+    Problems,
+    Section,
+    Year,
+    array_at,
+    catalog_of,
+    check_name,
+    choice,
+    num,
+    table_at,
+    whole_number,
+)
 
 __all__ = [
     "MAX_PHASES",
@@ -147,6 +158,7 @@ def core_problems(data: Any, cat: Catalog) -> Problems:
     if not isinstance(data, dict):
         return problems
     info = table_at(data, "scenario")
+    check_name(problems, "scenario.name", info.get("name"), {}, "scenarios")
     start, end = whole_number(info.get("start_year")), whole_number(info.get("end_year"))
     years_ok = start is not None and end is not None
     if years_ok and end < start:
@@ -158,7 +170,7 @@ def core_problems(data: Any, cat: Catalog) -> Problems:
         )
         years_ok = False
     phases = array_at(data, "phase")
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str, str]] = {}
     used: set[str] = set()
     for i, ph in enumerate(phases):
         if not isinstance(ph, dict):
@@ -168,18 +180,7 @@ def core_problems(data: Any, cat: Catalog) -> Problems:
             problems.append(
                 (f"phase[{i}].online_year", f"found {online}; allowed: within the scenario years {start}-{end}", None)
             )
-        name = ph.get("name")
-        if isinstance(name, str):
-            if name.strip() in seen:
-                problems.append(
-                    (
-                        f"phase[{i}].name",
-                        f"found {name!r}, already the name of phase[{seen[name.strip()]}]; "
-                        "allowed: a name unique among phases",
-                        None,
-                    )
-                )
-            seen.setdefault(name.strip(), i)
+        check_name(problems, f"phase[{i}].name", ph.get("name"), seen, "phases")
         acc, sys_id = ph.get("accelerator"), ph.get("system")
         if not isinstance(acc, str) or acc not in cat.accelerators:
             continue

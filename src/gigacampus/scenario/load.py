@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+import reprlib
 import tomllib
 import types
 import typing
@@ -20,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import InputError, Problem, closest
+from gigacampus.limits import MAX_DEPTH, MAX_INT_DIGITS, MAX_OVERRIDE_CHARS
 from gigacampus.scenario.base import ScenarioChecksFailed
 from gigacampus.scenario.document import Scenario, cross_field_problems
 from gigacampus.scenario.hardware import catalog_for
@@ -27,11 +29,13 @@ from gigacampus.scenario.hardware import catalog_for
 __all__ = [
     "MAX_FILE_BYTES",
     "apply_overrides",
+    "check_depth",
     "format_path",
     "load_scenario",
     "parse_toml",
     "scenario_from_dict",
     "scenario_from_text",
+    "short_value",
 ]
 
 #: Largest scenario file read, in bytes (a scenario is a few kB of text).
@@ -49,11 +53,70 @@ def format_path(loc: Iterable[Any]) -> str:
     return out
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def short_value(value: Any, limit: int = 60) -> str:
+    """A short, safe rendering of a found value: never raises, never long, never deep."""
     if isinstance(value, bool):
         return "true" if value else "false"  # as written in TOML
-    text = f"{value:g}" if isinstance(value, float) else repr(value)
+    if isinstance(value, int) and value.bit_length() > 3 * MAX_INT_DIGITS:
+        return f"a whole number of about {int(value.bit_length() * 0.30103):,} digits"
+    if isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, (dict, list, tuple)):
+        text = _REPR.repr(value)
+    else:
+        try:
+            text = repr(value)
+        except Exception:  # a value whose repr fails is still reported, by its type
+            text = f"a {type(value).__name__}"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+_short = short_value
+
+
+class _SafeRepr(reprlib.Repr):
+    """reprlib with huge integers summarised (``repr`` of one over 4,300 digits raises)."""
+
+    def repr_int(self, x: int, level: int) -> str:
+        return _short(x) if x.bit_length() > 3 * MAX_INT_DIGITS else repr(x)
+
+
+_REPR = _SafeRepr()
+_REPR.maxlevel, _REPR.maxdict, _REPR.maxlist, _REPR.maxstring, _REPR.maxother = 2, 4, 6, 40, 40
+
+
+def check_depth(data: Any, source: str, limit: int = MAX_DEPTH, root: str = "") -> None:
+    """Refuse data nested deeper than ``limit`` tables/arrays, or with integers over
+    :data:`~gigacampus.limits.MAX_INT_DIGITS` digits (walked without recursion)."""
+
+    def where(loc: tuple[Any, ...]) -> str:
+        rel = format_path(loc[:4]) + ("..." if len(loc) > 4 else "")
+        return root + ("." if root and rel and not rel.startswith("[") else "") + rel
+
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(data, ())]
+    while stack:
+        node, loc = stack.pop()
+        if isinstance(node, dict):
+            items: Iterable[tuple[Any, Any]] = node.items()
+        elif isinstance(node, (list, tuple)):
+            items = enumerate(node)
+        else:
+            if isinstance(node, int) and not isinstance(node, bool) and node.bit_length() > 3.33 * MAX_INT_DIGITS:
+                raise InputError(
+                    [Problem(source, where(loc), f"found {_short(node)}; allowed: at most {MAX_INT_DIGITS} digits")]
+                )
+            continue
+        if len(loc) > limit:
+            raise InputError(
+                [
+                    Problem(
+                        source,
+                        where(loc),
+                        f"tables or arrays nested more than {limit} deep; allowed: at most {limit} levels",
+                    )
+                ]
+            )
+        stack.extend((v, (*loc, k)) for k, v in items)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -102,10 +165,8 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
         raise InputError(
             [Problem(source, "", "file is empty; a scenario needs [scenario], [site] and at least one [[phase]]")]
         )
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError([Problem(source, "", f"not valid TOML: {exc}")]) from None
+    data = _loads(text, source, "")
+    check_depth(data, source)
     if not data:
         raise InputError(
             [Problem(source, "", "no keys found; a scenario needs [scenario], [site] and at least one [[phase]]")]
@@ -113,9 +174,63 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
     return data
 
 
+_HEADER = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?")
+_ASSIGN = re.compile(r"\s*([^=\s][^=]*?)\s*=")
+_LONG_DIGITS = re.compile(rf"[0-9_]{{{MAX_INT_DIGITS + 1},}}")
+
+
+def _locate(text: str, bad_line: typing.Callable[[str], bool]) -> tuple[str, str]:
+    """(key path, ``line N``) of the first line of ``text`` where ``bad_line`` holds."""
+    header = ""
+    arrays: dict[str, int] = {}
+    for n, line in enumerate(text.splitlines(), 1):
+        if bad_line(line):
+            m = _ASSIGN.match(line)
+            key = m.group(1).replace('"', "").replace(" ", "") if m else ""
+            path = ".".join(p for p in (header, key) if p)
+            return _short(path, 80).strip("'"), f"line {n}"
+        m = _HEADER.fullmatch(line)
+        if m:
+            header = m.group(1).replace('"', "").replace(" ", "")
+            if line.lstrip().startswith("[["):  # an array of tables: name its item, phase[1]
+                arrays[header] = arrays.get(header, -1) + 1
+                header = f"{header}[{arrays[header]}]"
+    return "", "somewhere"
+
+
+def _nesting(line: str) -> bool:
+    depth = peak = 0
+    for c in line:
+        depth += c in "[{"
+        depth -= c in "]}"
+        peak = max(peak, depth)
+    return peak > MAX_DEPTH
+
+
+def _loads(text: str, source: str, path: str) -> dict[str, Any]:
+    """``tomllib.loads`` with every failure it can raise on hostile text turned into a problem."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError([Problem(source, path, f"not valid TOML: {exc}")]) from None
+    except RecursionError:
+        key, where = _locate(text, _nesting)
+        found, allowed = "arrays or inline tables nested too deep", f"at most {MAX_DEPTH} levels"
+    except ValueError:  # an integer literal over Python's 4,300-digit conversion limit
+        key, where = _locate(text, lambda line: bool(_LONG_DIGITS.search(line)))
+        found, allowed = "an integer literal of thousands of digits", f"at most {MAX_INT_DIGITS} digits"
+    at = "" if path else f" ({where})"  # an override names its key; a file also its line
+    raise InputError([Problem(source, path or key, f"{found}{at}; allowed: {allowed}")])
+
+
 # --- overrides (--set key.path=value) ------------------------------------------------
 
 _KEY_PART = re.compile(r"([A-Za-z0-9_\-]+)((?:\[\d+\])*)")
+
+
+def _clip(text: str, limit: int = 80) -> str:
+    """A key path as given, cut to ``limit`` characters for a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _parse_key(key: str) -> list[str | int]:
@@ -129,11 +244,16 @@ def _parse_key(key: str) -> list[str | int]:
     return parts
 
 
-def _parse_value(text: str) -> Any:
+def _parse_value(text: str, source: str = "--set", key: str = "") -> Any:
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        tomllib.loads(f"v = {text}")
     except tomllib.TOMLDecodeError:
         return text  # a bare word such as gb200 is taken as text
+    except (RecursionError, ValueError):
+        pass  # reported with the key path below
+    value = _loads(f"v = {text}", source, key)["v"]
+    check_depth(value, source, MAX_DEPTH, root=key)
+    return value
 
 
 def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], source: str = "--set") -> dict[str, Any]:
@@ -145,15 +265,35 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], source: s
     out = copy.deepcopy(dict(data))
     problems = []
     for item in overrides:
+        if len(item) > MAX_OVERRIDE_CHARS:
+            problems.append(
+                Problem(
+                    source,
+                    item.partition("=")[0][:80],
+                    f"{len(item):,} characters; allowed: at most {MAX_OVERRIDE_CHARS:,} per override",
+                )
+            )
+            continue
         key, sep, value = item.partition("=")
         key = key.strip()
+        bad = next((c for c in item if c in "\n\r\x00" or (ord(c) < 32 and c != "\t")), None)
+        if bad is not None:
+            problems.append(
+                Problem(
+                    source,
+                    key if _KEY_PART.fullmatch(key.split(".")[0] or "-") else _short(item, 40),
+                    f"found a control character ({bad!r}) in {_short(item, 40)}; allowed: one key.path=value on one "
+                    "line (give each override its own --set)",
+                )
+            )
+            continue
         try:
             if not sep or not key:
                 raise ValueError(item)
             parts = _parse_key(key)
         except ValueError:
             example = "e.g. site.pue=1.2 or phase[0].power_mw=300"
-            problems.append(Problem(source, item, f"allowed: key.path=value, {example}"))
+            problems.append(Problem(source, _clip(item), f"allowed: key.path=value, {example}"))
             continue
         node: Any = out
         for i, part in enumerate(parts[:-1]):
@@ -163,27 +303,35 @@ def apply_overrides(data: Mapping[str, Any], overrides: Sequence[str], source: s
                     have = len(node) if isinstance(node, list) else 0
                     problems.append(
                         Problem(
-                            source, format_path(parts[: i + 1]), f"index {part} out of range; the scenario has {have}"
+                            source,
+                            _clip(format_path(parts[: i + 1])),
+                            f"index {part} out of range; the scenario has {have}",
                         )
                     )
                     break
                 node = node[part]
             else:
                 if not isinstance(node, dict):
-                    problems.append(Problem(source, format_path(parts[: i + 1]), "is not a table"))
+                    problems.append(Problem(source, _clip(format_path(parts[: i + 1])), "is not a table"))
                     break
                 node = node.setdefault(part, [] if isinstance(nxt, int) else {})
         else:
             last = parts[-1]
             if isinstance(last, int):
                 if isinstance(node, list) and last < len(node):
-                    node[last] = _parse_value(value.strip())
+                    try:
+                        node[last] = _parse_value(value.strip(), source, key)
+                    except InputError as err:
+                        problems += err.problems
                 else:
-                    problems.append(Problem(source, key, "index out of range"))
+                    problems.append(Problem(source, _clip(key), "index out of range"))
             elif isinstance(node, dict):
-                node[last] = _parse_value(value.strip())
+                try:
+                    node[last] = _parse_value(value.strip(), source, key)
+                except InputError as err:
+                    problems += err.problems
             else:
-                problems.append(Problem(source, key, "parent is not a table"))
+                problems.append(Problem(source, _clip(key), "parent is not a table"))
     if problems:
         raise InputError(problems)
     return out
@@ -359,6 +507,7 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", *, catal
     """Validate parsed scenario data; raise :class:`InputError` naming every problem."""
     if not isinstance(data, Mapping):
         raise InputError([Problem(source, "", f"found {type(data).__name__}; allowed: a table of sections")])
+    check_depth(data, source)
     try:
         return Scenario.model_validate(dict(data), context={"catalog": catalog} if catalog else None)
     except ValidationError as exc:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import Body, FastAPI, HTTPException, Request
@@ -29,6 +30,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gigacampus._version import __version__
 from gigacampus.catalog import load_catalog
 from gigacampus.errors import InputError, Problem, closest
+from gigacampus.limits import (
+    MAX_BODY_BYTES,
+    MAX_CONCURRENT_RUNS,
+    MAX_JOB_DAYS,
+    MAX_OVERRIDES,
+    MAX_PHASES,
+    MAX_QUEUE_WAIT_S,
+    MAX_REPLICA_YEARS,
+    MAX_RUNS_PER_COMPARISON,
+    MAX_YEARS,
+    WEB,
+    use_budget,
+)
 from gigacampus.pipeline import run
 from gigacampus.report.charts import figure_json, sections_for
 from gigacampus.report.columns import columns_json
@@ -39,15 +53,6 @@ from gigacampus.scenario import Scenario, apply_overrides, format_path, parse_to
 from gigacampus.scenario.reference import json_schema
 from gigacampus.scenario.shipped import shipped_scenarios
 from gigacampus.web.controls import key_controls
-from gigacampus.web.limits import (
-    MAX_BODY_BYTES,
-    MAX_JOB_DAYS,
-    MAX_OVERRIDES,
-    MAX_PHASES,
-    MAX_REPLICA_YEARS,
-    MAX_RUNS_PER_COMPARISON,
-    MAX_YEARS,
-)
 
 __all__ = ["create_app"]
 
@@ -170,6 +175,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorResponse, "description": "No such shipped scenario."},
     413: {"model": ErrorResponse, "description": f"The body is larger than {MAX_BODY_BYTES:,} bytes."},
     422: {"model": ErrorResponse, "description": "The request or its scenario is invalid; problems say where."},
+    503: {"model": ErrorResponse, "description": "Every computation slot stayed busy; retry after a few seconds."},
 }
 
 
@@ -308,7 +314,32 @@ def _shipped(scenario_id: str) -> dict[str, Any]:
 
 
 def _summary(req: ScenarioRequest) -> dict[str, Any]:
-    return run(_scenario_from(req), seed=req.seed).to_summary()
+    with use_budget(WEB):  # every loop's work is estimated and refused above the web budget first
+        return run(_scenario_from(req), seed=req.seed).to_summary()
+
+
+class Busy(Exception):
+    """Every computation slot stayed taken for :data:`MAX_QUEUE_WAIT_S` (answered 503)."""
+
+
+#: The bounded worker pool: endpoints that compute run in FastAPI's thread pool (off the event
+#: loop, so the health check and static files stay answered), at most MAX_CONCURRENT_RUNS at once.
+_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_RUNS)
+
+
+def computes(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a (sync) endpoint in one of the :data:`_SLOTS`; 503 if none frees up in time."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not _SLOTS.acquire(timeout=MAX_QUEUE_WAIT_S):
+            raise Busy()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            _SLOTS.release()
+
+    return wrapper
 
 
 def _compare_summaries(req: CompareRequest) -> tuple[list[dict[str, Any]], list[str]]:
@@ -380,6 +411,49 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
+#: Host names every server answers to (a browser on this machine).
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+class HostCheck:
+    """ASGI middleware: answer 421 to a request whose Host header is not an allowed name.
+
+    A page on another site can point its own domain at 127.0.0.1 (DNS rebinding) and then read
+    the API with the victim's browser; its requests carry that domain in Host, so checking Host
+    blocks it. Runs first, so no later response (a trailing-slash redirect) echoes a foreign host.
+    """
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str]):
+        self.app = app
+        self.allowed = {h.lower() for h in allowed}
+
+    def host_ok(self, scope: Scope) -> bool:
+        raw = dict(scope.get("headers") or []).get(b"host")
+        if raw is None:
+            return False
+        try:
+            host = raw.decode("ascii").strip().lower()
+        except UnicodeDecodeError:
+            return False
+        if host.startswith("["):  # [::1]:8000
+            name, _, rest = host.partition("]")
+            name += "]"
+            port = rest.removeprefix(":")
+        else:
+            name, _, port = host.partition(":")
+        return name in self.allowed and (port == "" or port.isdigit())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket") and not self.host_ok(scope):
+            allowed = ", ".join(sorted(self.allowed))
+            problem = Problem(
+                REQUEST, "Host", f"this server answers only to {allowed} (start it with --allowed-host NAME to add one)"
+            )
+            await _error(421, "unknown host", [problem])(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def _security_headers(app: FastAPI) -> None:
     @app.middleware("http")
     async def headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -424,9 +498,23 @@ def _error_handlers(app: FastAPI, max_body_bytes: int) -> None:
             message = f"request body too large; allowed: at most {max_body_bytes:,} bytes"
         elif exc.status_code == 404:
             message = f"no such page: {request.url.path}"
+        elif exc.status_code == 400 and "parsing the body" in str(exc.detail):
+            # json.loads failing beyond a syntax error: nesting past Python's recursion limit or an
+            # integer over 4,300 digits
+            message = "the body cannot be read as JSON (nested too deep or a number too long); allowed: a JSON object"
         else:
             message = str(exc.detail)
         return _error(exc.status_code, str(exc.detail), [Problem(REQUEST, "", message)])
+
+    @app.exception_handler(Busy)
+    async def busy(_: Request, exc: Busy) -> JSONResponse:
+        message = (
+            f"the server is running {MAX_CONCURRENT_RUNS} computations and none finished within "
+            f"{MAX_QUEUE_WAIT_S:g} s; try again shortly"
+        )
+        response = _error(503, "server busy", [Problem(REQUEST, "", message)])
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -434,8 +522,11 @@ def _error_handlers(app: FastAPI, max_body_bytes: int) -> None:
         return _error(500, "internal error", [Problem(REQUEST, "", "internal error; the server logged it")])
 
 
-def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
-    """The FastAPI application (the ``gigacampus serve`` command runs it with uvicorn)."""
+def create_app(*, max_body_bytes: int = MAX_BODY_BYTES, allowed_hosts: Sequence[str] = ()) -> FastAPI:
+    """The FastAPI application (the ``gigacampus serve`` command runs it with uvicorn).
+
+    It answers to the Host names in :data:`LOCAL_HOSTS` and ``allowed_hosts`` (421 otherwise).
+    """
     app = FastAPI(
         title="gigacampus",
         version=__version__,
@@ -444,16 +535,17 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
             "JSON), validate it, compare runs, and get the report's charts. Errors are HTTP 4xx with the same "
             "problem list as the command line."
         ),
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI loads its scripts from a CDN, which the CSP (and offline use) forbids
         redoc_url=None,
     )
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(HostCheck, allowed=[*LOCAL_HOSTS, *allowed_hosts])  # added last: runs first
     _security_headers(app)
     _error_handlers(app, max_body_bytes)
     catalog = load_catalog()
 
     @app.get("/api/health", tags=["service"])
-    def health() -> Health:
+    async def health() -> Health:
         """Liveness check with the gigacampus version."""
         return Health(status="ok", version=__version__)
 
@@ -496,11 +588,13 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         return ValidateResponse(file=req.name, ok=True, problems=[])
 
     @app.post("/api/run", tags=["runs"], responses=ERRORS)
+    @computes
     def run_scenario(req: Annotated[ScenarioRequest, SCENARIO_BODY]) -> dict[str, Any]:
         """Run a scenario and return its summary (the ``summary.json`` document)."""
         return _summary(req)
 
     @app.post("/api/report", tags=["runs"], responses=ERRORS)
+    @computes
     def report(req: Annotated[ScenarioRequest, SCENARIO_BODY]) -> ReportResponse:
         """Run a scenario and return what the dashboard draws: summary, headline, Plotly charts, controls."""
         scn = _scenario_from(req)
@@ -519,6 +613,7 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         response_class=HTMLResponse,
         responses=_html_responses("The self-contained HTML report."),
     )
+    @computes
     def report_html(req: Annotated[ScenarioRequest, SCENARIO_BODY]) -> HTMLResponse:
         """Run a scenario and return its self-contained HTML report (as ``report.html``)."""
         return HTMLResponse(
@@ -527,6 +622,7 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         )
 
     @app.post("/api/compare", tags=["runs"], responses=ERRORS)
+    @computes
     def compare(req: CompareRequest) -> CompareResponse:
         """Run several scenarios and return the table of headline differences and overlaid charts."""
         summaries, labels = _compare_summaries(req)
@@ -541,6 +637,7 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
         response_class=HTMLResponse,
         responses=_html_responses("The self-contained HTML comparison."),
     )
+    @computes
     def compare_html(req: CompareRequest) -> HTMLResponse:
         """The comparison as one self-contained HTML page."""
         summaries, labels = _compare_summaries(req)

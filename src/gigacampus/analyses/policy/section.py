@@ -14,7 +14,17 @@ from pydantic import Field, field_validator
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import PERIODS, SCOPES, Regime, load_regimes, regime_ids, unit_problem
 from gigacampus.errors import closest
-from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, Year, choice_validator, finite_number, num
+from gigacampus.scenario.base import (
+    Problems,
+    ScenarioChecksFailed,
+    Section,
+    Year,
+    check_name,
+    choice_validator,
+    finite_number,
+    num,
+    whole_number,
+)
 
 __all__ = [
     "HOLDER_STATUSES",
@@ -64,6 +74,16 @@ class Capacity(Section):
     """units, h100e, tpp or <accelerator id>-equivalents."""
 
 
+def _country_code(value: str | None) -> str | None:
+    """A two-letter upper-case (ASCII) country code, as holders' headquarters and group caps use."""
+    if value is not None and not (len(value) == 2 and "AA" <= value <= "ZZ" and value.isascii() and value.isupper()):
+        suggestion = value.upper() if value.isascii() and value.isalpha() else None
+        raise ScenarioChecksFailed(
+            [("", f"found {value!r}; allowed: a two-letter upper-case country code such as AE or US", suggestion)]
+        )
+    return value
+
+
 class Holder(Section):
     """``[[policy.holder]]``: a company that may import chips under the regime, in file order.
 
@@ -99,14 +119,7 @@ class Holder(Section):
     _status = choice_validator("status", HOLDER_STATUSES)
     _veu = choice_validator("veu", VEU_KINDS)
 
-    @field_validator("headquarters")
-    @classmethod
-    def _headquarters(cls, value: str | None) -> str | None:
-        if value is not None and not (value.isalpha() and value.isupper()):
-            raise ScenarioChecksFailed(
-                [("", f"found {value!r}; allowed: a two-letter upper-case country code such as AE or US", None)]
-            )
-        return value
+    _headquarters = field_validator("headquarters")(lambda value: _country_code(value))
 
 
 class Pledge(Section):
@@ -151,6 +164,7 @@ class RuleCap(Section):
 
     _scope = choice_validator("scope", SCOPES)
     _per = choice_validator("per", PERIODS, "period")
+    _group = field_validator("group")(lambda value: _country_code(value))
 
 
 class Rules(Section):
@@ -209,9 +223,13 @@ def _unit(problems: Problems, path: str, spec: Any, cat: Catalog, share_allowed:
         found = unit_problem(spec.get("unit"), cat, share_allowed=share_allowed)
         if found:
             problems.append((f"{path}.unit", found[0], found[1]))
-        first, last = _year(spec.get("first_year")), _year(spec.get("last_year"))
-        if first is not None and last is not None and last < first:
-            problems.append((f"{path}.last_year", f"found {last}; allowed: >= first_year ({first})", None))
+        _unit_years(problems, path, spec)
+
+
+def _unit_years(problems: Problems, path: str, spec: dict[str, Any]) -> None:
+    first, last = _year(spec.get("first_year")), _year(spec.get("last_year"))
+    if first is not None and last is not None and last < first:
+        problems.append((f"{path}.last_year", f"found {last}; allowed: >= first_year ({first})", None))
 
 
 def _regime(policy: dict[str, Any]) -> Regime | None:
@@ -245,6 +263,11 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
             ("policy.regime", f"missing; required: a regime id ({ids}) or an inline [policy.rules] table", None)
         )
     if isinstance(rules, dict):
+        _unit_years(problems, "policy.rules", rules)
+        rescinded = rules.get("rescinded_on")
+        if isinstance(rescinded, date) and not 1990 <= rescinded.year <= 2100:
+            message = f"found {rescinded.isoformat()}; allowed: a date in the years 1990 to 2100"
+            problems.append(("policy.rules.rescinded_on", message, None))
         caps = rules.get("cap") if isinstance(rules.get("cap"), (list, tuple)) else []
         for i, cap in enumerate(caps):
             if not isinstance(cap, dict):
@@ -268,24 +291,14 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
     phases = data.get("phase") if isinstance(data.get("phase"), (list, tuple)) else []
     phase_names = [p.get("name").strip() for p in phases if isinstance(p, dict) and isinstance(p.get("name"), str)]
     holders = policy.get("holder") if isinstance(policy.get("holder"), (list, tuple)) else []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[str, str]] = {}
     shares: list[tuple[str, float]] = []
     for i, holder in enumerate(holders):
         if not isinstance(holder, dict):
             continue
         path = f"policy.holder[{i}]"
         name = holder.get("name")
-        if isinstance(name, str):
-            key = name.strip()
-            if key in seen:
-                problems.append(
-                    (
-                        f"{path}.name",
-                        f"found {name!r}, already the name of policy.holder[{seen[key]}]; allowed: a unique name",
-                        None,
-                    )
-                )
-            seen.setdefault(key, i)
+        check_name(problems, f"{path}.name", name, seen, "holders")
         share = finite_number(holder.get("share"))
         if share is not None and 0 < share <= 1:
             shares.append((str(name), share))
@@ -329,7 +342,7 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
     for i, pledge in enumerate(pledges):
         if isinstance(pledge, dict) and isinstance(pledge.get("fulfilled_usd"), dict):
             for key in pledge["fulfilled_usd"]:
-                year = int(key) if isinstance(key, int) or (isinstance(key, str) and key.isdigit()) else None
+                year = whole_number(key)
                 if year is not None and not 1990 <= year <= 2100:
                     problems.append(
                         (f"policy.pledge[{i}].fulfilled_usd.{key}", f"found year {year}; allowed: 1990 to 2100", None)

@@ -22,6 +22,7 @@ from gigacampus.analyses.reliability.charts import reliability_charts
 from gigacampus.analyses.reliability.engine import simulate_job
 from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
 from gigacampus.analyses.reliability.section import Reliability
+from gigacampus.analyses.reliability.work import check_checkpoints, check_work, estimate_work
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
 from gigacampus.model.columns import Column, read_columns
@@ -75,6 +76,8 @@ def _job(
     interval = rel.interval_s if rel.interval_s is not None else float(renewal.optimal_interval_s(lam, c))
     g = float(renewal.expected_goodput(lam, interval, c, r, rf))
     horizon = rel.job_days * SECONDS_PER_DAY
+    path = "reliability.interval_s" if rel.interval_s is not None else "reliability.checkpoint_s"
+    check_checkpoints(horizon, interval, c, "scenario", path)
     samples = simulate_job(lam, interval, c, r, horizon, rel.replicas, seed, restart_failures=rf)
     mc = samples.checkpoints * interval / horizon
     max_c = float(renewal.max_checkpoint_s(lam, r, target, rf))
@@ -117,7 +120,13 @@ def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
 
 
 def _variant(
-    scenario: Scenario, catalog: Catalog, run_seed: int, years: np.ndarray, installed_tp: np.ndarray
+    scenario: Scenario,
+    catalog: Catalog,
+    run_seed: int,
+    years: np.ndarray,
+    installed_tp: np.ndarray,
+    *,
+    n_variants: int = 1,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The block and the per-year column records of one variant (``installed_tp`` is (T, P))."""
     rel = scenario.reliability
@@ -155,6 +164,16 @@ def _variant(
         rate_per_acc = np.where(installed > 0, rate_sum / installed, 0.0)
         hw_per_acc = np.where(installed > 0, hw_sum / installed, 0.0)
 
+    # the work of every loop below, refused above the budget before any starts
+    sizes = [int(round(n)) for n in installed]
+    jobs = [
+        (m, float(r))
+        for n, r in zip(sizes, rate_per_acc, strict=True)
+        for m in (n, int(math.floor(rel.job_fraction * n)))
+        if m > 0 and r > 0
+    ]
+    work = estimate_work(years.size, policy, rel.replicas, rel.job_days, jobs)
+    check_work(work, f"scenario {scenario.scenario.name!r}", variants=n_variants)
     fleet = campus_availability(years, installed, hw_per_acc, policy, rel.replicas, ss_fleet)
     avail = fleet.available_fraction
     down_frac = 1.0 - avail
@@ -297,7 +316,9 @@ def _run(ctx: Context) -> Block:
     columns = {name: np.full((ctx.n_variants, ctx.years.size), np.nan) for name in names}
     payload: dict[str, Any] | None = None
     for v in range(ctx.n_variants):
-        block, records = _variant(ctx.scenario, ctx.catalog, ctx.seed, ctx.years, ctx.outputs.accelerators[v])
+        block, records = _variant(
+            ctx.scenario, ctx.catalog, ctx.seed, ctx.years, ctx.outputs.accelerators[v], n_variants=ctx.n_variants
+        )
         for t, rec in enumerate(records):
             for name in names:
                 value = rec[name]

@@ -15,6 +15,7 @@ import numpy as np
 
 from gigacampus.analyses.reliability import renewal
 from gigacampus.analyses.reliability.engine import simulate_job
+from gigacampus.analyses.reliability.work import check_checkpoints
 from gigacampus.catalog.failure_rates import FailureRates, resolve_rates
 from gigacampus.errors import InputError, Problem
 from gigacampus.units import SECONDS_PER_DAY, SECONDS_PER_HOUR
@@ -244,6 +245,9 @@ def goodput_study(
     else:
         mode, interval = "given", float(job.interval_s)
     horizon = job.days * SECONDS_PER_DAY
+    check_checkpoints(
+        horizon, interval, job.checkpoint_s, source, label("interval_s" if mode == "given" else "checkpoint_s")
+    )
     draws = job.replicas * rate * horizon  # the engine's cost: one draw per failure
     if draws > MAX_FAILURES:
         raise InputError(

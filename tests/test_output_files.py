@@ -1,0 +1,117 @@
+"""Output files (issue 15): written whole or not at all, never through a symlink, `--out ''`
+refused, and no CSV cell a spreadsheet would run as a formula."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import gigacampus.report.html as html_module
+from gigacampus.cli import app
+from gigacampus.errors import InputError
+from gigacampus.pipeline import run
+from gigacampus.report.files import csv_cell, write_run
+from gigacampus.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+FLAGSHIP = SCENARIOS / "stargate-uae.toml"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def result():  # noqa: ANN201
+    return run(load_scenario(FLAGSHIP))
+
+
+def test_a_failed_run_leaves_the_folder_as_it_was(tmp_path: Path, result, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("summary.json", "report.html", "notes.txt"):
+        (out / name).write_text(f"old {name}", encoding="utf-8")
+
+    def disk_full(_summary: object) -> str:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(html_module, "render_report", disk_full)  # the last file written fails
+    with pytest.raises(InputError) as info:
+        write_run(result, out)
+    assert "No space left on device" in str(info.value)
+    assert {p.name: p.read_text(encoding="utf-8") for p in out.iterdir()} == {
+        "summary.json": "old summary.json",
+        "report.html": "old report.html",
+        "notes.txt": "old notes.txt",
+    }
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
+
+
+def test_a_run_replaces_every_file_and_keeps_others(tmp_path: Path, result) -> None:
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    (tmp_path / "summary.json").write_text("old", encoding="utf-8")
+    paths = write_run(result, tmp_path)
+    assert [p.name for p in paths] == ["summary.json", "timeline.csv", "phases.csv", "report.html"]
+    assert (tmp_path / "summary.json").read_text(encoding="utf-8").startswith("{")
+    assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(p.name for p in paths), "notes.txt"])
+
+
+def test_symlinked_outputs_are_replaced_not_followed(tmp_path: Path, result) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("summary.json", "report.html"):
+        (out / name).symlink_to(victim)
+    write_run(result, out)
+    assert victim.read_text(encoding="utf-8") == "precious"
+    assert not (out / "summary.json").is_symlink() and not (out / "report.html").is_symlink()
+    # `report --out` through a link
+    (tmp_path / "link.html").symlink_to(victim)
+    done = runner.invoke(app, ["report", str(out), "--out", str(tmp_path / "link.html")])
+    assert done.exit_code == 0, done.output
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
+@pytest.mark.parametrize(
+    "command", [["run", str(FLAGSHIP)], ["report", "."], ["compare", str(FLAGSHIP), str(FLAGSHIP)]]
+)
+def test_empty_out_is_an_error(command: list[str]) -> None:
+    done = runner.invoke(app, [*command, "--out", ""])
+    assert done.exit_code == 2
+    assert "Invalid value for '--out': found ''" in done.output
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("+cmd", "'+cmd"),
+        ("-cmd", "'-cmd"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("-5", "-5"),
+        ("+1.5", "+1.5"),
+        ("Phase 1", "Phase 1"),
+        (3.5, 3.5),
+    ],
+)
+def test_csv_cell(cell: object, written: object) -> None:
+    assert csv_cell(cell) == written
+
+
+def test_formula_names_are_neutralised_in_the_csvs(tmp_path: Path) -> None:
+    scn = load_scenario(FLAGSHIP, overrides=['phase[0].name="=1+2"', 'phase[1].name="@cmd"'])
+    paths = write_run(run(scn), tmp_path, html=False)
+    with (tmp_path / "phases.csv").open(encoding="utf-8", newline="") as f:
+        names = {row["phase"] for row in csv.DictReader(f)}
+    assert names == {"'=1+2", "'@cmd"}
+    for path in paths:
+        if path.suffix == ".csv":
+            with path.open(encoding="utf-8", newline="") as f:
+                for row in csv.reader(f):
+                    assert not any(c[:1] in ("=", "@") for c in row), row
