@@ -16,6 +16,7 @@ from gigacampus.cli.options import FormatOption, ScenarioArg, SetOption, TableOr
 from gigacampus.errors import InputError, Problem
 from gigacampus.pipeline import run_file
 from gigacampus.report.policy import (
+    cap_meaning_table,
     caps_table,
     classify_table,
     holders_table,
@@ -114,6 +115,12 @@ def quota(
         return
     con = console()
     show_policy(con, result)
+    if any(c.get("equivalents") for c in block["caps"]):
+        con.print(cap_meaning_table(block))
+        counted = ", ".join(block["regime"].get("counts") or ["all"])
+        con.print(
+            f"The caps count {counted} items only; other accelerators ship without drawing on them.", markup=False
+        )
     if block["pools"]:
         con.print(caps_table(block))
     else:

@@ -137,7 +137,7 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         rem_supply = inputs.supply_units[:, :, t].copy()
         ship = np.empty((n_s, n_p))
         if alloc is not None:
-            alloc.start_year(t, h_pa, tpp_pa)
+            alloc.start_year(t, h_pa, tpp_pa, want)
             for p in range(n_p):
                 m = inputs.phase_model[p]
                 s, c_sup, c_quo, c_app = alloc.ship(t, p, want[:, p], rem_supply[:, m], h_pa, tpp_pa)

@@ -12,7 +12,15 @@ from gigacampus.analyses.policy.classify import Classification
 from gigacampus.catalog.regimes import Regime
 from gigacampus.report.terminal import titled_table
 
-__all__ = ["caps_table", "classify_table", "holders_table", "policy_summary_lines", "regimes_table", "years_table"]
+__all__ = [
+    "cap_meaning_table",
+    "caps_table",
+    "classify_table",
+    "holders_table",
+    "policy_summary_lines",
+    "regimes_table",
+    "years_table",
+]
 
 _STYLE = {"power": "green", "quota": "bold red", "approval": "magenta", "supply": "yellow", "none": "dim"}
 
@@ -122,6 +130,24 @@ def caps_table(block: Mapping[str, Any]) -> Table:
                 _big(c["used"]),
                 _big(c["unused"]) if c["unused"] is not None else "-",
                 Text("yes", style="bold red") if c["binding"] else "",
+            )
+    return table
+
+
+def cap_meaning_table(block: Mapping[str, Any]) -> Table:
+    """What each regime cap means for the campus's accelerators: that many accelerators, H100e and TPP."""
+    headers = ("Cap", "Amount", "Accelerator", "Accelerators", "H100e", "TPP")
+    table = titled_table("What each cap means", headers, left=("Cap", "Amount", "Accelerator"))
+    for cap in block["caps"]:
+        equivalents = cap.get("equivalents") or {}
+        for i, (model, eq) in enumerate(equivalents.items()):
+            table.add_row(
+                cap["name"] if i == 0 else "",
+                cap["describe"] if i == 0 else "",
+                model,
+                _n(eq["accelerators"]),
+                _n(eq["h100e"]),
+                _big(eq["tpp"]),
             )
     return table
 

@@ -121,7 +121,14 @@ def policy_block(
     need_units = free.accelerators_added[0].sum(axis=1)
     need_h100e = (free.accelerators_added[0] * h_pa).sum(axis=1)
     need_tpp = (free.accelerators_added[0] * tpp_pa).sum(axis=1)
-    need_by_unit = {"units": need_units, "h100e": need_h100e, "tpp": need_tpp}
+    # the share of a cap needed counts only the items the regime counts
+    counted = pol.phase_counted if pol.phase_counted is not None else np.ones(len(h_pa), dtype=bool)
+    added_counted = free.accelerators_added[0] * counted
+    need_by_unit = {
+        "units": added_counted.sum(axis=1),
+        "h100e": (added_counted * h_pa).sum(axis=1),
+        "tpp": (added_counted * tpp_pa).sum(axis=1),
+    }
 
     national = []
     for cap in regime.caps_with("national"):
