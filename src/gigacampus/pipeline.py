@@ -36,6 +36,7 @@ __all__ = [
     "PipelineError",
     "analysis",
     "analysis_inputs",
+    "batch_result",
     "campus_inputs",
     "check_order",
     "finance_sensitivity",
@@ -274,10 +275,14 @@ def run(
         opts.setdefault("finance", {})["force"] = True
     if training:
         opts.setdefault("training", {}).update(training)
-    batch = run_batch(scenario, catalog=cat, seed=seed, options=opts)
+    return batch_result(run_batch(scenario, catalog=cat, seed=seed, options=opts), cat)
+
+
+def batch_result(batch: BatchRun, catalog: Catalog | None = None) -> Result:
+    """The :class:`Result` of a batch run's variant ``batch.variant``."""
     return build_result(
-        scenario,
-        cat,
+        batch.scenario,
+        catalog or load_catalog(),
         batch.inputs,
         batch.outputs,
         columns=batch.columns,
@@ -285,6 +290,7 @@ def run(
         provenance=batch.provenance,
         table=COLUMNS,
         analysis_explanations={name: b.explanations for name, b in batch.blocks.items() if b.explanations},
+        variant=batch.variant,
         seed=batch.seed,
     )
 

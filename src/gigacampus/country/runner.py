@@ -33,8 +33,8 @@ from gigacampus.jsonable import jsonable
 from gigacampus.model import BINDING, CampusInputs, CampusOutputs, binding_codes, simulate
 from gigacampus.model.allocation import COUNTED, PolicyInputs
 from gigacampus.model.columns import core_year_columns
-from gigacampus.pipeline import COLUMNS, BatchRun, campus_inputs, run_batch
-from gigacampus.results import Result, build_result
+from gigacampus.pipeline import COLUMNS, BatchRun, batch_result, campus_inputs, run_batch
+from gigacampus.results import Result
 from gigacampus.scenario import Scenario
 from gigacampus.scenario.country import Country, load_country, phase_key
 
@@ -453,20 +453,7 @@ def run_country(
     """Run a country (``S = 1``): the national allocation, every campus's analyses, the national summary."""
     cat = catalog or load_catalog()
     batch = run_country_batch(country, catalog=cat, seed=seed, options=options)
-    results = {}
-    for name, run in batch.runs.items():
-        results[name] = build_result(
-            run.scenario,
-            cat,
-            run.inputs,
-            run.outputs,
-            columns=run.columns,
-            blocks={n: b.payload for n, b in run.blocks.items() if b.payload is not None},
-            provenance=run.provenance,
-            table=COLUMNS,
-            analysis_explanations={n: b.explanations for n, b in run.blocks.items() if b.explanations},
-            seed=run.seed,
-        )
+    results = {name: batch_result(run, cat) for name, run in batch.runs.items()}
     return CountryResult(country, country_summary(batch, results, cat), results)
 
 
