@@ -264,3 +264,13 @@ def test_the_batched_entry_point_matches_separate_runs(one_campus: Path) -> None
     assert run.shipped[1, :, 0].tolist() == alone.timeline["accelerators_added"].tolist()
     first = run_country(country).summary["years"]
     assert run.shipped[0, :, 0].tolist() == [r["accelerators_shipped"] for r in first]
+
+
+def test_the_shipped_country_cites_its_sources_and_marks_assumptions() -> None:
+    country = load_country(FIVE_GW)
+    assert country.info.sources and all(s.startswith("https://") for s in country.info.sources)
+    text = FIVE_GW.read_text(encoding="utf-8")
+    assert text.count("assumption") >= 5
+    from gigacampus.scenario.shipped import shipped_countries, shipped_scenarios
+
+    assert "uae-5gw" in shipped_countries() and "uae-5gw" not in shipped_scenarios()
