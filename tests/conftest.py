@@ -15,6 +15,8 @@ SCENARIOS = ROOT / "scenarios"
 def campus_files() -> list[Path]:
     """The shipped campus scenario files (country files, which name several campuses, left out)."""
     return sorted(p for p in SCENARIOS.glob("*.toml") if "\n[country]" not in "\n" + p.read_text(encoding="utf-8"))
+
+
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 
