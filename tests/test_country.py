@@ -159,9 +159,12 @@ def test_shipments_never_exceed_the_national_cap(
     inputs, _ = national_inputs(country, batches)
     out = simulate(inputs)
     shipped = out.accelerators_added.sum(axis=2)[0]
-    assert np.all(shipped <= np.floor(cap) + 1e-9)
+    # the allocator counts whole accelerators with a relative margin of 1e-12 (so that a TPP room
+    # divided back into accelerators does not lose one to rounding): a cap of 58.99999999994 is 59
+    room = np.floor(cap * (1 + 1e-12))
+    assert np.all(shipped <= room)
     wanted = out.demand.sum(axis=2)[0]
-    assert np.all(shipped == np.minimum(wanted, np.floor(cap)))  # one importer: the cap or the demand binds
+    assert np.all(shipped == np.minimum(wanted, room))  # one importer: the cap or the demand binds
 
 
 def test_the_uae_country_answers(tmp_path: Path) -> None:

@@ -59,6 +59,13 @@ def test_allocated_is_each_holders_own_entitlement(reserved: dict) -> None:
     flagship = gc.run_file(UAE).blocks["policy"]
     rec = next(r for r in flagship["years"] if r["year"] == 2026)
     assert holder(rec, "OpenAI/Oracle")["allocated"] == 400_000  # no reservation: the US group's room
+    # and the block says who shares that room (holders that fill a phase, in the same group)
+    by_name = {h["name"]: h for h in flagship["holders"]}
+    assert by_name["OpenAI/Oracle"]["shares_room_with"] == []  # Microsoft and xAI fill no phase here
+    shared = gc.run_file(UAE, overrides=['policy.holder[3].phases=["Expansion to 1 GW"]']).blocks["policy"]
+    by_name = {h["name"]: h for h in shared["holders"]}
+    assert by_name["OpenAI/Oracle"]["shares_room_with"] == ["xAI"]
+    assert by_name["G42"]["shares_room_with"] == []  # the AE group is G42's alone
 
 
 def _pass_on(*overrides: str) -> dict:

@@ -179,6 +179,12 @@ def policy_summary_lines(block: Mapping[str, Any]) -> list[str]:
     )
     lines.append(f"Delivered over the horizon: {delivered}.")
     for h in block["holders"]:
+        if h["phases"] and h.get("shares_room_with"):
+            lines.append(
+                f"Allocated for {h['name']} is room it shares with {', '.join(h['shares_room_with'])} "
+                "(no share reserves it: first come, first served)."
+            )
+    for h in block["holders"]:
         if not h["phases"]:
             caps = "; ".join(f"{c['amount']:,.0f} {c['unit']} {c['per']}" for c in h["caps"]) or "no own cap"
             lines.append(
