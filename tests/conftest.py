@@ -10,6 +10,13 @@ from gigacampus.catalog import Catalog, load_catalog
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+
+def campus_files() -> list[Path]:
+    """The shipped campus scenario files (country files, which name several campuses, left out)."""
+    return sorted(p for p in SCENARIOS.glob("*.toml") if "\n[country]" not in "\n" + p.read_text(encoding="utf-8"))
+
+
 DATA = Path(__file__).resolve().parent / "data"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 

@@ -27,9 +27,9 @@ from gigacampus.report.columns import markdown_columns
 from gigacampus.report.files import summary_json
 from gigacampus.report.html import render_report
 from gigacampus.scenario import ORIGINS, Scenario, load_scenario
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, campus_files
 
-SHIPPED = sorted(p.stem for p in SCENARIOS.glob("*.toml"))
+SHIPPED = [p.stem for p in campus_files()]
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 
 from gigacampus.cli import app
 from gigacampus.report.charts import sections_for
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import ROOT, SCENARIOS, campus_files
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -292,7 +292,7 @@ def test_report_renders_offline_from_disk(browser: BrowserContext, tmp_path: Pat
 
 def test_comparison_report_renders_offline(browser: BrowserContext, tmp_path: Path) -> None:
     out = tmp_path / "cmp"
-    files = sorted(str(p) for p in SCENARIOS.glob("*.toml"))
+    files = [str(p) for p in campus_files()]
     assert runner.invoke(app, ["compare", *files, "--out", str(out), "--quiet"]).exit_code == 0
     page = browser.new_page()
     watch = Watch(page)

@@ -16,10 +16,10 @@ from gigacampus.cli.progress import progress
 from gigacampus.report.compare import comparison_charts, differences, unique_labels
 from gigacampus.report.files import summary_json
 from gigacampus.report.folders import folder_names
-from tests.conftest import DATA, SCENARIOS
+from tests.conftest import DATA, SCENARIOS, campus_files
 
 runner = CliRunner()
-SHIPPED = sorted(SCENARIOS.glob("*.toml"))
+SHIPPED = campus_files()
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 import gigacampus as gc
 from gigacampus.catalog import load_catalog
 from gigacampus.pipeline import finance_sensitivity, run_finance
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, campus_files
 
 # Published all-in capex per GW of AI data-centre capacity (IT power), in USD:
 # - Bernstein (Oct 2025), GB200 NVL72 racks: about $35 billion per GW, $5.9 million per rack
@@ -240,7 +240,7 @@ def test_tornado_for_a_shipped_scenario_ranks_hardware_first(uae) -> None:
 
 
 def test_every_shipped_scenario_runs_finance_or_names_the_missing_price() -> None:
-    for path in sorted(SCENARIOS.glob("*.toml")):
+    for path in campus_files():
         scn = gc.load_scenario(path)
         try:
             block = run_finance(scn, source=str(path)).blocks["finance"]

@@ -7,10 +7,10 @@ import pytest
 
 from gigacampus.errors import InputError
 from gigacampus.scenario import apply_overrides, input_table, load_scenario, scenario_from_dict, scenario_from_text
-from tests.conftest import SCENARIOS, scenario_text
+from tests.conftest import campus_files, scenario_text
 
 
-@pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.toml")), ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", campus_files(), ids=lambda p: p.stem)
 def test_shipped_scenarios_validate_and_cite_sources(path) -> None:
     scn = load_scenario(path)
     assert scn.scenario.sources, "each shipped scenario lists its sources"

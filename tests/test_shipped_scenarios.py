@@ -10,7 +10,7 @@ import pytest
 
 import gigacampus as gc
 from gigacampus.report.files import summary_json
-from tests.conftest import GOLDEN, SCENARIOS
+from tests.conftest import GOLDEN, SCENARIOS, campus_files
 
 OVERHEAD = 0.25  # catalog default site.overhead_fraction
 
@@ -25,7 +25,7 @@ def slots(power_mw: float, system_kw: float, per_system: int, pue: float) -> int
 
 @pytest.fixture(scope="module")
 def results() -> dict[str, gc.Result]:
-    return {p.stem: gc.run_file(p) for p in sorted(SCENARIOS.glob("*.toml"))}
+    return {p.stem: gc.run_file(p) for p in campus_files()}
 
 
 def test_stargate_uae_headline(results) -> None:

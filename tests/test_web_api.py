@@ -24,7 +24,7 @@ from gigacampus.web.limits import (
     MAX_RUNS_PER_COMPARISON,
     MAX_YEARS,
 )
-from tests.conftest import DATA, SCENARIOS, scenario_text
+from tests.conftest import DATA, SCENARIOS, campus_files, scenario_text
 
 UAE = SCENARIOS / "stargate-uae.toml"
 BAD = sorted(p for p in (DATA / "bad").glob("*.toml") if p.name != "expected.toml")
@@ -70,7 +70,7 @@ def test_health(client: TestClient) -> None:
 
 def test_list_and_get_shipped_scenarios(client: TestClient) -> None:
     listed = client.get("/api/scenarios").json()
-    assert [s["id"] for s in listed] == sorted(p.stem for p in SCENARIOS.glob("*.toml"))
+    assert [s["id"] for s in listed] == sorted(p.stem for p in campus_files())
     uae = next(s for s in listed if s["id"] == "stargate-uae")
     assert (uae["name"], uae["start_year"], uae["end_year"], uae["phases"]) == ("Stargate UAE", 2026, 2032, 2)
     one = client.get("/api/scenarios/stargate-uae").json()

@@ -25,7 +25,7 @@ from gigacampus.analyses.network.analysis import NETWORK
 from gigacampus.analyses.policy.analysis import POLICY
 from gigacampus.analyses.reliability.analysis import RELIABILITY
 from gigacampus.analyses.training.analysis import TRAINING
-from gigacampus.catalog import Catalog
+from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import InputError, Problem
 from gigacampus.limits import check_batch
 from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
@@ -40,6 +40,7 @@ __all__ = [
     "PipelineError",
     "analysis",
     "analysis_inputs",
+    "batch_result",
     "campus_inputs",
     "check_order",
     "finance_sensitivity",
@@ -326,10 +327,14 @@ def run(
         opts.setdefault("finance", {})["force"] = True
     if training:
         opts.setdefault("training", {}).update(training)
-    batch = run_batch(scenario, catalog=cat, seed=seed, options=opts)
+    return batch_result(run_batch(scenario, catalog=cat, seed=seed, options=opts), cat)
+
+
+def batch_result(batch: BatchRun, catalog: Catalog | None = None) -> Result:
+    """The :class:`Result` of a batch run's variant ``batch.variant``."""
     return build_result(
-        scenario,
-        cat,
+        batch.scenario,
+        catalog or load_catalog(),
         batch.inputs,
         batch.outputs,
         columns=batch.columns,
@@ -337,6 +342,7 @@ def run(
         provenance=batch.provenance,
         table=COLUMNS,
         analysis_explanations={name: b.explanations for name, b in batch.blocks.items() if b.explanations},
+        variant=batch.variant,
         seed=batch.seed,
     )
 

@@ -179,6 +179,26 @@ class Regime:
     source: str
     notes: str
     caps: tuple[Cap, ...]
+    counts: tuple[str, ...] = ("all",)
+    """Items the caps count: ECCNs such as ``3A090`` or ``3A090.a`` (a ``4A090`` entry counts the
+    3A090 chips such a computer contains), or ``all``."""
+    counts_source: str = ""
+    pass_unused: bool = False
+    """Whether a holder's reserved share that it does not use in a year passes to the others."""
+    pass_unused_source: str = ""
+
+    def covers(self, eccn: str) -> bool:
+        """Whether an accelerator classified ``eccn`` (e.g. ``3A090.a``, ``not controlled by 3A090``)
+        counts against the caps. An undetermined classification counts (the cautious reading)."""
+        if "all" in self.counts:
+            return True
+        if not eccn.startswith("3A090"):
+            return eccn.startswith("undetermined")
+        for item in self.counts:
+            chip = "3A090" + item[5:] if item.startswith("4A090") else item
+            if eccn == chip or eccn.startswith(chip + "."):
+                return True
+        return False
 
     def caps_with(self, scope: str) -> tuple[Cap, ...]:
         return tuple(c for c in self.caps if c.scope == scope)
@@ -208,6 +228,10 @@ class Regime:
             "compliance_on": self.compliance_on.isoformat() if self.compliance_on else None,
             "rescinded_on": self.rescinded_on.isoformat() if self.rescinded_on else None,
             "carry_over": self.carry_over,
+            "pass_unused": self.pass_unused,
+            "pass_unused_source": self.pass_unused_source,
+            "counts": list(self.counts),
+            "counts_source": self.counts_source,
             "description": self.description,
             "source": self.source,
             "notes": self.notes,
@@ -324,8 +348,13 @@ def _load() -> dict[str, Regime]:
         except ValueError as exc:
             raise CatalogDataError(str(exc)) from None
         _check_caps(rid, caps, catalog)
-        if row["carry_over"] not in ("yes", "no"):
-            raise CatalogDataError(f"regimes.csv: {rid}: carry_over must be yes or no")
+        for flag in ("carry_over", "pass_unused"):
+            if row[flag] not in ("yes", "no"):
+                raise CatalogDataError(f"regimes.csv: {rid}: {flag} must be yes or no")
+        counts = tuple(c.strip() for c in str(row["counts"]).split(";") if c.strip())
+        bad = [c for c in counts if c != "all" and not (c.startswith("3A090") or c.startswith("4A090"))]
+        if bad or not counts:
+            raise CatalogDataError(f"regimes.csv: {rid}: counts {row['counts']!r}; allowed: all or 3A090/4A090 items")
         regimes[rid] = Regime(
             id=rid,
             name=str(row["name"]),
@@ -340,6 +369,10 @@ def _load() -> dict[str, Regime]:
             source=str(row["source"]),
             notes=str(row["notes"] or ""),
             caps=caps,
+            counts=counts,
+            counts_source=str(row["counts_source"]),
+            pass_unused=row["pass_unused"] == "yes",
+            pass_unused_source=str(row["pass_unused_source"]),
         )
     unknown = {str(r["regime"]) for r in cap_rows} - set(regimes)
     if unknown:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +22,7 @@ from gigacampus.report.columns import columns_json, markdown_columns
 from gigacampus.report.finance import headline_finance
 from gigacampus.report.terminal import headline_text, section_lines
 from gigacampus.scenario import load_scenario
+from gigacampus.scenario.country import is_country_file, load_country
 from gigacampus.scenario.reference import json_schema, markdown_reference
 
 
@@ -36,6 +38,9 @@ def run(
 
     --out writes summary.json, timeline.csv, phases.csv and report.html (charts, inputs, sources).
     """
+    if is_country_file(file):
+        _run_country(file, out, fmt, set_ or (), seed)
+        return
     result = run_file(file, overrides=set_ or (), seed=seed)
     written = write_run(result, out) if out is not None else []
     if fmt is TableOrJson.json:
@@ -60,6 +65,26 @@ def run(
         con.print(f"wrote {path}")
 
 
+def _run_country(file: Path, out: Path | None, fmt: TableOrJson, set_: Sequence[str], seed: int | None) -> None:
+    """``run COUNTRY.toml``: the national allocation, each campus's analyses, the national tables."""
+    from gigacampus.country import run_country_file
+    from gigacampus.report.country import campus_table, country_lines, national_table, write_country
+
+    result = run_country_file(file, overrides=set_, seed=seed)
+    written = write_country(result, out) if out is not None else []
+    if fmt is TableOrJson.json:
+        print_json(result.to_summary())
+        return
+    con = console()
+    summary = result.to_summary()
+    con.print(national_table(summary))
+    con.print(campus_table(summary))
+    for line in country_lines(summary):
+        con.print(line, markup=False)
+    for path in written:
+        con.print(f"wrote {path}")
+
+
 @command
 def validate(
     files: Annotated[list[Path], typer.Argument(help="Scenario files to check.", show_default=False)],
@@ -69,7 +94,10 @@ def validate(
     report = []
     for file in files:
         try:
-            load_scenario(file)
+            if is_country_file(file):
+                load_country(file)
+            else:
+                load_scenario(file)
             report.append({"file": str(file), "ok": True, "problems": []})
         except InputError as err:
             report.append({"file": str(file), "ok": False, "problems": [p.to_dict() for p in err.problems]})

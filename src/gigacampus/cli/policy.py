@@ -16,6 +16,7 @@ from gigacampus.cli.options import FormatOption, ScenarioArg, SetOption, TableOr
 from gigacampus.errors import InputError, Problem
 from gigacampus.pipeline import run_file
 from gigacampus.report.policy import (
+    cap_meaning_table,
     caps_table,
     classify_table,
     holders_table,
@@ -24,15 +25,20 @@ from gigacampus.report.policy import (
     years_table,
 )
 from gigacampus.results import Result
+from gigacampus.scenario.country import is_country_file
 
-__all__ = ["show_policy"]
+__all__ = ["show_block", "show_policy"]
 
 
 def show_policy(con: Console, result: Result) -> None:
     """The policy tables and sentences of a run (used by ``run`` and ``quota``)."""
     block = result.blocks.get("policy")
-    if block is None:
-        return
+    if block is not None:
+        show_block(con, block)
+
+
+def show_block(con: Console, block: dict) -> None:
+    """The tables and sentences of a policy block."""
     con.print(holders_table(block))
     con.print(years_table(block))
     for line in policy_summary_lines(block):
@@ -106,9 +112,14 @@ def quota(
     fmt: FormatOption = TableOrJson.table,
     set_: SetOption = None,
 ) -> None:
-    """The allocation of a scenario's [policy]: chips by year and holder, caps, stranded power."""
-    result = run_file(file, overrides=set_ or ())
-    block = result.blocks.get("policy")
+    """The allocation of a scenario's [policy] (or a country's national [policy]): chips by year and
+    holder, caps, stranded power."""
+    if is_country_file(file):
+        from gigacampus.country import run_country_file
+
+        block = run_country_file(file, overrides=set_ or ()).to_summary()["policy"]
+    else:
+        block = run_file(file, overrides=set_ or ()).blocks.get("policy")
     if block is None:
         raise InputError(
             [
@@ -134,7 +145,13 @@ def quota(
         )
         return
     con = console()
-    show_policy(con, result)
+    show_block(con, block)
+    if any(c.get("equivalents") for c in block["caps"]):
+        con.print(cap_meaning_table(block))
+        counted = ", ".join(block["regime"].get("counts") or ["all"])
+        con.print(
+            f"The caps count {counted} items only; other accelerators ship without drawing on them.", markup=False
+        )
     if block["pools"]:
         con.print(caps_table(block))
     else:

@@ -128,23 +128,38 @@ def compare(
 
     if len(files) < 2:
         raise InputError([Problem("compare", "FILES", f"found {len(files)} scenario file; allowed: at least 2")])
+    from gigacampus.country import run_country
+    from gigacampus.scenario.country import is_country_file, load_country
+
     scenarios, problems = [], []
     for file in files:  # check every file first, so all problems show at once
         try:
-            scenarios.append(load_scenario(file))
+            scenarios.append(load_country(file) if is_country_file(file) else load_scenario(file))
         except InputError as err:
             problems.extend(err.problems)
     if problems:
         raise InputError(problems)
+    countries = [f for f, s in zip(files, scenarios, strict=True) if not hasattr(s, "scenario")]
+    if countries and out is not None:
+        raise InputError(
+            [
+                Problem(
+                    str(countries[0]),
+                    "--out",
+                    "compare --out draws campus reports; a country file is compared in the table only (run it "
+                    "with gigacampus run COUNTRY --out DIR for its report); allowed: no --out with a country file",
+                )
+            ]
+        )
     steps = len(files) + (len(files) + 1 if out is not None else 0)
     with progress(steps, f"running {files[0].name}", quiet=quiet) as advance:
         results = []
         for i, scn in enumerate(scenarios):
-            results.append(run(scn))
+            results.append(run(scn) if hasattr(scn, "scenario") else run_country(scn))
             advance(f"running {files[i + 1].name}" if i + 1 < len(files) else "writing reports")
-        labels = unique_labels([r.scenario.scenario.name for r in results])
+        summaries = [r.to_summary() for r in results]
+        labels = unique_labels([s["scenario"]["name"] for s in summaries])
         written = write_comparison(results, labels, [str(f) for f in files], out, step=advance) if out else []
-    summaries = [r.to_summary() for r in results]
     rows = differences(summaries, labels)
     if fmt is TableOrJson.json:
         print_json(rows)

@@ -17,6 +17,15 @@ holders that fill it draw in the order listed. A holder receives
 
     min(wanted left after supply, licence room, exempt room + counted room)
 
+where a counted pool's room, seen by one holder, excludes what is *reserved* inside it for
+other holders: a holder's own counted pool (its ``share`` of a national cap) is held back in
+every shared counted pool of the same unit it belongs to, so a holder listed earlier cannot
+take it. When the regime lets unused allocation pass to others (``pass_unused``), only what the
+reserved holder still wants this year is held back.
+
+Only accelerators the regime counts (``phase_counted``: e.g. items controlled by ECCN 3A090
+and 4A090) draw on any pool; the others ship limited by power and supply alone.
+
 accelerators if it is approved that year, else nothing; each draw is subtracted from every
 pool it counts against, converted with the phase accelerator's H100e or TPP.
 Per-year pools start afresh each year unless the regime carries unused allocation over.
@@ -86,6 +95,14 @@ class PolicyInputs(Batch):
     """(S, T, K) amount added at the start of year t (inf: no limit that year) [pool unit]."""
     pool_reset: np.ndarray = shared()
     """(T, K) whether the pool's room starts afresh in year t (else unused room carries over)."""
+    pool_reserved_for: np.ndarray | None = shared(default=None)
+    """(K,) holder whose reservation the pool is (its share of a national cap), -1 for none;
+    ``None``: no reservations."""
+    pass_unused: bool = shared(default=False)
+    """Whether a reservation the holder does not use this year passes to the other holders."""
+    phase_counted: np.ndarray | None = shared(default=None)
+    """(P,) whether the phase's accelerator counts against the pools (an item the regime
+    covers); ``None``: every phase counts."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +156,30 @@ class Allocator:
         self.ex = [np.flatnonzero(member[:, h] & (kind == EXEMPT)) for h in range(n_h)]
         self.unit = [int(u) for u in pol.pool_unit]
         self._per_phase: dict[int, tuple[list[np.ndarray], list[np.ndarray]]] = {}
+        self.n_p = n_p
+        owner = pol.pool_reserved_for if pol.pool_reserved_for is not None else np.full(n_k, -1)
+        self.owner = [int(o) for o in owner]
+        # reservations held inside each counted pool: (reserving pool, its holder)
+        self.reserved_in: list[list[tuple[int, int]]] = [
+            [
+                (j, self.owner[j])
+                for j in range(n_k)
+                if j != k
+                and self.owner[j] >= 0
+                and kind[j] == COUNTED
+                and member[k, self.owner[j]]
+                and self.unit[j] == self.unit[k]
+                and self.owner[k] != self.owner[j]
+            ]
+            if kind[k] == COUNTED
+            else []
+            for k in range(n_k)
+        ]
+        counted = pol.phase_counted if pol.phase_counted is not None else np.ones(n_p, dtype=bool)
+        self.counted = np.asarray(counted, dtype=bool)
+        self.holder_phase = np.asarray(pol.holder_phase, dtype=bool)
+        # what each holder still wants this year in its phases not yet drawn, per unit: (H, 3, S)
+        self._pending = np.full((n_h, 3, n_s), np.inf)
 
     @property
     def out(self) -> AllocationOutputs:
@@ -158,22 +199,36 @@ class Allocator:
         (the per-accelerator figures are the same every year, so they are computed once)."""
         if p in self._per_phase:
             return self._per_phase[p]
-        per = [np.ones(self.n_s), h100e[:, p], tpp[:, p]]
+        weight = 1.0 if self.counted[p] else 0.0  # an item the regime does not cover draws on no pool
+        per = [np.full(self.n_s, weight), h100e[:, p] * weight, tpp[:, p] * weight]
         with np.errstate(divide="ignore"):
             # a pool in a unit the accelerator has none of (H100e of a part without 8-bit) does not limit it
             inv = [np.where(u > 0, 1.0 / np.where(u > 0, u, 1.0), np.inf) for u in per]
         self._per_phase[p] = (per, inv)
         return per, inv
 
-    def _acc(self, k: int, inv: list[np.ndarray]) -> np.ndarray:
-        """Room of pool ``k`` in accelerators, (S,)."""
+    def _held(self, j: int, owner: int) -> np.ndarray:
+        """What reservation pool ``j`` holds back for its holder, in the pool's unit, (S,)."""
+        held = np.maximum(self.room[j], 0.0)
+        if self.pol.pass_unused:
+            held = np.minimum(held, self._pending[owner, self.unit[j]])
+        return held
+
+    def _acc(self, k: int, inv: list[np.ndarray], h: int = -1) -> np.ndarray:
+        """Room of pool ``k`` in accelerators for holder ``h``, (S,): others' reservations excluded."""
+        room = self.room[k]
+        for j, owner in self.reserved_in[k]:
+            if owner != h:
+                room = room - self._held(j, owner)  # inf - finite stays inf
         with np.errstate(invalid="ignore"):
             # rounding can leave a room a hair below 0: count it as 0; 0 x inf (no limit) -> no limit
-            acc = np.maximum(self.room[k], 0.0) * inv[self.unit[k]]
+            acc = np.maximum(room, 0.0) * inv[self.unit[k]]
         return np.where(np.isnan(acc), np.inf, acc)
 
-    def _min(self, pools: np.ndarray, inv: list[np.ndarray], empty: float) -> tuple[np.ndarray, list[np.ndarray]]:
-        rooms = [self._acc(int(k), inv) for k in pools]
+    def _min(
+        self, pools: np.ndarray, inv: list[np.ndarray], empty: float, h: int = -1
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        rooms = [self._acc(int(k), inv, h) for k in pools]
         if not rooms:
             return np.full(self.n_s, empty), rooms
         lowest = rooms[0].copy()
@@ -181,9 +236,21 @@ class Allocator:
             np.minimum(lowest, r, out=lowest)
         return lowest, rooms
 
-    def start_year(self, t: int, h100e: np.ndarray, tpp: np.ndarray) -> None:
-        """Refill the pools for year ``t`` and record what each holder could receive."""
+    def start_year(self, t: int, h100e: np.ndarray, tpp: np.ndarray, want: np.ndarray | None = None) -> None:
+        """Refill the pools for year ``t`` and record what each holder could receive (its own
+        entitlement: the pools it draws on, less what is reserved in them for other holders).
+
+        ``want`` (S, P) is what each phase wants this year; with ``pass_unused`` a reservation
+        holds back no more than its holder still wants (without ``want``: all of it)."""
         pol = self.pol
+        if want is not None and pol.pass_unused:
+            for h in range(len(pol.holder_names)):
+                tot = np.zeros((3, self.n_s))
+                for p in np.flatnonzero(self.holder_phase[h]):
+                    per, _ = self._per_unit(int(p), h100e, tpp)
+                    for u in range(3):
+                        tot[u] += want[:, p] * per[u]
+                self._pending[h] = tot
         reset = pol.pool_reset[t]
         for k in range(len(pol.pool_ids)):
             if reset[k]:
@@ -194,9 +261,9 @@ class Allocator:
         for h in range(len(pol.holder_names)):
             p = int(pol.holder_unit_phase[h])
             _, inv = self._per_unit(p, h100e, tpp)
-            r_cnt, _ = self._min(self.cnt[h], inv, np.inf)
-            r_lic, _ = self._min(self.lic[h], inv, np.inf)
-            r_ex, _ = self._min(self.ex[h], inv, 0.0)
+            r_cnt, _ = self._min(self.cnt[h], inv, np.inf, h)
+            r_lic, _ = self._min(self.lic[h], inv, np.inf, h)
+            r_ex, _ = self._min(self.ex[h], inv, 0.0, h)
             could = _whole(np.minimum(r_lic, r_ex + r_cnt))
             self._allocated[t, h] = np.where(self.active[t, h], could, 0.0)
 
@@ -222,9 +289,9 @@ class Allocator:
         last_quota = np.zeros(want.shape, dtype=bool)
         for h in np.flatnonzero(pol.holder_phase[:, p]):
             active = self.active[t, h]
-            r_cnt, cnt_rooms = self._min(self.cnt[h], inv, np.inf)
-            r_lic, lic_rooms = self._min(self.lic[h], inv, np.inf)
-            r_ex, ex_rooms = self._min(self.ex[h], inv, 0.0)
+            r_cnt, cnt_rooms = self._min(self.cnt[h], inv, np.inf, h)
+            r_lic, lic_rooms = self._min(self.lic[h], inv, np.inf, h)
+            r_ex, ex_rooms = self._min(self.ex[h], inv, 0.0, h)
             under_regime = r_ex + r_cnt
             room = np.where(active, np.minimum(r_lic, under_regime), 0.0)
             after_supply = np.floor(np.minimum(left, supply))
@@ -252,6 +319,10 @@ class Allocator:
             self._short[t, h, SHORT_APPROVAL] += np.where(by_approval, short, 0.0)
             self._wanted[t, h] += left
             self._shipped[t, h, p] = s
+            if pol.pass_unused:
+                # the holder has had its turn in this phase: it no longer wants the phase's rest
+                for u in range(3):
+                    self._pending[h, u] = np.maximum(self._pending[h, u] - want * per[u], 0.0)
             last_quota = ~by_approval
             left -= s
             supply -= s

@@ -37,6 +37,7 @@ from gigacampus.units import HOURS_PER_YEAR
 __all__ = [
     "BINDING",
     "CampusOutputs",
+    "binding_codes",
     "HOURS_PER_YEAR",
     "campus_full_year",
     "first_full_year",
@@ -91,6 +92,10 @@ class CampusOutputs:
     """(S, T) facility energy used in the year = IT energy x PUE [MWh]."""
     allocation: AllocationOutputs | None = None
     """Per-holder and per-pool results when the inputs have a policy."""
+    phase_cuts: np.ndarray | None = None
+    """(S, T, P, 3) accelerators wanted but not shipped per phase, by reason (supply, quota,
+    approval); their sums over phases are ``cut_by_supply``, ``cut_by_quota`` and the policy's
+    ``cut_by_approval``."""
 
 
 def _overhead(inputs: CampusInputs) -> np.ndarray:
@@ -125,6 +130,7 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
     prev = np.zeros((n_s, n_p))
     alloc = Allocator(inputs.policy, n_s, n_t, n_p) if inputs.policy is not None else None
     cut_approval = np.zeros((n_s, n_t))
+    phase_cuts = np.zeros((n_s, n_t, n_p, 3))
     with np.errstate(divide="ignore", invalid="ignore"):
         # an accelerator with no 8-bit support (H100e = 0) does not draw on an H100e cap
         h_room = np.where(h_pa > 0, 1.0 / h_pa, np.inf)
@@ -137,13 +143,14 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         rem_supply = inputs.supply_units[:, :, t].copy()
         ship = np.empty((n_s, n_p))
         if alloc is not None:
-            alloc.start_year(t, h_pa, tpp_pa)
+            alloc.start_year(t, h_pa, tpp_pa, want)
             for p in range(n_p):
                 m = inputs.phase_model[p]
                 s, c_sup, c_quo, c_app = alloc.ship(t, p, want[:, p], rem_supply[:, m], h_pa, tpp_pa)
                 cut_supply[:, t] += c_sup
                 cut_quota[:, t] += c_quo
                 cut_approval[:, t] += c_app
+                phase_cuts[:, t, p, 0], phase_cuts[:, t, p, 1], phase_cuts[:, t, p, 2] = c_sup, c_quo, c_app
                 rem_supply[:, m] -= s
                 ship[:, p] = s
         else:
@@ -161,6 +168,7 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
                 s = np.floor(np.maximum(lim, 0.0))
                 cut_supply[:, t] += d - after_supply
                 cut_quota[:, t] += after_supply - s
+                phase_cuts[:, t, p, 0], phase_cuts[:, t, p, 1] = d - after_supply, after_supply - s
                 rem_supply[:, m] -= s
                 rem_units -= s
                 rem_h -= s * h_pa[:, p]
@@ -172,16 +180,7 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         demand[:, t, :] = want
         prev = installed[:, t, :]
 
-    total_slots = slots.sum(axis=2)
-    binding = np.where(
-        (cut_quota > 0) & (cut_quota >= cut_supply) & (cut_quota >= cut_approval),
-        QUOTA,
-        np.where(
-            (cut_approval > 0) & (cut_approval >= cut_supply),
-            APPROVAL,
-            np.where(cut_supply > 0, SUPPLY, np.where(total_slots > 0, POWER, NONE)),
-        ),
-    ).astype(np.int8)
+    binding = binding_codes(cut_supply, cut_quota, cut_approval, slots.sum(axis=2))
 
     online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
     facility = (inputs.phase_power_mw[:, None, :] * online).sum(axis=2)
@@ -217,7 +216,23 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         it_energy_mwh=it_energy,
         energy_mwh=energy,
         allocation=alloc.out if alloc is not None else None,
+        phase_cuts=phase_cuts,
     )
+
+
+def binding_codes(
+    cut_supply: np.ndarray, cut_quota: np.ndarray, cut_approval: np.ndarray, total_slots: np.ndarray
+) -> np.ndarray:
+    """(S, T) binding-constraint codes from what was cut and the slots (see the module docstring)."""
+    return np.where(
+        (cut_quota > 0) & (cut_quota >= cut_supply) & (cut_quota >= cut_approval),
+        QUOTA,
+        np.where(
+            (cut_approval > 0) & (cut_approval >= cut_supply),
+            APPROVAL,
+            np.where(cut_supply > 0, SUPPLY, np.where(total_slots > 0, POWER, NONE)),
+        ),
+    ).astype(np.int8)
 
 
 def first_full_year(years: np.ndarray, slots: np.ndarray, installed: np.ndarray) -> int | None:

@@ -12,7 +12,15 @@ from gigacampus.analyses.policy.classify import Classification
 from gigacampus.catalog.regimes import Regime
 from gigacampus.report.terminal import titled_table
 
-__all__ = ["caps_table", "classify_table", "holders_table", "policy_summary_lines", "regimes_table", "years_table"]
+__all__ = [
+    "cap_meaning_table",
+    "caps_table",
+    "classify_table",
+    "holders_table",
+    "policy_summary_lines",
+    "regimes_table",
+    "years_table",
+]
 
 _STYLE = {"power": "green", "quota": "bold red", "approval": "magenta", "supply": "yellow", "none": "dim"}
 
@@ -126,6 +134,24 @@ def caps_table(block: Mapping[str, Any]) -> Table:
     return table
 
 
+def cap_meaning_table(block: Mapping[str, Any]) -> Table:
+    """What each regime cap means for the campus's accelerators: that many accelerators, H100e and TPP."""
+    headers = ("Cap", "Amount", "Accelerator", "Accelerators", "H100e", "TPP")
+    table = titled_table("What each cap means", headers, left=("Cap", "Amount", "Accelerator"))
+    for cap in block["caps"]:
+        equivalents = cap.get("equivalents") or {}
+        for i, (model, eq) in enumerate(equivalents.items()):
+            table.add_row(
+                cap["name"] if i == 0 else "",
+                cap["describe"] if i == 0 else "",
+                model,
+                _n(eq["accelerators"]),
+                _n(eq["h100e"]),
+                _big(eq["tpp"]),
+            )
+    return table
+
+
 def policy_summary_lines(block: Mapping[str, Any]) -> list[str]:
     """Headline sentences: regime status, when the campus is full, compute per holder, pledges."""
     lines = [block["explanations"][0]]
@@ -152,6 +178,12 @@ def policy_summary_lines(block: Mapping[str, Any]) -> list[str]:
         if h["phases"]
     )
     lines.append(f"Delivered over the horizon: {delivered}.")
+    for h in block["holders"]:
+        if h["phases"] and h.get("shares_room_with"):
+            lines.append(
+                f"Allocated for {h['name']} is room it shares with {', '.join(h['shares_room_with'])} "
+                "(no share reserves it: first come, first served)."
+            )
     for h in block["holders"]:
         if not h["phases"]:
             caps = "; ".join(f"{c['amount']:,.0f} {c['unit']} {c['per']}" for c in h["caps"]) or "no own cap"

@@ -508,6 +508,18 @@ def scenario_from_dict(data: Mapping[str, Any], source: str = "<dict>", *, catal
     if not isinstance(data, Mapping):
         raise InputError([Problem(source, "", f"found {type(data).__name__}; allowed: a table of sections")])
     check_depth(data, source)
+    if "country" in data:
+        raise InputError(
+            [
+                Problem(
+                    source,
+                    "country",
+                    "this is a country file (several campuses under one national [policy]); this command takes one "
+                    "campus scenario. Commands that take a country file: run, quota, validate, compare "
+                    "(see docs/country.md); or pass one of its campus files",
+                )
+            ]
+        )
     try:
         return Scenario.model_validate(dict(data), context={"catalog": catalog} if catalog else None)
     except ValidationError as exc:

@@ -21,7 +21,7 @@ from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import Cap, load_regimes, parse_unit
 from gigacampus.jsonable import jsonable
 from gigacampus.model import BINDING, CampusInputs, CampusOutputs, campus_full_year, phase_full_years, simulate
-from gigacampus.model.allocation import SHORT_APPROVAL, SHORT_QUOTA, SHORT_SUPPLY
+from gigacampus.model.allocation import COUNTED, SHORT_APPROVAL, SHORT_QUOTA, SHORT_SUPPLY
 from gigacampus.model.columns import read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 
@@ -121,7 +121,14 @@ def policy_block(
     need_units = free.accelerators_added[0].sum(axis=1)
     need_h100e = (free.accelerators_added[0] * h_pa).sum(axis=1)
     need_tpp = (free.accelerators_added[0] * tpp_pa).sum(axis=1)
-    need_by_unit = {"units": need_units, "h100e": need_h100e, "tpp": need_tpp}
+    # the share of a cap needed counts only the items the regime counts
+    counted = pol.phase_counted if pol.phase_counted is not None else np.ones(len(h_pa), dtype=bool)
+    added_counted = free.accelerators_added[0] * counted
+    need_by_unit = {
+        "units": added_counted.sum(axis=1),
+        "h100e": (added_counted * h_pa).sum(axis=1),
+        "tpp": (added_counted * tpp_pa).sum(axis=1),
+    }
 
     national = []
     for cap in regime.caps_with("national"):
@@ -283,6 +290,7 @@ def policy_block(
                 "shipped_total": int(shipped[:, i].sum()),
                 "h100e_delivered_total": float(h100e[:, i].sum()),
                 "tpp_delivered_total": float(tpp[:, i].sum()),
+                "shares_room_with": _sharing(pol, i),
             }
             for i, h in enumerate(setup.holders)
         ],
@@ -302,6 +310,21 @@ def policy_block(
     }
     block["explanations"] = _explain(block)
     return jsonable(block)
+
+
+def _sharing(pol: Any, h: int) -> list[str]:
+    """Other holders (that fill a phase) drawing on the same unreserved counted pools as holder
+    ``h``: its ``allocated`` is room they share, first come, first served."""
+    member, kind = pol.pool_member, pol.pool_kind
+    owner = pol.pool_reserved_for if pol.pool_reserved_for is not None else np.full(len(kind), -1)
+    shared = [k for k in range(len(kind)) if member[k, h] and kind[k] == COUNTED and owner[k] < 0]
+    groups = [k for k in shared if pol.pool_ids[k].startswith("group:")]
+    shared = groups or shared  # the group shares split the national cap: the holder competes within its group
+    return [
+        name
+        for i, name in enumerate(pol.holder_names)
+        if i != h and pol.holder_phase[i].any() and any(member[k, i] for k in shared)
+    ]
 
 
 def _year_status(regime: Any, after: str, year: int) -> tuple[str, str]:

@@ -22,13 +22,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gigacampus.analyses.policy.classify import classify
 from gigacampus.analyses.policy.section import CapSpec, Holder, Policy
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import Cap, CapRow, Regime, build_caps, load_regimes, parse_unit
 from gigacampus.model.allocation import COUNTED, EXEMPT, LICENCE, UNIT_CODES, PolicyInputs
 from gigacampus.scenario import Scenario
 
-__all__ = ["IMPLICIT_HOLDER", "PolicySetup", "PoolInfo", "build_policy", "regime_of"]
+__all__ = ["IMPLICIT_HOLDER", "PolicySetup", "PoolInfo", "build_policy", "phase_counted", "regime_of"]
 
 #: Name of the single importer used when a scenario lists no holders.
 IMPLICIT_HOLDER = "(all importers)"
@@ -99,6 +100,10 @@ def regime_of(policy: Policy) -> Regime:
         source=" ; ".join(r.sources),
         notes="",
         caps=caps,
+        counts=tuple(r.counts),
+        counts_source=" ; ".join(r.sources),
+        pass_unused=r.pass_unused,
+        pass_unused_source=" ; ".join(r.sources),
     )
 
 
@@ -141,11 +146,28 @@ def _base(unit: str, cat: Catalog) -> tuple[str, float]:
     return parse_unit(unit, cat)
 
 
-def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Sequence[str]) -> PolicySetup:
-    """Holders and pools for one validated scenario with ``[policy]`` (S = 1)."""
-    policy = scn.policy
+def phase_counted(regime: Regime, accelerators: Sequence[str], cat: Catalog) -> np.ndarray:
+    """(P,) whether each phase's accelerator is an item the regime's caps count."""
+    return np.asarray([regime.covers(classify(a, cat).eccn) for a in accelerators], dtype=bool)
+
+
+def build_policy(
+    scn: Scenario,
+    cat: Catalog,
+    years: np.ndarray,
+    phase_names: Sequence[str],
+    *,
+    policy: Policy | None = None,
+    phase_accelerators: Sequence[str] | None = None,
+) -> PolicySetup:
+    """Holders and pools for one validated scenario with ``[policy]`` (S = 1).
+
+    ``policy`` and ``phase_accelerators`` replace the scenario's (a country's national policy
+    over the phases of all its campuses)."""
+    policy = scn.policy if policy is None else policy
     if policy is None:
         raise ValueError("the scenario has no [policy]")
+    accelerators = [ph.accelerator for ph in scn.phase] if phase_accelerators is None else list(phase_accelerators)
     regime = regime_of(policy)
     notes: list[str] = []
     holders = policy.holder or (Holder(name=IMPLICIT_HOLDER, status="approved", approval_year=1990),)
@@ -175,9 +197,11 @@ def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Se
         return "none"
 
     kinds = [veu_of(h) for h in holders]
+    holder_names = [h.name for h in holders]
     regular = [k == "none" for k in kinds]
 
     ids: list[str] = []
+    owners: list[int] = []
     infos: list[PoolInfo] = []
     units: list[int] = []
     pool_kinds: list[int] = []
@@ -198,6 +222,7 @@ def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Se
         holder: str | None = None,
     ) -> None:
         ids.append(pool_id)
+        owners.append(holder_names.index(holder) if scope in ("share", "allocation") and holder else -1)
         infos.append(PoolInfo(pool_id, name, scope, base, describe, source, holder))
         units.append(UNIT_CODES[base])
         pool_kinds.append(kind)
@@ -382,7 +407,16 @@ def build_policy(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Se
         pool_member=np.stack(members) if members else np.zeros((0, n_h), dtype=bool),
         pool_refill=(np.stack(refills, axis=1) if refills else np.zeros((n_t, 0)))[None, :, :],
         pool_reset=np.stack(resets, axis=1) if resets else np.ones((n_t, n_k), dtype=bool),
+        pool_reserved_for=np.asarray(owners, dtype=np.int64),
+        pass_unused=regime.pass_unused,
+        phase_counted=phase_counted(regime, accelerators, cat),
     )
+    uncounted = sorted({a for a, c in zip(accelerators, inputs.phase_counted, strict=True) if not c})
+    if uncounted and regime.caps:
+        notes.append(
+            f"{', '.join(uncounted)}: not an item {regime.id} counts ({', '.join(regime.counts)}), "
+            "so it ships without drawing on any cap"
+        )
     return PolicySetup(
         regime=regime, inputs=inputs, pools=tuple(infos), holders=tuple(holders), notes=tuple(dict.fromkeys(notes))
     )

@@ -101,7 +101,8 @@ class Holder(Section):
     approval_year: Year
     """Year the approval takes effect (pending: expected; denied: year of the decision)."""
     share: float | None = num("-", gt=0.0, le=1.0, default=None)
-    """Share of each national cap reserved for this holder [-]; shares sum to at most 1."""
+    """Share of each national cap reserved for this holder [-]; shares sum to at most 1. Holders
+    listed earlier cannot take it (unless the regime passes unused shares on, ``pass_unused``)."""
     allocation: CapSpec | None = None
     """A fixed amount instead of a share, counted against the national caps."""
     caps: tuple[CapSpec, ...] = ()
@@ -110,7 +111,8 @@ class Holder(Section):
     phases: tuple[str, ...] | None = None
     """Names of the phases this holder fills; default: all; [] = none here (licence shown only)."""
     veu: str = "none"
-    """Validated end user authorization: none, national or universal (limits under ai-diffusion-2025)."""
+    """Validated end user authorization: none, national or universal (limits under ai-diffusion-2025:
+    a VEU draws on its own limit instead of the country allocation)."""
     global_capacity: Capacity | None = None
     """Worldwide AI compute of a universal VEU, for its per-country share cap."""
     source: str = Field(default="", max_length=2000)
@@ -182,6 +184,11 @@ class Rules(Section):
     """Date (YYYY-MM-DD) the regime was rescinded, if it was (runs after it are counterfactual)."""
     carry_over: bool = False
     """Whether unused per-year allocation carries over to later years."""
+    pass_unused: bool = False
+    """Whether a holder's reserved share that it does not use in a year passes to the other holders."""
+    counts: tuple[str, ...] = ("all",)
+    """Items the caps count: all, or ECCNs such as 3A090, 3A090.a, 4A090.a (a 4A090 entry counts
+    the 3A090 chips such a computer holds)."""
     sources: tuple[str, ...] = ()
     """Where the regime's numbers come from."""
     cap: tuple[RuleCap, ...] = ()
@@ -268,6 +275,17 @@ def policy_problems(data: dict[str, Any], cat: Catalog) -> Problems:
         if isinstance(rescinded, date) and not 1990 <= rescinded.year <= 2100:
             message = f"found {rescinded.isoformat()}; allowed: a date in the years 1990 to 2100"
             problems.append(("policy.rules.rescinded_on", message, None))
+        counted = rules.get("counts")
+        if isinstance(counted, (list, tuple)):
+            for i, item in enumerate(counted):
+                if isinstance(item, str) and not (item == "all" or item.startswith(("3A090", "4A090"))):
+                    problems.append(
+                        (
+                            f"policy.rules.counts[{i}]",
+                            f"found {item!r}; allowed: all, or an ECCN such as 3A090, 3A090.a, 4A090.a",
+                            None,
+                        )
+                    )
         caps = rules.get("cap") if isinstance(rules.get("cap"), (list, tuple)) else []
         for i, cap in enumerate(caps):
             if not isinstance(cap, dict):
