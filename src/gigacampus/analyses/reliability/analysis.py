@@ -26,6 +26,7 @@ from gigacampus.catalog import Catalog
 from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
+from gigacampus.scenario.resolve import default_row
 from gigacampus.units import (
     DAYS_PER_FAILURE_YEAR,
     SECONDS_PER_DAY,
@@ -309,14 +310,17 @@ def _run(ctx: Context) -> Block:
         columns=columns,
         payload=payload,
         explanations=tuple(payload["explanations"]),
-        provenance=_provenance(ctx.scenario, payload),
+        provenance=_provenance(ctx.scenario, payload, ctx.catalog),
     )
 
 
-def _provenance(scenario: Scenario, block: Mapping[str, Any]) -> tuple[ResolvedInput, ...]:
+def _provenance(scenario: Scenario, block: Mapping[str, Any], catalog: Catalog) -> tuple[ResolvedInput, ...]:
     rel = scenario.reliability
     assert rel is not None
     rows = [r for r in section_rows(("reliability",), rel) if r.value is not None]
+    for i, row in enumerate(rows):  # schema defaults that are the catalog's sourced defaults
+        if row.origin == "schema default" and row.path in _CATALOG_BACKED:
+            rows[i] = default_row(row.path, row.path, catalog)
     rows += [r for r in section_rows(("reliability", "component_rates"), rel.component_rates) if r.value is not None]
     inputs = block["inputs"]
     for key in ("min_goodput", "repair_days"):
@@ -338,6 +342,10 @@ def _provenance(scenario: Scenario, block: Mapping[str, Any]) -> tuple[ResolvedI
             )
         )
     return tuple(rows)
+
+
+#: ``[reliability]`` keys whose schema default is the catalog's ``defaults.csv`` value (a test keeps them equal).
+_CATALOG_BACKED = ("reliability.checkpoint_s", "reliability.restart_s")
 
 
 def _unit(key: str) -> str:
