@@ -20,7 +20,12 @@ from gigacampus.analyses.contract import Analysis, Block, Context, with_section
 from gigacampus.analyses.reliability import renewal
 from gigacampus.analyses.reliability.charts import reliability_charts
 from gigacampus.analyses.reliability.engine import simulate_job
-from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
+from gigacampus.analyses.reliability.fleet import (
+    RepairPolicy,
+    campus_availability,
+    exact_availability,
+    spares_needed,
+)
 from gigacampus.analyses.reliability.section import Reliability
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
@@ -117,6 +122,52 @@ def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
     )
 
 
+class _Fleet:
+    """The fleet's availability for the analysis: exact (Poisson, :class:`ExactAvailability`) with
+    unlimited crews and no daily cap, else the Monte Carlo of :func:`campus_availability`."""
+
+    def __init__(
+        self,
+        years: np.ndarray,
+        installed: np.ndarray,
+        hw_per_acc: np.ndarray,
+        policy: RepairPolicy,
+        replicas: int,
+        seed: np.random.SeedSequence,
+    ) -> None:
+        self.exact = (
+            exact_availability(years, installed, hw_per_acc, policy)
+            if policy.crews is None and policy.repairs_per_day is None
+            else None
+        )
+        self.samples = None if self.exact else campus_availability(years, installed, hw_per_acc, policy, replicas, seed)
+        source = self.exact or self.samples
+        assert source is not None
+        self.day_year, self.installed = source.day_year, source.installed
+        self.method = "exact (Poisson: unlimited crews, no daily cap)" if self.exact else "monte carlo"
+
+    def quantiles(self, days: np.ndarray, qs: tuple[float, ...]) -> list[float | None]:
+        """Percentiles ``qs`` of the available fraction over ``days`` (a mask of recorded days)."""
+        if self.exact is not None:
+            return self.exact.available_quantiles(days, qs)
+        assert self.samples is not None
+        chosen = self.samples.available_fraction[:, days]
+        finite = chosen[np.isfinite(chosen)]
+        return [float(np.percentile(finite, q)) if finite.size else None for q in qs]
+
+    def spares(
+        self, job_accelerators: int, probability: float, days: np.ndarray, seed: np.random.SeedSequence, *, cold: bool
+    ) -> int:
+        if self.exact is not None:
+            return self.exact.spares(job_accelerators, probability, days, cold=cold)
+        assert self.samples is not None
+        down = 1.0 - self.samples.available_fraction[:, days]
+        return spares_needed(job_accelerators, down, probability, seed, cold=cold)
+
+
+_fleet = _Fleet
+
+
 def _variant(
     scenario: Scenario, catalog: Catalog, run_seed: int, years: np.ndarray, installed_tp: np.ndarray
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -156,9 +207,7 @@ def _variant(
         rate_per_acc = np.where(installed > 0, rate_sum / installed, 0.0)
         hw_per_acc = np.where(installed > 0, hw_sum / installed, 0.0)
 
-    fleet = campus_availability(years, installed, hw_per_acc, policy, rel.replicas, ss_fleet)
-    avail = fleet.available_fraction
-    down_frac = 1.0 - avail
+    fleet = _fleet(years, installed, hw_per_acc, policy, rel.replicas, ss_fleet)
 
     records, columns, lines = [], [], []
     texts: list[tuple[list[int], str, list[tuple[float, float, int]]]] = []
@@ -181,11 +230,9 @@ def _variant(
         campus = job(n, float(rate_per_acc[t]), job_seeds[2 * t])
         part = job(n_frac, float(rate_per_acc[t]), job_seeds[2 * t + 1])
         in_year = fleet.day_year == year
-        year_avail = avail[:, in_year]
-        finite = year_avail[np.isfinite(year_avail)]
-        quant = [float(np.percentile(finite, q)) if finite.size else None for q in (5, 50, 95)]
+        quant = fleet.quantiles(in_year, (5, 50, 95))
         spares = [
-            spares_needed(job["accelerators"], down_frac[:, in_year], rel.spares_probability, s, cold=rel.cold_spares)
+            fleet.spares(job["accelerators"], rel.spares_probability, in_year, s, cold=rel.cold_spares)
             for job, s in ((campus, spare_seeds[2 * t]), (part, spare_seeds[2 * t + 1]))
         ]
         campus["spares"], part["spares"] = spares
@@ -244,19 +291,20 @@ def _variant(
             f"{rel.spares_probability:.0%} probability."
         )
 
-    every = np.arange(SERIES_EVERY_DAYS - 1, avail.shape[1], SERIES_EVERY_DAYS)
+    every = np.arange(SERIES_EVERY_DAYS - 1, fleet.day_year.size, SERIES_EVERY_DAYS)
     series = []
     for d in every:
-        col = avail[:, d]
-        ok = col[np.isfinite(col)]
+        one_day = np.zeros(fleet.day_year.size, dtype=bool)
+        one_day[d] = True
+        p5, median, p95 = fleet.quantiles(one_day, (5, 50, 95))
         series.append(
             {
                 "day": int(d + 1),
                 "year": int(fleet.day_year[d]),
                 "installed": float(fleet.installed[d]),
-                "available_fraction_p5": float(np.percentile(ok, 5)) if ok.size else None,
-                "available_fraction_median": float(np.median(ok)) if ok.size else None,
-                "available_fraction_p95": float(np.percentile(ok, 95)) if ok.size else None,
+                "available_fraction_p5": p5,
+                "available_fraction_median": median,
+                "available_fraction_p95": p95,
             }
         )
     block = {
@@ -276,6 +324,7 @@ def _variant(
             else catalog.default("reliability.repair_days").source,
         },
         "rates": {acc: fr.to_dict() for acc, fr in rates.items()},
+        "fleet_method": fleet.method,
         "years": records,
         "failures_by_phase": phase_rows,
         "availability_series": series,
