@@ -374,5 +374,7 @@ def exact_availability(
         years=np.asarray(years),
         day_year=np.repeat(np.asarray(years), days_per_year),
         installed=day_installed,
-        mean_down=mean_down(installed, hardware_failures_per_accelerator_year, policy, installed_before=installed_before),
+        mean_down=mean_down(
+            installed, hardware_failures_per_accelerator_year, policy, installed_before=installed_before
+        ),
     )
