@@ -188,8 +188,11 @@ def _log_factorial(k: NDArray[np.float64]) -> NDArray[np.float64]:
     small = np.array([math.lgamma(i + 1.0) for i in range(20)])
     x = np.maximum(k, 20.0) + 1.0
     inv = 1.0 / x
-    stirling = (x - 0.5) * np.log(x) - x + 0.5 * math.log(2.0 * math.pi) + inv * (
-        1 / 12 - inv**2 * (1 / 360 - inv**2 * (1 / 1260 - inv**2 / 1680))
+    stirling = (
+        (x - 0.5) * np.log(x)
+        - x
+        + 0.5 * math.log(2.0 * math.pi)
+        + inv * (1 / 12 - inv**2 * (1 / 360 - inv**2 * (1 / 1260 - inv**2 / 1680)))
     )
     return np.where(k < 20, small[np.clip(k, 0, 19).astype(np.int64)], stirling)
 
