@@ -101,6 +101,54 @@ def _job(
     return out
 
 
+def _goodput(accelerators: float, rate_per_acc_year: float, rel: Reliability) -> float | None:
+    """Expected long-run goodput of a job (at the given interval, or the best one for its size)."""
+    if accelerators <= 0:
+        return None
+    lam = accelerators * rate_per_acc_year / SECONDS_PER_FAILURE_YEAR
+    c, r, rf = rel.checkpoint_s, rel.restart_s, rel.restart_failures
+    if rel.interval_s is None:
+        return float(renewal.optimal_goodput(lam, c, r, rf))
+    return float(renewal.expected_goodput(lam, rel.interval_s, c, r, rf))
+
+
+def _best_job(installed: int, rate_per_acc_year: float, rel: Reliability) -> dict[str, Any]:
+    """The job size at most ``installed`` with the most useful compute, accelerators x expected
+    goodput (:func:`renewal.best_job_size`), and how many such jobs the fleet holds at once."""
+    size = renewal.best_job_size(
+        installed,
+        rate_per_acc_year / SECONDS_PER_FAILURE_YEAR,
+        rel.checkpoint_s,
+        rel.restart_s,
+        rel.restart_failures,
+        rel.interval_s,
+    )
+    return {
+        "accelerators": size,
+        "goodput": _goodput(size, rate_per_acc_year, rel),
+        "concurrent_jobs": installed // size if size else 0,
+    }
+
+
+def _largest_phase_job(
+    scenario: Scenario,
+    catalog: Catalog,
+    installed_p: np.ndarray,
+    rates: Mapping[str, FailureRates],
+    rel: Reliability,
+) -> dict[str, Any]:
+    """A job on the phase (one fabric) with the most dense BF16 compute installed, at that
+    phase's accelerators' failure rate (what ``[training] scope = "largest_phase"`` runs)."""
+    flops = [
+        float(int(installed_p[p])) * catalog.accelerators[ph.accelerator].dense_bf16_tflops
+        for p, ph in enumerate(scenario.phase)
+    ]
+    p = int(np.argmax(flops))
+    n = int(installed_p[p])
+    rate = rates[scenario.phase[p].accelerator].failures_per_accelerator_year
+    return {"phase_index": p, "phase": scenario.phase[p].name, "accelerators": n, "goodput": _goodput(n, rate, rel)}
+
+
 def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
     head = (
         f"campus-wide job ({job['accelerators']:,}) fails every {duration(job['mtbf_h'] * SECONDS_PER_HOUR)}, "
@@ -236,6 +284,8 @@ def _variant(
             for job, s in ((campus, spare_seeds[2 * t]), (part, spare_seeds[2 * t + 1]))
         ]
         campus["spares"], part["spares"] = spares
+        best = _best_job(n, float(rate_per_acc[t]), rel)
+        big = _largest_phase_job(scenario, catalog, installed_tp[t], rates, rel)
         availability = {
             "available_fraction_p5": quant[0],
             "available_fraction_median": quant[1],
@@ -246,6 +296,8 @@ def _variant(
                 "year": int(year),
                 "campus_job": campus,
                 "fraction_job": part,
+                "best_job": best,
+                "largest_phase_job": big,
                 "failures_per_day": rate_sum[t] / DAYS_PER_FAILURE_YEAR,
                 "hardware_failures_per_day": hw_sum[t] / DAYS_PER_FAILURE_YEAR,
                 **availability,
@@ -263,6 +315,11 @@ def _variant(
                 "fraction_job_accelerators": n_frac,
                 "fraction_job_goodput": part["goodput"],
                 "fraction_job_spares": part["spares"],
+                "best_job_accelerators": best["accelerators"],
+                "best_job_goodput": best["goodput"],
+                "largest_phase_job_phase": big["phase_index"],
+                "largest_phase_job_accelerators": big["accelerators"],
+                "largest_phase_job_goodput": big["goodput"],
                 "failures_per_day": rate_sum[t] / DAYS_PER_FAILURE_YEAR,
                 "hardware_failures_per_day": hw_sum[t] / DAYS_PER_FAILURE_YEAR,
                 "available_fraction_p5": quant[0],
