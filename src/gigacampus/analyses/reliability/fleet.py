@@ -340,21 +340,29 @@ class ExactAvailability:
         u, weight = np.unique(_significant(mean[keep] / inst[keep], 9), return_counts=True)
         weight = weight / weight.sum()
 
-        def enough(s: int) -> bool:
-            pool = job_accelerators if cold else job_accelerators + s
-            return float(weight @ _PoissonTable(pool * u).at(np.full(u.shape, float(s)))) >= probability
+        # s = the least fixed point of s -> g(s), g(s) the p-quantile of the mixed count of a pool
+        # of N + s (N for cold spares): g is non-decreasing, so iterating from 0 climbs to it,
+        # and it is the smallest s with P(count of N + s <= s) >= p
+        spares = 0
+        for _ in range(64):  # converges in a few rounds: each adds about u times the last step
+            pool = job_accelerators if cold else job_accelerators + spares
+            new = _mixture_quantile(pool * u, weight, probability)
+            if new <= spares:
+                return spares
+            spares = new
+        return spares
 
-        top = job_accelerators * float(u.max())  # bracket the answer near the largest mean
-        lo, hi = -1, int(top + _SD_WINDOW * math.sqrt(top) + _SD_WINDOW)
-        guess = int(job_accelerators * float(u.min())) - 1
-        if guess > lo and not enough(guess):
-            lo = guess
-        while not enough(hi):  # hot spares that fail too: rarely needed, at most log2(pool) doublings
-            lo, hi = hi, 2 * hi
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            lo, hi = (lo, mid) if enough(mid) else (mid, hi)
-        return hi
+
+def _mixture_quantile(mean: NDArray[np.float64], weight: NDArray[np.float64], probability: float) -> int:
+    """Smallest k with sum_i weight_i P(Poisson(mean_i) <= k) >= probability."""
+    table = _PoissonTable(mean)
+    first = int(table.lo.min())
+    span = int(table.lo.max()) - first + table.width
+    pmf = np.diff(table.cdf, axis=1, prepend=0.0) * weight[:, None]
+    mixed = np.zeros(span)
+    cols = (table.lo.astype(np.int64) - first)[:, None] + np.arange(table.width)[None, :]
+    np.add.at(mixed, cols.ravel(), pmf.ravel())
+    return first + int(np.searchsorted(np.cumsum(mixed), probability * (1.0 - 1e-12)))
 
 
 def exact_availability(
