@@ -159,9 +159,9 @@ def spares_needed(
 
 # --- the exact path: unlimited crews, no daily cap ------------------------------------------------
 
-#: Standard deviations either side of a Poisson mean that the exact path tabulates; the mass
-#: outside is below 1e-30, far under any probability asked for.
-_SD_WINDOW = 12.0
+#: Standard deviations either side of a Poisson mean that the exact path tabulates (plus as
+#: many counts); the mass outside is below 1e-14, far under any probability asked for.
+_SD_WINDOW = 8.0
 #: Most elements of one table of Poisson probabilities (days x support); larger tables are built
 #: in chunks of days.
 _MAX_TABLE = 4_000_000
@@ -205,7 +205,7 @@ def _significant(x: NDArray[np.float64], digits: int) -> NDArray[np.float64]:
 
 class _PoissonTable:
     """Cumulative Poisson probabilities of several means, each over a window of ``_SD_WINDOW``
-    standard deviations either side of its mean (the mass outside is below 1e-30)."""
+    standard deviations either side of its mean (the mass outside is below 1e-14)."""
 
     def __init__(self, mean: NDArray[np.float64]) -> None:
         mean = np.asarray(mean, dtype=np.float64).ravel()
@@ -328,6 +328,18 @@ class ExactAvailability:
                 lo, hi = (lo, mid) if f >= p else (mid, hi)
             out.append(min(hi, 1.0))
         return out
+
+    def day_quantiles(self, days: NDArray[np.int64], qs: tuple[float, ...]) -> list[list[float | None]]:
+        """Quantiles (percent) of the available fraction on each of ``days`` (indices) separately:
+        one Poisson count each, 1 - k/I with k the largest count such that P(D <= k - 1) <= 1 - q."""
+        inst, mean = self.installed[days], self.mean_down[days]
+        table = _PoissonTable(np.where(inst > 0, mean, 0.0))
+        out = []
+        for q in qs:
+            k = table.lo + np.count_nonzero(table.cdf <= 1.0 - q / 100.0, axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out.append([float(v) if i > 0 else None for v, i in zip(1.0 - k / inst, inst, strict=True)])
+        return [list(col) for col in zip(*out, strict=True)]
 
     def spares(self, job_accelerators: int, probability: float, days: NDArray[np.bool_], *, cold: bool = False) -> int:
         """Smallest s with P(at most s of the pool down) >= probability on a random day of ``days``:
