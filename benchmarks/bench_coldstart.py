@@ -7,7 +7,7 @@ three commands so that a change in the machine's load hits all of them alike; th
 ratio of medians (targets from issue 12: ``run --out`` of the flagship <= 1.6 x floor,
 ``--version`` <= 0.5 x floor).
 
-    PYTHONPATH=src python benchmarks/bench_coldstart.py [--rounds 7]
+    PYTHONPATH=src python benchmarks/bench_coldstart.py [--rounds 7] [--before OLD/src]
 """
 
 from __future__ import annotations
@@ -26,32 +26,43 @@ FLAGSHIP = ROOT / "scenarios" / "stargate-uae.toml"
 CLI = "from gigacampus.cli import main; main()"
 
 
-def _commands(out: str) -> dict[str, list[str]]:
-    py = sys.executable
-    return {
-        "floor: import numpy, pandas, pydantic, typer, rich": [py, "-c", "import numpy, pandas, pydantic, typer, rich"],
-        "gigacampus --version": [py, "-c", CLI, "--version"],
-        "gigacampus run FLAGSHIP --out DIR": [py, "-c", CLI, "run", str(FLAGSHIP), "--out", out],
+def _commands(out: str, before: Path | None) -> dict[str, tuple[list[str], Path]]:
+    py, src = sys.executable, ROOT / "src"
+    commands = {
+        "floor: import numpy, pandas, pydantic, typer, rich": (
+            [py, "-c", "import numpy, pandas, pydantic, typer, rich"],
+            src,
+        ),
+        "gigacampus --version": ([py, "-c", CLI, "--version"], src),
+        "gigacampus run FLAGSHIP --out DIR": ([py, "-c", CLI, "run", str(FLAGSHIP), "--out", out], src),
     }
+    if before is not None:  # the same two commands on another source tree (e.g. the code before a change)
+        commands["before: gigacampus --version"] = ([py, "-c", CLI, "--version"], before)
+        flagship = before.parent / "scenarios" / FLAGSHIP.name  # that tree's own flagship
+        commands["before: gigacampus run FLAGSHIP --out DIR"] = (
+            [py, "-c", CLI, "run", str(flagship if flagship.exists() else FLAGSHIP), "--out", out],
+            before,
+        )
+    return commands
 
 
-def _time(cmd: list[str]) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+def _time(cmd: list[str], src: Path) -> float:
+    env = {**os.environ, "PYTHONPATH": str(src)}
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
-def run(rounds: int) -> list[dict]:
+def run(rounds: int, before: Path | None = None) -> list[dict]:
     with tempfile.TemporaryDirectory() as out:
-        commands = _commands(out)
-        for cmd in commands.values():  # warm the file cache
-            _time(cmd)
+        commands = _commands(out, before)
+        for cmd, src in commands.values():  # warm the file cache
+            _time(cmd, src)
         times: dict[str, list[float]] = {name: [] for name in commands}
         load = []
         for _ in range(rounds):
-            for name, cmd in commands.items():
-                times[name].append(_time(cmd))
+            for name, (cmd, src) in commands.items():
+                times[name].append(_time(cmd, src))
             load.append(os.getloadavg()[0])
     floor_name = next(iter(commands))
     floor = statistics.median(times[floor_name])
@@ -74,9 +85,10 @@ def run(rounds: int) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--before", type=Path, help="another src/ tree to time beside (e.g. git archive of a commit)")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
-    for row in run(args.rounds):
+    for row in run(args.rounds, args.before):
         print(f"{row['name']:<55} {row['value']:6.3f} s  x{row['ratio_to_floor']:.2f} of floor  ({row['metric']})")
     print(f"load average after: {os.getloadavg()}")
 
