@@ -158,7 +158,8 @@ def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
         return head + ": viable"
     fixes = []
     if job["max_checkpoint_s"] is not None:
-        fixes.append(f"checkpoint <= {duration(job['max_checkpoint_s'])}")
+        c = job["max_checkpoint_s"]
+        fixes.append(f"checkpoint <= {c * 1e3:.2g} ms" if c < 0.1 else f"checkpoint <= {duration(c)}")
     if job["max_restart_s"] is not None:
         fixes.append(f"restart <= {duration(job['max_restart_s'])}")
     if fixes:
