@@ -177,3 +177,13 @@ def test_the_fleet_is_exact_without_crew_limits_and_simulated_with_them() -> Non
     rows = {r.path: r for r in crews.inputs}
     assert rows["reliability.checkpoint_s"].origin == "catalog:defaults"
     assert "pytorch.org" in rows["reliability.checkpoint_s"].source
+
+
+def test_goodput_defaults_reproduce_llama_3() -> None:
+    # Meta: >90% effective training time, 16,384 H100, 54 days (tolerance: tests/test_reliability_calibration.py)
+    args = ["goodput", "--accelerators", "16384", "--accelerator", "h100-sxm", "--days", "54", "--replicas", "200"]
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["checkpoint_s"], out["restart_s"]) == (32.0, 300.0)
+    assert abs(out["goodput_mean"] - 0.90) <= 0.03
