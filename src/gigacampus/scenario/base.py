@@ -3,10 +3,11 @@ choice helper (and the field validator built on it), and the helpers cross-field
 raw (unvalidated) data.
 
 A section is a strict, frozen pydantic model (``extra="forbid"``, attribute docstrings as field
-docs, read from the source once per file by :class:`_SectionMeta`, units in ``json_schema_extra``). A section that checks several keys at once, or keys
-against other sections, defines a classmethod ``cross_field_problems(data, catalog)`` that takes
-the whole raw scenario (a dict, possibly malformed) and returns ``(key path, message,
-suggestion)`` tuples; :class:`gigacampus.scenario.document.Scenario` runs every section's checks.
+docs, read from the source once per file by :class:`_SectionMeta`, units in
+``json_schema_extra``). A section that checks several keys at once, or keys against other
+sections, defines a classmethod ``cross_field_problems(data, catalog)`` that takes the whole raw
+scenario (a dict, possibly malformed) and returns ``(key path, message, suggestion)`` tuples;
+:class:`gigacampus.scenario.document.Scenario` runs every section's checks.
 """
 
 from __future__ import annotations
