@@ -85,7 +85,8 @@ def _job(
     mc = samples.checkpoints * interval / horizon
     max_c = float(renewal.max_checkpoint_s(lam, r, target, rf))
     max_r = float(renewal.max_restart_s(lam, c, target, rf))
-    scale = float(renewal.max_common_scale(lam, c, r, target, rf))
+    # 1 exactly when the job is viable already (what max_common_scale returns then), without its bisection
+    scale = 1.0 if g >= target else float(renewal.max_common_scale(lam, c, r, target, rf))
     out.update(
         mtbf_h=1.0 / lam / SECONDS_PER_HOUR,
         interval_s=interval,
@@ -278,6 +279,7 @@ def _variant(
         f"{duration(rel.restart_s)}; a job is viable with expected goodput >= {target:.2f}):"
     )
     jobs: dict[tuple[int, float], dict[str, Any]] = {}
+    best_jobs: dict[tuple[int, float], dict[str, Any]] = {}
 
     def job(n: int, rate: float, seed: np.random.SeedSequence) -> dict[str, Any]:
         # years with the same fleet and rates get the same job, drawn once (with the first year's seed)
@@ -297,7 +299,9 @@ def _variant(
             for job, s in ((campus, spare_seeds[2 * t]), (part, spare_seeds[2 * t + 1]))
         ]
         campus["spares"], part["spares"] = spares
-        best = _best_job(n, float(rate_per_acc[t]), rel)
+        if (n, float(rate_per_acc[t])) not in best_jobs:  # years with the same fleet: computed once
+            best_jobs[(n, float(rate_per_acc[t]))] = _best_job(n, float(rate_per_acc[t]), rel)
+        best = dict(best_jobs[(n, float(rate_per_acc[t]))])
         big = _largest_phase_job(scenario, catalog, installed_tp[t], rates, rel)
         availability = {
             "available_fraction_p5": quant[0],
