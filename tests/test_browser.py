@@ -207,7 +207,7 @@ def test_dashboard_has_controls_for_every_analysis_and_readable_charts(browser: 
     cards = page.locator("#kpis .kpi").all_inner_texts()
     assert any(c.startswith("328,205") for c in cards) and any("TCO per accelerator-hour" in c for c in cards)
     goodput_before = plotted(page, "reliability-goodput")
-    set_control(page, "reliability.checkpoint_s", "60", "10")
+    set_control(page, "reliability.checkpoint_s", "32", "10")
     goodput_after = plotted(page, "reliability-goodput")
     assert all(a > b for a, b in zip(goodput_after, goodput_before, strict=True))  # cheaper checkpoints: more goodput
     capex_before = sum(plotted(page, "finance-capex"))

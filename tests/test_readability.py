@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import plotly.graph_objects as go
 import pytest
 from fastapi.testclient import TestClient
 
@@ -31,7 +32,8 @@ def us() -> dict:
 
 
 def charts(summary: dict) -> dict:
-    return {c.id: c.figure for _, cs in sections_for(summary) for c in cs}
+    """Each chart as a validated plotly.py figure (the report writes plain dicts; plotly.py reads them back)."""
+    return {c.id: go.Figure(c.figure.to_dict()) for _, cs in sections_for(summary) for c in cs}
 
 
 def test_binding_band_names_each_cell_and_keeps_a_legend(uae: dict) -> None:
@@ -96,7 +98,7 @@ def test_analysis_controls_cover_holders_finance_and_reliability(uae: dict) -> N
     assert groups == {"Holders", "Finance", "Reliability"}
     assert controls["policy.holder[0].caps[0].amount"]["value"] == 35_000
     assert controls["finance.system_price_usd.gb300-nvl72"]["origin"] == "catalog:prices"
-    assert controls["reliability.checkpoint_s"]["value"] == 60.0
+    assert controls["reliability.checkpoint_s"]["value"] == 32.0  # the catalog default (docs/reliability.md)
     assert "finance.source[0].rate" in controls
     # every control's path is a --set key path the scenario takes
     overrides = []

@@ -162,3 +162,28 @@ def test_every_bad_option_is_reported_at_once() -> None:
         "--replicas",
         "--checkpoint-s",
     ]
+
+
+def test_the_fleet_is_exact_without_crew_limits_and_simulated_with_them() -> None:
+    base = "[reliability]\nfailures_per_accelerator_year = 0.2\nreplicas = 50\nrepair_days = 2\n"
+    exact = gc.run(gc.scenario_from_text(scenario_text(extra=base))).to_summary()["reliability"]
+    crews = gc.run(gc.scenario_from_text(scenario_text(extra=base + "repair_crews = 100000\n")))
+    simulated = crews.to_summary()["reliability"]
+    assert exact["fleet_method"].startswith("exact") and simulated["fleet_method"] == "monte carlo"
+    # crews that never bind: the Monte Carlo's medians agree with the exact ones
+    for e, s in zip(exact["years"], simulated["years"], strict=True):
+        assert s["available_fraction_median"] == pytest.approx(e["available_fraction_median"], abs=2e-4)
+    # and the defaults of checkpoint and restart are the catalog's, with their source
+    rows = {r.path: r for r in crews.inputs}
+    assert rows["reliability.checkpoint_s"].origin == "catalog:defaults"
+    assert "pytorch.org" in rows["reliability.checkpoint_s"].source
+
+
+def test_goodput_defaults_reproduce_llama_3() -> None:
+    # Meta: >90% effective training time, 16,384 H100, 54 days (tolerance: tests/test_reliability_calibration.py)
+    args = ["goodput", "--accelerators", "16384", "--accelerator", "h100-sxm", "--days", "54", "--replicas", "200"]
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert (out["checkpoint_s"], out["restart_s"]) == (32.0, 300.0)
+    assert abs(out["goodput_mean"] - 0.90) <= 0.03

@@ -7,7 +7,14 @@ import math
 import numpy as np
 import pytest
 
-from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
+from gigacampus.analyses.reliability.fleet import (
+    RepairPolicy,
+    campus_availability,
+    exact_availability,
+    mean_down,
+    poisson_cdf,
+    spares_needed,
+)
 
 
 def _poisson_quantile(mean: float, p: float) -> int:
@@ -64,3 +71,75 @@ def test_crews_limit_availability() -> None:
     few = campus_availability(years, installed, rate, RepairPolicy(5.0, crews=30), 20, 3, installed_before=100_000.0)
     # 41 failures a day x 5 days needs ~205 repairs in progress; 30 crews fall behind
     assert few.down[:, -1].mean() > 5 * ample.down[:, -1].mean()
+
+
+# --- the exact path (unlimited crews, no daily cap) against the Monte Carlo ------------------------
+
+
+def _direct_poisson_cdf(k: int, mean: float) -> float:
+    return math.fsum(math.exp(j * math.log(mean) - mean - math.lgamma(j + 1)) for j in range(k + 1))
+
+
+@pytest.mark.parametrize("mean", [0.3, 4.0, 103.0, 922.0, 40_000.0])
+def test_poisson_cdf_matches_a_direct_sum(mean: float) -> None:
+    ks = [0, int(0.9 * mean), int(mean), int(1.1 * mean) + 1, int(mean + 5 * math.sqrt(mean)) + 1]
+    got = poisson_cdf(np.array(ks, dtype=float), np.full(len(ks), mean))
+    assert got == pytest.approx([_direct_poisson_cdf(k, mean) for k in ks], abs=1e-10)
+
+
+@pytest.mark.parametrize("shape", [1, 3])
+def test_exact_mean_down_is_the_finite_source_steady_state(shape: int) -> None:
+    # an accelerator alternates working (rate r) and repair (mean m): down with probability
+    # r m / (1 + r m), whatever the repair's distribution (alternating renewal)
+    rate, repair_days, n = 0.15, 5.0, 100_000.0
+    down = mean_down(np.array([n]), np.array([rate]), RepairPolicy(repair_days, shape), installed_before=n)
+    rm = rate * repair_days / 365.25
+    assert down[-1] == pytest.approx(n * rm / (1 + rm), rel=1e-9)
+
+
+def _year_against_monte_carlo(installed_before: float, installed: float, seed: int) -> None:
+    years = np.array([2031])
+    inst, rate = np.array([installed]), np.array([0.15])
+    policy = RepairPolicy(7.0)
+    exact = exact_availability(years, inst, rate, policy, installed_before=installed_before)
+    mc = campus_availability(years, inst, rate, policy, 200, seed, installed_before=installed_before)
+    days = np.ones(365, dtype=bool)
+    assert np.allclose(exact.installed, mc.installed)
+    # the mean down each day: within 5 standard errors of the 200 replicas' mean (Poisson
+    # variance) plus 1% (the Monte Carlo's half-day steps shift its start-up transient a little)
+    se = np.sqrt(np.maximum(exact.mean_down, 1.0) / 200)
+    assert np.all(np.abs(mc.down.mean(axis=0) - exact.mean_down) < 5 * se + 0.01 * exact.mean_down)
+    # quantiles of the available fraction over the year: within a count or two of the 73,000 samples'
+    got = exact.available_quantiles(days, (5, 50, 95))
+    want = [float(np.percentile(mc.available_fraction, q)) for q in (5, 50, 95)]
+    assert np.allclose(got, want, atol=4.0 / installed), (got, want)
+    # spares of a small job (a small part of the campus, where the Monte Carlo's thinning holds)
+    job = 16_384
+    sm = spares_needed(job, 1.0 - mc.available_fraction, 0.99, seed)
+    assert abs(exact.spares(job, 0.99, days) - sm) <= 2
+
+
+def test_exact_availability_matches_the_monte_carlo_in_a_steady_year() -> None:
+    # the flagship's last years: 328,205 GB300 at the H100's hardware rate
+    _year_against_monte_carlo(328_205.0, 328_205.0, 11)
+
+
+def test_exact_availability_matches_the_monte_carlo_in_a_ramp_year() -> None:
+    _year_against_monte_carlo(65_641.0, 328_205.0, 12)
+
+
+def test_exact_spares_are_the_poisson_quantile() -> None:
+    years, inst, rate = np.array([2030]), np.array([300_000.0]), np.array([0.15])
+    exact = exact_availability(years, inst, rate, RepairPolicy(7.0), installed_before=300_000.0)
+    days = np.arange(365) >= 265  # past the start-up transient (all working on day 0)
+    u = exact.mean_down[-1] / 300_000.0
+    cold = exact.spares(16_384, 0.99, days, cold=True)
+    assert cold == _poisson_quantile(16_384 * u, 0.99)
+    hot = exact.spares(16_384, 0.99, days)
+    assert hot == _poisson_quantile((16_384 + hot) * u, 0.99)
+    assert _poisson_quantile((16_384 + hot - 1) * u, 0.99) > hot - 1  # and no fewer would do
+
+
+def test_exact_path_refuses_limited_crews() -> None:
+    with pytest.raises(ValueError, match="unlimited crews"):
+        mean_down(np.array([10.0]), np.array([0.1]), RepairPolicy(5.0, crews=3))

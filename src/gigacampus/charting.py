@@ -1,5 +1,10 @@
 """Chart primitives shared by the report and every analysis's charts: one look, drawn from a
-saved summary document alone. Importing this module does not import plotly.
+saved summary document alone.
+
+Figures are plain data (:class:`Figure`: a list of trace dicts and a layout dict, the JSON that
+plotly.js draws), not plotly.py figure objects: building and validating plotly.py objects cost
+more than the rest of a report (issue 12), and plotly.js renders the same JSON. Nothing here
+imports plotly.
 """
 
 from __future__ import annotations
@@ -8,10 +13,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # plotly is imported by whoever builds a figure, not by importing this module
-    import plotly.graph_objects as go
+from typing import Any
 
 __all__ = [
     "BINDING_COLORS",
@@ -19,6 +21,8 @@ __all__ = [
     "INK",
     "PALETTE",
     "Chart",
+    "Figure",
+    "Trace",
     "any_value",
     "bar",
     "billions",
@@ -27,6 +31,7 @@ __all__ = [
     "figure",
     "figure_dict",
     "figure_json",
+    "figure_to_json",
     "line",
     "palette_color",
     "reference_line",
@@ -48,6 +53,84 @@ INK = "#1d2a33"
 PALETTE = ("#264653", "#2a9d8f", "#e9c46a", "#f4a261", "#e76f51", "#6d597a", "#457b9d", "#8ab17d", "#b56576")
 
 
+class Trace(dict):
+    """One plotly.js trace as a dict (``type``, ``x``, ``y``, ``name``, ...), whose keys also read
+    as attributes (``trace.name``, ``trace.y``) like plotly.py's; keys left at ``None`` are unset."""
+
+    def __getattr__(self, key: str) -> Any:
+        value = self.get(key)
+        return Trace(value) if isinstance(value, dict) and not isinstance(value, Trace) else value
+
+
+def _merge(into: dict[str, Any], update: Mapping[str, Any]) -> None:
+    """Merge ``update`` into ``into``, nested dicts key by key (plotly's update semantics)."""
+    for key, value in update.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = dict(value) if isinstance(value, Mapping) else value
+
+
+class Figure:
+    """A figure as plotly.js takes it: ``data`` (traces) and ``layout``, both plain data."""
+
+    def __init__(self, data: Any = None) -> None:
+        self.data: list[Trace] = []
+        self.layout: dict[str, Any] = {}
+        if isinstance(data, Mapping):
+            data = [data]
+        for trace in data or ():
+            self.add_trace(trace)
+
+    def add_trace(self, trace: Mapping[str, Any]) -> Figure:
+        self.data.append(Trace(trace))
+        return self
+
+    def update_layout(self, **layout: Any) -> Figure:
+        _merge(self.layout, layout)
+        return self
+
+    def update_yaxes(self, **axis: Any) -> Figure:
+        """Merge ``axis`` into every y axis of the layout (``yaxis``, ``yaxis2``, ...)."""
+        names = [k for k in self.layout if k.startswith("yaxis")] or ["yaxis"]
+        for name in names:
+            _merge(self.layout.setdefault(name, {}), axis)
+        return self
+
+    def update_xaxes(self, **axis: Any) -> Figure:
+        """Merge ``axis`` into every x axis of the layout (``xaxis``, ``xaxis2``, ...)."""
+        names = [k for k in self.layout if k.startswith("xaxis")] or ["xaxis"]
+        for name in names:
+            _merge(self.layout.setdefault(name, {}), axis)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"data": [...], "layout": {...}}`` with unset (``None``) values left out."""
+        return {"data": [_prune(t) for t in self.data], "layout": _prune(self.layout)}
+
+
+def _prune(value: Any) -> Any:
+    """Unset keys (``None``) out; non-finite numbers as ``null``; numpy values as Python's."""
+    if isinstance(value, Mapping):
+        return {k: _prune(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_prune(v) for v in value]
+    if isinstance(value, (str, bool, int)) or value is None:
+        return value
+    if hasattr(value, "tolist"):  # numpy arrays and scalars
+        return _prune(value.tolist())
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return value
+
+
+def figure_to_json(fig: Figure) -> str:
+    """A figure's JSON, safe inside an HTML ``<script>``: ``<``, ``>`` and ``&`` are escaped (names
+    from a scenario are text, never markup)."""
+    text = json.dumps(figure_dict(fig), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 @dataclass(frozen=True)
 class Chart:
     """One figure with its title and a sentence saying how to read it."""
@@ -55,7 +138,7 @@ class Chart:
     id: str
     title: str
     caption: str
-    figure: go.Figure
+    figure: Figure
 
 
 def series(summary: Mapping[str, Any], key: str) -> list[float | None]:
@@ -86,14 +169,12 @@ def block_years(summary: Mapping[str, Any], name: str) -> tuple[Mapping[str, Any
 _AXIS = {"gridcolor": "#e6eaee", "linecolor": "#c9d1d8", "zerolinecolor": "#c9d1d8", "automargin": True}
 
 
-def style_figure(fig: go.Figure, y_title: str, *, height: int = 360, y2_title: str | None = None, **extra: Any) -> None:
+def style_figure(fig: Figure, y_title: str, *, height: int = 360, y2_title: str | None = None, **extra: Any) -> None:
     """The look shared by every chart: white, light grid, years on x, legend on top.
 
-    The styling is spelled out rather than taken from a named Plotly template: copying a
-    template into each figure costs about 35 ms, a fifth of a whole report.
+    The styling is spelled out (plotly.js has no template unless given one).
     """
     fig.update_layout(
-        template="none",
         paper_bgcolor="white",
         plot_bgcolor="white",
         colorway=list(PALETTE),
@@ -156,9 +237,7 @@ def _inert(node: Any, key: str = "") -> Any:
 
 def figure_dict(fig: Any) -> dict[str, Any]:
     """A Plotly figure as plain ``data`` and ``layout``, every shown text inert (see :func:`_inert`)."""
-    import plotly.io as pio
-
-    return _inert(json.loads(pio.to_json(fig, validate=False)))
+    return _inert(fig.to_dict())
 
 
 def figure_json(chart: Chart) -> dict[str, Any]:
@@ -183,14 +262,9 @@ def billions(values: Sequence[float | None]) -> list[float | None]:
 # (``yaxis="y2"`` for the right-hand axis, ``stackgroup``, ``legendgroup``, ``customdata``, ...).
 
 
-def figure(*traces: Any) -> go.Figure:
-    """A new figure holding ``traces`` (plotly is imported here, when a chart is first drawn)."""
-    import plotly.graph_objects as go
-
-    fig = go.Figure()
-    for trace in traces:
-        fig.add_trace(trace)
-    return fig
+def figure(*traces: Any) -> Figure:
+    """A new figure holding ``traces``."""
+    return Figure(list(traces))
 
 
 def palette_color(i: int) -> str:
@@ -210,14 +284,13 @@ def line(
     width: float | None = None,
     shape: str | None = None,
     **extra: Any,
-) -> go.Scatter:
+) -> Trace:
     """A line of ``y`` over ``x``: markers at the points unless ``mode="lines"``; ``shape="hv"`` draws
     steps (a value holds until the next year); ``hover`` is the Plotly hover template."""
-    import plotly.graph_objects as go
-
-    return go.Scatter(
-        x=x,
-        y=y,
+    return Trace(
+        type="scatter",
+        x=list(x),
+        y=list(y),
         name=name,
         mode=mode,
         line={"color": color, "dash": dash, "width": width, "shape": shape},
@@ -228,7 +301,7 @@ def line(
 
 def reference_line(
     x: Sequence[Any], value: float, name: str, color: str, *, hover: str | None = None, **extra: Any
-) -> go.Scatter:
+) -> Trace:
     """A constant drawn dotted across all of ``x``: a threshold, a price, a published figure to compare with."""
     return line(x, [value] * len(x), name, color, hover=hover, mode="lines", dash="dot", **extra)
 
@@ -242,11 +315,9 @@ def bar(
     hover: str | None = None,
     hatched: bool = False,
     **extra: Any,
-) -> go.Bar:
+) -> Trace:
     """Bars of ``y`` over ``x``, filled with ``color``; ``hatched``: outlined and hatched in it instead,
     with no fill (what could have been, such as accelerators held back)."""
-    import plotly.graph_objects as go
-
     if hatched:
         marker = {
             "color": "rgba(0,0,0,0)",
@@ -255,17 +326,16 @@ def bar(
         }
     else:
         marker = {"color": color}
-    return go.Bar(x=x, y=y, name=name, marker=marker, hovertemplate=hover, **extra)
+    return Trace(type="bar", x=list(x), y=list(y), name=name, marker=marker, hovertemplate=hover, **extra)
 
 
-def binding_bar(kind: str, reasons: Sequence[str], **extra: Any) -> go.Bar:
+def binding_bar(kind: str, reasons: Sequence[str], **extra: Any) -> Trace:
     """The cells of a binding-constraint band where ``kind`` bound: named and coloured for it, each
     hovering its reason. ``extra`` places the cells (``x``, ``y``, ``base``, ``orientation``, ...)."""
-    import plotly.graph_objects as go
-
-    return go.Bar(
+    return Trace(
+        type="bar",
         name=BINDING_LABELS.get(kind, kind),
-        marker_color=BINDING_COLORS.get(kind, PALETTE[5]),
+        marker={"color": BINDING_COLORS.get(kind, PALETTE[5])},
         customdata=list(reasons),
         hovertemplate="%{customdata}<extra></extra>",
         **extra,

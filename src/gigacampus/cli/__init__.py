@@ -1,20 +1,84 @@
 """The ``gigacampus`` command line: a thin layer over the public API.
 
-Commands live in modules of this package, each registering on :data:`app` with
+Commands live in modules of this package, each registering its functions on :data:`app` with
 :func:`command`. Input problems print one line each on stderr and exit with code 2.
+
+**Adding a command.** Write ``@command def name(...)`` in a module of this package (a new one
+or an existing one) and add one row ``"name": "gigacampus.cli.module"`` to :data:`COMMANDS`
+(the order of the table is the order of ``gigacampus --help``). A test checks that the table and
+the registered commands agree.
+
+**Why the table.** The command line imports a module only when one of its commands runs
+(:class:`LazyGroup`): ``gigacampus --version`` imports no command module, ``gigacampus run``
+imports the run command's module and what it uses, and only ``gigacampus serve`` imports the
+web server. Importing this package imports none of the model either (``gigacampus`` itself
+loads its public names lazily). ``gigacampus --help`` and ``list_commands`` import every
+module, since help lists every command's options.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
+import click
 import typer
+from typer.core import TyperGroup
+from typer.main import get_command_from_info
 
 from gigacampus._version import __version__
-from gigacampus.cli.common import F, handles_input_errors
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Command name -> the module that defines it (imported when the command runs).
+COMMANDS: dict[str, str] = {
+    "run": "gigacampus.cli.core",
+    "validate": "gigacampus.cli.core",
+    "catalog": "gigacampus.cli.core",
+    "schema": "gigacampus.cli.core",
+    "columns": "gigacampus.cli.core",
+    "finance": "gigacampus.cli.finance",
+    "classify": "gigacampus.cli.policy",
+    "regimes": "gigacampus.cli.policy",
+    "quota": "gigacampus.cli.policy",
+    "goodput": "gigacampus.cli.reliability",
+    "report": "gigacampus.cli.reports",
+    "compare": "gigacampus.cli.reports",
+    "serve": "gigacampus.cli.reports",
+    "train": "gigacampus.cli.training",
+    "campuses": "gigacampus.cli.campuses",
+    "export": "gigacampus.cli.export",
+    "init": "gigacampus.cli.init",
+}
+
+
+class LazyGroup(TyperGroup):
+    """A command group that imports a command's module the first time the command is asked for."""
+
+    def _load(self, module: str) -> None:
+        importlib.import_module(module)  # its @command functions register on `app`
+        for info in app.registered_commands:
+            cmd = get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
+            if cmd.name and cmd.name not in self.commands:
+                self.commands[cmd.name] = cmd
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            self._load(COMMANDS[cmd_name])
+        return self.commands.get(cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        for module in dict.fromkeys(COMMANDS.values()):
+            self._load(module)
+        return [name for name in COMMANDS if name in self.commands] + [
+            name for name in self.commands if name not in COMMANDS
+        ]
+
 
 app = typer.Typer(
     name="gigacampus",
+    cls=LazyGroup,
     help="Plan and simulate gigawatt-scale AI compute campuses.",
     no_args_is_help=True,
     add_completion=True,  # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
@@ -40,11 +104,9 @@ def _root(
 
 def command(func: F) -> F:
     """Register ``func`` as a ``gigacampus`` command whose input errors print as stderr lines (exit code 2)."""
+    from gigacampus.cli.common import handles_input_errors
+
     return app.command()(handles_input_errors(func))
-
-
-# Command modules register themselves on `app` when imported.
-from gigacampus.cli import campuses, core, export, finance, init, policy, reliability, reports, training  # noqa: E402,F401
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from gigacampus.analyses.reliability.job import MAX_REPLICAS, goodput_study_from_options
+from gigacampus.catalog import load_catalog
 from gigacampus.catalog.failure_rates import COMPONENTS
 from gigacampus.cli import command
 from gigacampus.cli.common import console, print_csv, print_json
@@ -41,8 +42,14 @@ def _component_rates(items: list[str]) -> dict[str, float]:
 @command
 def goodput(
     accelerators: Annotated[int, typer.Option("--accelerators", help="Accelerators in the synchronous job.")],
-    checkpoint_s: Annotated[float, typer.Option("--checkpoint-s", help="Wall time to write one checkpoint [s].")],
-    restart_s: Annotated[float, typer.Option("--restart-s", help="Wall time to restart after a failure [s].")],
+    checkpoint_s: Annotated[
+        float | None,
+        typer.Option("--checkpoint-s", help="Training time one checkpoint costs [s] (default: catalog, 32)."),
+    ] = None,
+    restart_s: Annotated[
+        float | None,
+        typer.Option("--restart-s", help="Wall time to restart after a failure [s] (default: catalog, 300)."),
+    ] = None,
     accelerator: Annotated[
         str | None, typer.Option("--accelerator", help="Catalog id whose sourced failure rates to use, e.g. h100-sxm.")
     ] = None,
@@ -75,10 +82,11 @@ def goodput(
     fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """Goodput of a checkpointed synchronous training job under random failures (Monte Carlo and exact)."""
+    catalog = load_catalog()  # the defaults calibrated against Llama 3 (docs/reliability.md)
     study = goodput_study_from_options(
         accelerators=accelerators,
-        checkpoint_s=checkpoint_s,
-        restart_s=restart_s,
+        checkpoint_s=catalog.default("reliability.checkpoint_s").value if checkpoint_s is None else checkpoint_s,
+        restart_s=catalog.default("reliability.restart_s").value if restart_s is None else restart_s,
         accelerator=accelerator,
         failures_per_accelerator_year=failures_per_accelerator_year,
         component_rates=_component_rates(component_rate or []),

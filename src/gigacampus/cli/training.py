@@ -70,6 +70,9 @@ def train(
         "Goodput",
         "FLOP",
         "x Llama 3.1 405B",
+        "Best job",
+        "Its goodput",
+        "Its FLOP",
         "Parameters",
         "Tokens",
         "Fits",
@@ -83,6 +86,10 @@ def train(
             f"{y['goodput']:.2f}",
             f"{y['training_flop']:.2e}",
             f"{y['versus']['llama-3.1-405b']:,.1f}",
+            f"{y['best_job']['accelerators']:,}"
+            + (f" x{y['best_job']['concurrent_jobs']}" if y["best_job"]["concurrent_jobs"] > 1 else ""),
+            f"{y['best_job']['goodput']:.2f}",
+            f"{y['best_job']['training_flop']:.2e}",
             f"{y['parameters'] / 1e9:,.0f}B",
             f"{y['tokens'] / 1e12:,.1f}T",
             "yes" if y["fits_in_memory"] else "no",
@@ -98,6 +105,10 @@ def train(
             f"{s['tokens_per_s_per_replica']:,.0f} tokens/s ({s['bound']} bound)"
             for s in block["serving_by_phase"]
         )
+    )
+    con.print(
+        f"Best job: {a['best_job']}; 'xK' says K such jobs fit at once. Accelerators, goodput and FLOP are "
+        f"those of the {'whole fleet' if a['scope'] == 'campus' else 'largest phase'} (scope {a['scope']})."
     )
     for note in block["notes"]:
         con.print(f"note: {note}")

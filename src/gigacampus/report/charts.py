@@ -13,14 +13,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import plotly.graph_objects as go
-
 from gigacampus.charting import (
     BINDING_COLORS,
     BINDING_LABELS,
     INK,
     PALETTE,
     Chart,
+    Figure,
     any_value,
     bar,
     binding_bar,
@@ -137,7 +136,7 @@ _CHART_TEXT = {
 }
 
 
-def _chart(chart_id: str, fig: go.Figure) -> Chart:
+def _chart(chart_id: str, fig: Figure) -> Chart:
     """A core chart with its title and caption from :data:`_CHART_TEXT`."""
     title, caption = _CHART_TEXT[chart_id]
     return Chart(chart_id, title, caption, fig)
@@ -149,7 +148,7 @@ _STEP = "hvh"
 _STEP_AREA: dict[str, Any] = {"mode": "lines", "shape": _STEP, "stackgroup": "power"}
 
 
-def _year_range(fig: go.Figure, years: list[int]) -> None:
+def _year_range(fig: Figure, years: list[int]) -> None:
     """Half a year of room on each side, so that the first and last years' steps show in full."""
     if years:
         fig.update_xaxes(range=[years[0] - 0.5, years[-1] + 0.5])
@@ -160,7 +159,7 @@ def power_charts(summary: Mapping[str, Any]) -> list[Chart]:
     mw = "%{y:,.0f} MW"
     used = series(summary, "power_used_mw")
     stranded = series(summary, "stranded_power_mw")
-    fig = go.Figure()
+    fig = Figure()
     fig.add_trace(line(years, used, "used by installed accelerators", PALETTE[1], **_STEP_AREA, hover=mw))
     if any_value(stranded):
         fig.add_trace(
@@ -187,13 +186,13 @@ def _models(summary: Mapping[str, Any]) -> list[str]:
 def accelerator_charts(summary: Mapping[str, Any]) -> list[Chart]:
     years = summary_years(summary)
     count = "%{y:,.0f}"
-    installed = go.Figure()
+    installed = Figure()
     for i, m in enumerate(_models(summary)):
         in_service = [(r.get("by_accelerator") or {}).get(m, 0) for r in summary["years"]]
         installed.add_trace(bar(years, in_service, m, palette_color(i), hover=count))
     style_figure(installed, "accelerators installed", barmode="stack", showlegend=True)
 
-    changes = go.Figure()
+    changes = Figure()
     changes.add_trace(bar(years, series(summary, "accelerators_added"), "added", PALETTE[1], hover=count))
     for key, label, kind in (
         ("accelerators_cut_by_quota", "held back by the quota", "quota"),
@@ -212,7 +211,7 @@ def accelerator_charts(summary: Mapping[str, Any]) -> list[Chart]:
 def compute_charts(summary: Mapping[str, Any]) -> list[Chart]:
     years = summary_years(summary)
     eflops = "%{y:,.1f} EFLOP/s"
-    fig = go.Figure()
+    fig = Figure()
     h100e = series(summary, "h100e")
     fig.add_trace(bar(years, h100e, "H100-equivalents", PALETTE[0], opacity=0.85, hover="%{y:,.0f} H100e"))
     bf16 = scaled(series(summary, "dense_bf16_flops"), 1e18)
@@ -232,7 +231,7 @@ def binding_charts(summary: Mapping[str, Any]) -> list[Chart]:
     binding = [str(r["binding_constraint"]) for r in summary["years"]]
     explanations = list(summary.get("explanations") or [])
     text = [explanations[i] if i < len(explanations) else "" for i in range(len(years))]
-    fig = go.Figure()
+    fig = Figure()
     for kind in dict.fromkeys(binding):
         idx = [i for i, b in enumerate(binding) if b == kind]
         fig.add_trace(
@@ -270,7 +269,7 @@ def band_labels(kind: str, cells: int) -> dict[str, Any]:
 def energy_charts(summary: Mapping[str, Any]) -> list[Chart]:
     years = summary_years(summary)
     gwh = scaled(series(summary, "energy_mwh"), 1e3)
-    fig = go.Figure(bar(years, gwh, "facility electricity", PALETTE[6], hover="%{y:,.0f} GWh"))
+    fig = Figure(bar(years, gwh, "facility electricity", PALETTE[6], hover="%{y:,.0f} GWh"))
     style_figure(fig, "GWh per year")
     return [_chart("energy", fig)]
 
@@ -312,7 +311,7 @@ def extra_series_charts(summary: Mapping[str, Any]) -> list[Chart]:
     years = summary_years(summary)
     charts = []
     for unit, cols in groups.items():
-        fig = go.Figure([line(years, series(summary, col), col, palette_color(i)) for i, col in enumerate(cols)])
+        fig = Figure([line(years, series(summary, col), col, palette_color(i)) for i, col in enumerate(cols)])
         style_figure(fig, unit)
         slug = "".join(c if c.isalnum() else "-" for c in unit.lower()).strip("-") or "none"
         charts.append(Chart(f"extra-{slug}", f"Per-year results in {unit}", f"Columns: {', '.join(cols)}.", fig))

@@ -8,9 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import plotly.graph_objects as go
-
-from gigacampus.charting import binding_bar, line, palette_color, scaled, series, summary_years
+from gigacampus.charting import Figure, binding_bar, line, palette_color, scaled, series, summary_years
 from gigacampus.report.charts import Chart, band_labels, extra_columns, style_figure
 from gigacampus.report.html import (
     chart_html,
@@ -148,10 +146,10 @@ def _overlay(
     key: str,
     scale: float = 1.0,
     dash: str | None = None,
-    fig: go.Figure | None = None,
+    fig: Figure | None = None,
     suffix: str = "",
-) -> go.Figure:
-    fig = fig or go.Figure()
+) -> Figure:
+    fig = fig or Figure()
     shape = "hvh" if key.endswith("_mw") else "linear"
     for i, (label, s) in enumerate(zip(labels, summaries, strict=True)):
         values = scaled(series(s, key), scale)
@@ -180,7 +178,7 @@ def comparison_charts(summaries: Sequence[Mapping[str, Any]], labels: Sequence[s
     energy = _overlay(summaries, labels, "energy_mwh", scale=1e3)
     style_figure(energy, "GWh per year")
 
-    band = go.Figure()
+    band = Figure()
     kinds: dict[str, list[tuple[str, int, str]]] = {}
     for label, s in zip(labels, summaries, strict=True):
         explanations = list(s.get("explanations") or [])

@@ -16,10 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from plotly.offline import get_plotlyjs
-
 from gigacampus._version import __version__
-from gigacampus.charting import figure_dict
+from gigacampus.charting import figure_to_json
 from gigacampus.errors import InputError, Problem
 from gigacampus.report.atomic import write_text
 from gigacampus.report.charts import BINDING_LABELS, Chart, block_names, sections_for
@@ -48,8 +46,15 @@ _URL = re.compile(r"https?://[^\s;,<>\"']+")
 
 @functools.cache
 def plotly_js() -> str:
-    """The plotly.js bundle shipped inside the installed plotly package."""
-    return get_plotlyjs()
+    """The plotly.js bundle shipped inside the installed plotly package (read as a file, without
+    importing plotly.py)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("the plotly package (which ships plotly.js) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
+    return path.read_text(encoding="utf-8")
 
 
 @functools.cache
@@ -114,8 +119,7 @@ def table_html(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: S
 
 def chart_html(chart: Chart, *, with_title: bool = True) -> str:
     """A chart's container, caption and its figure as inert JSON (drawn by :func:`page`'s script)."""
-    # names as inert text for Plotly; "<" as \u003c so nothing closes the <script> element
-    fig = json.dumps(figure_dict(chart.figure), ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
+    fig = figure_to_json(chart.figure)  # "<", ">" and "&" escaped: safe inside <script>
     title = f"<h3>{esc(chart.title)}</h3>" if with_title else ""
     return (
         f'<div class="chart-box">{title}<p class="caption">{esc(chart.caption)}</p>'

@@ -20,13 +20,19 @@ from gigacampus.analyses.contract import Analysis, Block, Context, with_section
 from gigacampus.analyses.reliability import renewal
 from gigacampus.analyses.reliability.charts import reliability_charts
 from gigacampus.analyses.reliability.engine import simulate_job
-from gigacampus.analyses.reliability.fleet import RepairPolicy, campus_availability, spares_needed
+from gigacampus.analyses.reliability.fleet import (
+    RepairPolicy,
+    campus_availability,
+    exact_availability,
+    spares_needed,
+)
 from gigacampus.analyses.reliability.section import Reliability
 from gigacampus.analyses.reliability.work import check_checkpoints, check_work, estimate_work
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
+from gigacampus.scenario.resolve import default_row
 from gigacampus.units import (
     DAYS_PER_FAILURE_YEAR,
     SECONDS_PER_DAY,
@@ -82,7 +88,8 @@ def _job(
     mc = samples.checkpoints * interval / horizon
     max_c = float(renewal.max_checkpoint_s(lam, r, target, rf))
     max_r = float(renewal.max_restart_s(lam, c, target, rf))
-    scale = float(renewal.max_common_scale(lam, c, r, target, rf))
+    # 1 exactly when the job is viable already (what max_common_scale returns then), without its bisection
+    scale = 1.0 if g >= target else float(renewal.max_common_scale(lam, c, r, target, rf))
     out.update(
         mtbf_h=1.0 / lam / SECONDS_PER_HOUR,
         interval_s=interval,
@@ -98,6 +105,54 @@ def _job(
     return out
 
 
+def _goodput(accelerators: float, rate_per_acc_year: float, rel: Reliability) -> float | None:
+    """Expected long-run goodput of a job (at the given interval, or the best one for its size)."""
+    if accelerators <= 0:
+        return None
+    lam = accelerators * rate_per_acc_year / SECONDS_PER_FAILURE_YEAR
+    c, r, rf = rel.checkpoint_s, rel.restart_s, rel.restart_failures
+    if rel.interval_s is None:
+        return float(renewal.optimal_goodput(lam, c, r, rf))
+    return float(renewal.expected_goodput(lam, rel.interval_s, c, r, rf))
+
+
+def _best_job(installed: int, rate_per_acc_year: float, rel: Reliability) -> dict[str, Any]:
+    """The job size at most ``installed`` with the most useful compute, accelerators x expected
+    goodput (:func:`renewal.best_job_size`), and how many such jobs the fleet holds at once."""
+    size = renewal.best_job_size(
+        installed,
+        rate_per_acc_year / SECONDS_PER_FAILURE_YEAR,
+        rel.checkpoint_s,
+        rel.restart_s,
+        rel.restart_failures,
+        rel.interval_s,
+    )
+    return {
+        "accelerators": size,
+        "goodput": _goodput(size, rate_per_acc_year, rel),
+        "concurrent_jobs": installed // size if size else 0,
+    }
+
+
+def _largest_phase_job(
+    scenario: Scenario,
+    catalog: Catalog,
+    installed_p: np.ndarray,
+    rates: Mapping[str, FailureRates],
+    rel: Reliability,
+) -> dict[str, Any]:
+    """A job on the phase (one fabric) with the most dense BF16 compute installed, at that
+    phase's accelerators' failure rate (what ``[training] scope = "largest_phase"`` runs)."""
+    flops = [
+        float(int(installed_p[p])) * catalog.accelerators[ph.accelerator].dense_bf16_tflops
+        for p, ph in enumerate(scenario.phase)
+    ]
+    p = int(np.argmax(flops))
+    n = int(installed_p[p])
+    rate = rates[scenario.phase[p].accelerator].failures_per_accelerator_year
+    return {"phase_index": p, "phase": scenario.phase[p].name, "accelerators": n, "goodput": _goodput(n, rate, rel)}
+
+
 def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
     head = (
         f"campus-wide job ({job['accelerators']:,}) fails every {duration(job['mtbf_h'] * SECONDS_PER_HOUR)}, "
@@ -107,7 +162,8 @@ def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
         return head + ": viable"
     fixes = []
     if job["max_checkpoint_s"] is not None:
-        fixes.append(f"checkpoint <= {duration(job['max_checkpoint_s'])}")
+        c = job["max_checkpoint_s"]
+        fixes.append(f"checkpoint <= {c * 1e3:.2g} ms" if c < 0.1 else f"checkpoint <= {duration(c)}")
     if job["max_restart_s"] is not None:
         fixes.append(f"restart <= {duration(job['max_restart_s'])}")
     if fixes:
@@ -117,6 +173,64 @@ def _verdict(job: dict[str, Any], rel: Reliability, target: float) -> str:
         head + f": not viable; needs checkpoint and restart both {1 / f:,.0f}x shorter "
         f"({duration(f * rel.checkpoint_s)} and {duration(f * rel.restart_s)})"
     )
+
+
+class _Fleet:
+    """The fleet's availability for the analysis: exact (Poisson, :class:`ExactAvailability`) with
+    unlimited crews and no daily cap, else the Monte Carlo of :func:`campus_availability`."""
+
+    def __init__(
+        self,
+        years: np.ndarray,
+        installed: np.ndarray,
+        hw_per_acc: np.ndarray,
+        policy: RepairPolicy,
+        replicas: int,
+        seed: np.random.SeedSequence,
+    ) -> None:
+        self.exact = (
+            exact_availability(years, installed, hw_per_acc, policy)
+            if policy.crews is None and policy.repairs_per_day is None
+            else None
+        )
+        self.samples = None if self.exact else campus_availability(years, installed, hw_per_acc, policy, replicas, seed)
+        source = self.exact or self.samples
+        assert source is not None
+        self.day_year, self.installed = source.day_year, source.installed
+        self.method = "exact (Poisson: unlimited crews, no daily cap)" if self.exact else "monte carlo"
+
+    def quantiles(self, days: np.ndarray, qs: tuple[float, ...]) -> list[float | None]:
+        """Percentiles ``qs`` of the available fraction over ``days`` (a mask of recorded days)."""
+        if self.exact is not None:
+            return self.exact.available_quantiles(days, qs)
+        assert self.samples is not None
+        chosen = self.samples.available_fraction[:, days]
+        finite = chosen[np.isfinite(chosen)]
+        return [float(np.percentile(finite, q)) if finite.size else None for q in qs]
+
+    def day_quantiles(self, days: np.ndarray, qs: tuple[float, ...]) -> list[list[float | None]]:
+        """Percentiles ``qs`` of the available fraction on each of ``days`` (indices) separately."""
+        if self.exact is not None:
+            return self.exact.day_quantiles(days, qs)
+        assert self.samples is not None
+        out = []
+        for d in days:
+            col = self.samples.available_fraction[:, d]
+            ok = col[np.isfinite(col)]
+            out.append([float(np.percentile(ok, q)) if ok.size else None for q in qs])
+        return out
+
+    def spares(
+        self, job_accelerators: int, probability: float, days: np.ndarray, seed: np.random.SeedSequence, *, cold: bool
+    ) -> int:
+        if self.exact is not None:
+            return self.exact.spares(job_accelerators, probability, days, cold=cold)
+        assert self.samples is not None
+        down = 1.0 - self.samples.available_fraction[:, days]
+        return spares_needed(job_accelerators, down, probability, seed, cold=cold)
+
+
+_fleet = _Fleet
 
 
 def _variant(
@@ -174,9 +288,7 @@ def _variant(
     ]
     work = estimate_work(years.size, policy, rel.replicas, rel.job_days, jobs)
     check_work(work, f"scenario {scenario.scenario.name!r}", variants=n_variants)
-    fleet = campus_availability(years, installed, hw_per_acc, policy, rel.replicas, ss_fleet)
-    avail = fleet.available_fraction
-    down_frac = 1.0 - avail
+    fleet = _fleet(years, installed, hw_per_acc, policy, rel.replicas, ss_fleet)
 
     records, columns, lines = [], [], []
     texts: list[tuple[list[int], str, list[tuple[float, float, int]]]] = []
@@ -186,6 +298,7 @@ def _variant(
         f"{duration(rel.restart_s)}; a job is viable with expected goodput >= {target:.2f}):"
     )
     jobs: dict[tuple[int, float], dict[str, Any]] = {}
+    best_jobs: dict[tuple[int, float], dict[str, Any]] = {}
 
     def job(n: int, rate: float, seed: np.random.SeedSequence) -> dict[str, Any]:
         # years with the same fleet and rates get the same job, drawn once (with the first year's seed)
@@ -199,14 +312,16 @@ def _variant(
         campus = job(n, float(rate_per_acc[t]), job_seeds[2 * t])
         part = job(n_frac, float(rate_per_acc[t]), job_seeds[2 * t + 1])
         in_year = fleet.day_year == year
-        year_avail = avail[:, in_year]
-        finite = year_avail[np.isfinite(year_avail)]
-        quant = [float(np.percentile(finite, q)) if finite.size else None for q in (5, 50, 95)]
+        quant = fleet.quantiles(in_year, (5, 50, 95))
         spares = [
-            spares_needed(job["accelerators"], down_frac[:, in_year], rel.spares_probability, s, cold=rel.cold_spares)
+            fleet.spares(job["accelerators"], rel.spares_probability, in_year, s, cold=rel.cold_spares)
             for job, s in ((campus, spare_seeds[2 * t]), (part, spare_seeds[2 * t + 1]))
         ]
         campus["spares"], part["spares"] = spares
+        if (n, float(rate_per_acc[t])) not in best_jobs:  # years with the same fleet: computed once
+            best_jobs[(n, float(rate_per_acc[t]))] = _best_job(n, float(rate_per_acc[t]), rel)
+        best = dict(best_jobs[(n, float(rate_per_acc[t]))])
+        big = _largest_phase_job(scenario, catalog, installed_tp[t], rates, rel)
         availability = {
             "available_fraction_p5": quant[0],
             "available_fraction_median": quant[1],
@@ -217,6 +332,8 @@ def _variant(
                 "year": int(year),
                 "campus_job": campus,
                 "fraction_job": part,
+                "best_job": best,
+                "largest_phase_job": big,
                 "failures_per_day": rate_sum[t] / DAYS_PER_FAILURE_YEAR,
                 "hardware_failures_per_day": hw_sum[t] / DAYS_PER_FAILURE_YEAR,
                 **availability,
@@ -234,6 +351,11 @@ def _variant(
                 "fraction_job_accelerators": n_frac,
                 "fraction_job_goodput": part["goodput"],
                 "fraction_job_spares": part["spares"],
+                "best_job_accelerators": best["accelerators"],
+                "best_job_goodput": best["goodput"],
+                "largest_phase_job_phase": big["phase_index"],
+                "largest_phase_job_accelerators": big["accelerators"],
+                "largest_phase_job_goodput": big["goodput"],
                 "failures_per_day": rate_sum[t] / DAYS_PER_FAILURE_YEAR,
                 "hardware_failures_per_day": hw_sum[t] / DAYS_PER_FAILURE_YEAR,
                 "available_fraction_p5": quant[0],
@@ -262,19 +384,17 @@ def _variant(
             f"{rel.spares_probability:.0%} probability."
         )
 
-    every = np.arange(SERIES_EVERY_DAYS - 1, avail.shape[1], SERIES_EVERY_DAYS)
+    every = np.arange(SERIES_EVERY_DAYS - 1, fleet.day_year.size, SERIES_EVERY_DAYS)
     series = []
-    for d in every:
-        col = avail[:, d]
-        ok = col[np.isfinite(col)]
+    for d, (p5, median, p95) in zip(every, fleet.day_quantiles(every, (5, 50, 95)), strict=True):
         series.append(
             {
                 "day": int(d + 1),
                 "year": int(fleet.day_year[d]),
                 "installed": float(fleet.installed[d]),
-                "available_fraction_p5": float(np.percentile(ok, 5)) if ok.size else None,
-                "available_fraction_median": float(np.median(ok)) if ok.size else None,
-                "available_fraction_p95": float(np.percentile(ok, 95)) if ok.size else None,
+                "available_fraction_p5": p5,
+                "available_fraction_median": median,
+                "available_fraction_p95": p95,
             }
         )
     block = {
@@ -294,6 +414,7 @@ def _variant(
             else catalog.default("reliability.repair_days").source,
         },
         "rates": {acc: fr.to_dict() for acc, fr in rates.items()},
+        "fleet_method": fleet.method,
         "years": records,
         "failures_by_phase": phase_rows,
         "availability_series": series,
@@ -330,14 +451,17 @@ def _run(ctx: Context) -> Block:
         columns=columns,
         payload=payload,
         explanations=tuple(payload["explanations"]),
-        provenance=_provenance(ctx.scenario, payload),
+        provenance=_provenance(ctx.scenario, payload, ctx.catalog),
     )
 
 
-def _provenance(scenario: Scenario, block: Mapping[str, Any]) -> tuple[ResolvedInput, ...]:
+def _provenance(scenario: Scenario, block: Mapping[str, Any], catalog: Catalog) -> tuple[ResolvedInput, ...]:
     rel = scenario.reliability
     assert rel is not None
     rows = [r for r in section_rows(("reliability",), rel) if r.value is not None]
+    for i, row in enumerate(rows):  # schema defaults that are the catalog's sourced defaults
+        if row.origin == "schema default" and row.path in _CATALOG_BACKED:
+            rows[i] = default_row(row.path, row.path, catalog)
     rows += [r for r in section_rows(("reliability", "component_rates"), rel.component_rates) if r.value is not None]
     inputs = block["inputs"]
     for key in ("min_goodput", "repair_days"):
@@ -359,6 +483,10 @@ def _provenance(scenario: Scenario, block: Mapping[str, Any]) -> tuple[ResolvedI
             )
         )
     return tuple(rows)
+
+
+#: ``[reliability]`` keys whose schema default is the catalog's ``defaults.csv`` value (a test keeps them equal).
+_CATALOG_BACKED = ("reliability.checkpoint_s", "reliability.restart_s")
 
 
 def _unit(key: str) -> str:

@@ -26,6 +26,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = [
+    "SIZE_GRID",
+    "best_job_rate",
+    "best_job_size",
     "cycle_moments",
     "expected_goodput",
     "max_checkpoint_s",
@@ -260,3 +263,76 @@ def max_common_scale(
         lo = np.where(good, mid, lo)
         hi = np.where(good, hi, mid)
     return np.where(ok_now, 1.0, lo)
+
+
+def best_job_rate(checkpoint_s: ArrayLike, restart_s: ArrayLike, restart_failures: bool = False) -> Array:
+    """The job failure rate [1/s] at which useful compute, accelerators x expected goodput at the
+    optimal interval, is largest; a job of n accelerators failing at n r each fails at n r, so
+    the best job size is this rate / r (or the whole fleet if smaller).
+
+    Useful compute is proportional to h(rate) = rate (1 - x) f(rate), x the optimal interval's
+    root for c = rate C and f the restart factor. With dx/dc = (1 - x) / x, d log h / d rate = 0
+    gives x = c (1 + c R / C) (base model) or x = c / (1 - c R / C) (failures during restart);
+    substituted into -log(1 - x) - x = c this is one equation in c, negative just above 0 and
+    increasing past its minimum to infinity as x reaches 1, so it has one root, found by
+    bisection (h rises before it and falls after, so the root is the maximum).
+    """
+    c0, r0 = np.broadcast_arrays(_f(checkpoint_s), _f(restart_s))
+    rho = r0 / c0
+
+    def x_of(c: Array) -> Array:
+        return c / (1.0 - rho * c) if restart_failures else c * (1.0 + rho * c)
+
+    # the largest c with x < 1: 1 / (1 + rho), or the root of rho c^2 + c = 1 (in the form that
+    # does not cancel for small rho)
+    top = 1.0 / (1.0 + rho) if restart_failures else 2.0 / (1.0 + np.sqrt(1.0 + 4.0 * rho))
+    lo, hi = np.zeros_like(c0), np.asarray(top, dtype=np.float64) * (1.0 - 1e-12)
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        x = x_of(mid)
+        positive = -np.log1p(-x) - x - mid > 0
+        lo, hi = np.where(positive, lo, mid), np.where(positive, mid, hi)
+        if np.all(hi - lo <= 1e-15 * hi):
+            break
+    return 0.5 * (lo + hi) / c0
+
+
+#: Candidate job sizes per grid when the interval is fixed (log-spaced, then a linear refinement).
+SIZE_GRID = 2_000
+
+
+def best_job_size(
+    installed: int,
+    rate_per_accelerator: float,
+    checkpoint_s: float,
+    restart_s: float,
+    restart_failures: bool = False,
+    interval_s: float | None = None,
+) -> int:
+    """The job size n <= ``installed`` (>= 1) with the most useful compute, n x expected goodput,
+    each accelerator failing at ``rate_per_accelerator`` [1/s]; 0 for an empty fleet.
+
+    With ``interval_s`` None (each size at its optimal interval) exactly: the better of the two
+    whole sizes next to :func:`best_job_rate` / rate, capped at the fleet (useful compute rises
+    up to that rate and falls after it). With a given interval: the best of a log-spaced grid of
+    ``SIZE_GRID`` sizes, refined on a linear grid between its neighbours (bounded work).
+    """
+    if installed <= 0:
+        return 0
+    if rate_per_accelerator <= 0:
+        return int(installed)
+
+    def useful(n: NDArray[np.float64]) -> NDArray[np.float64]:
+        lam = rate_per_accelerator * n
+        if interval_s is None:
+            return n * optimal_goodput(lam, checkpoint_s, restart_s, restart_failures)
+        return n * expected_goodput(lam, interval_s, checkpoint_s, restart_s, restart_failures)
+
+    if interval_s is None:
+        ideal = float(best_job_rate(checkpoint_s, restart_s, restart_failures)) / rate_per_accelerator
+        sizes = np.unique(np.clip([np.floor(ideal), np.ceil(ideal)], 1.0, float(installed)))
+    else:
+        sizes = np.unique(np.round(np.geomspace(1.0, float(installed), SIZE_GRID)))
+        i = int(np.argmax(useful(sizes)))
+        sizes = np.unique(np.round(np.linspace(sizes[max(i - 1, 0)], sizes[min(i + 1, sizes.size - 1)], SIZE_GRID)))
+    return int(sizes[int(np.argmax(useful(sizes)))])

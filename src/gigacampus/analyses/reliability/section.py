@@ -14,7 +14,7 @@ from gigacampus.errors import closest
 from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, array_at, is_number, num, table_at
 from gigacampus.units import SECONDS_PER_FAILURE_YEAR
 
-__all__ = ["ComponentRates", "Reliability", "reliability_problems"]
+__all__ = ["CHECKPOINT_S", "RESTART_S", "ComponentRates", "Reliability", "reliability_problems"]
 
 
 class ComponentRates(Section):
@@ -34,6 +34,10 @@ class ComponentRates(Section):
 
 
 _DURATION_S = int(SECONDS_PER_FAILURE_YEAR)  # one (Julian) year [s]
+#: Schema defaults of ``checkpoint_s`` and ``restart_s`` [s]: the catalog's ``reliability.checkpoint_s``
+#: and ``reliability.restart_s`` (defaults.csv, with their sources; a test keeps the two equal).
+CHECKPOINT_S = 32.0
+RESTART_S = 300.0
 
 
 class Reliability(Section):
@@ -41,10 +45,12 @@ class Reliability(Section):
     expected goodput of a campus-wide synchronous training job and of a fraction of the campus,
     the fleet's availability and the spares those jobs need (see docs/reliability.md)."""
 
-    checkpoint_s: float = num("s", gt=0.0, le=_DURATION_S)
-    """Wall time to write one checkpoint [s]."""
-    restart_s: float = num("s", ge=0.0, le=_DURATION_S)
-    """Wall time from a failure to training again from the last checkpoint [s]."""
+    checkpoint_s: float = num("s", gt=0.0, le=_DURATION_S, default=CHECKPOINT_S)
+    """Training time one checkpoint costs [s]. Default: catalog ``reliability.checkpoint_s``
+    (32 s: an asynchronous checkpoint's stall and background slow-down, PyTorch DCP at 1,856 GPUs)."""
+    restart_s: float = num("s", ge=0.0, le=_DURATION_S, default=RESTART_S)
+    """Wall time from a failure to training again from the last checkpoint [s]. Default: catalog
+    ``reliability.restart_s`` (300 s, calibrated so that the Llama 3 405B run gives Meta's >90%)."""
     interval_s: float | None = num("s", gt=0.0, le=_DURATION_S, default=None)
     """Work between checkpoints [s]; omit for the interval that maximises expected goodput."""
     restart_failures: bool = Field(default=False, strict=True)

@@ -29,6 +29,16 @@ __all__ = ["TRAINING", "TrainingSettings", "settings"]
 
 #: The goodput column of the reliability analysis this one reads when present.
 GOODPUT_COLUMN = "campus_job_goodput"
+#: The reliability analysis's best job (size with the most useful compute, and its goodput).
+BEST_COLUMNS = ("best_job_accelerators", "best_job_goodput")
+#: The reliability analysis's largest-phase job (phase index, size, goodput).
+LARGEST_PHASE_COLUMNS = ("largest_phase_job_phase", "largest_phase_job_accelerators", "largest_phase_job_goodput")
+
+
+def _column(ctx: Context, name: str, fallback: float) -> np.ndarray:
+    values = np.asarray(ctx.columns[name], dtype=float)
+    return np.where(np.isnan(values), fallback, values)
+
 
 PROVIDES: tuple[Column, ...] = read_columns("gigacampus.analyses.training")
 #: Units of the block's values (the columns with a unit, in the order summary.json has always had them).
@@ -129,26 +139,47 @@ def _run(ctx: Context) -> Block:
     goodput = np.full((n_s, n_t), st.goodput)
     origins = dict(st.origins)
     provenance = list(st.provenance)
-    from_reliability = (
-        st.scope == "campus"
-        and GOODPUT_COLUMN in ctx.columns
-        and not origins["goodput"].startswith(("scenario", "option"))
-    )
-    if from_reliability:
-        # the reliability model's expected goodput of a campus-wide job replaces the default
-        values = np.asarray(ctx.columns[GOODPUT_COLUMN], dtype=float)
-        goodput = np.where(np.isnan(values), st.goodput, values)
-        origins["goodput"] = "reliability: campus_job_goodput per year"
-        provenance = [r for r in provenance if r.path != "training.goodput"]
-        provenance.append(ResolvedInput("training.goodput", f"per year: {GOODPUT_COLUMN}", "-", "derived"))
-    per_phase_flop = installed * rates * st.mfu * goodput[..., None] * st.days * SECONDS_PER_DAY  # (S, T, P)
+    given = origins["goodput"].startswith(("scenario", "option"))
+    from_reliability = not given and GOODPUT_COLUMN in ctx.columns
+    total = installed.sum(axis=-1)  # (S, T)
+    rate_sum = (installed * rates).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_rate = np.where(total > 0, rate_sum / total, 0.0)  # campus-average dense rate [FLOP/s]
+    seconds = st.days * SECONDS_PER_DAY
     if st.scope == "campus":
-        flop = per_phase_flop.sum(axis=-1)
+        if from_reliability:
+            # the reliability model's expected goodput of a campus-wide job replaces the default
+            goodput = _column(ctx, GOODPUT_COLUMN, st.goodput)
+            origins["goodput"] = "reliability: campus_job_goodput per year"
+        flop = rate_sum * st.mfu * goodput * seconds
         memory = (installed * hbm).sum(axis=-1)
+        job_accelerators = total
     else:
-        best = np.argmax(per_phase_flop, axis=-1)  # (S, T)
-        flop = np.take_along_axis(per_phase_flop, best[..., None], axis=-1)[..., 0]
-        memory = np.take_along_axis(installed, best[..., None], axis=-1)[..., 0] * hbm[best]
+        phase_flop = installed * rates  # (S, T, P)
+        if from_reliability and LARGEST_PHASE_COLUMNS[0] in ctx.columns:
+            # the reliability model's phase and its goodput for a job of that phase's size
+            best = np.nan_to_num(np.asarray(ctx.columns[LARGEST_PHASE_COLUMNS[0]], dtype=float)).astype(np.int64)
+            goodput = _column(ctx, LARGEST_PHASE_COLUMNS[2], st.goodput)
+            origins["goodput"] = "reliability: largest_phase_job_goodput per year"
+        else:
+            best = np.argmax(phase_flop, axis=-1)  # (S, T)
+            from_reliability = False
+        pick = best[..., None]
+        flop = np.take_along_axis(phase_flop, pick, axis=-1)[..., 0] * st.mfu * goodput * seconds
+        job_accelerators = np.take_along_axis(installed, pick, axis=-1)[..., 0]
+        memory = job_accelerators * hbm[best]
+    if from_reliability:
+        provenance = [r for r in provenance if r.path != "training.goodput"]
+        provenance.append(ResolvedInput("training.goodput", f"per year: {origins['goodput']}", "-", "derived"))
+    # the job size with the most useful compute (reliability's), else the whole fleet at a fixed goodput
+    if not given and BEST_COLUMNS[0] in ctx.columns:
+        best_n = np.nan_to_num(np.asarray(ctx.columns[BEST_COLUMNS[0]], dtype=float))
+        best_g = _column(ctx, BEST_COLUMNS[1], st.goodput)
+    else:
+        best_n, best_g = total.astype(float), np.full((n_s, n_t), st.goodput)
+    best_flop = best_n * mean_rate * st.mfu * best_g * seconds
+    with np.errstate(divide="ignore", invalid="ignore"):
+        concurrent = np.where(best_n > 0, np.floor(total / np.where(best_n > 0, best_n, 1.0)), 0.0)
     params, tokens = compute_optimal(flop, st.tokens_per_parameter)
     state = params * st.bytes_per_parameter
     fits = (state <= memory) & (flop > 0)
@@ -166,6 +197,9 @@ def _run(ctx: Context) -> Block:
     serving = (replicas * tps).sum(axis=-1)
     columns = {
         "training_flop": flop,
+        "training_job_accelerators": job_accelerators,
+        "best_job_training_flop": best_flop,
+        "best_jobs_concurrent": concurrent,
         "training_parameters": params,
         "training_tokens": tokens,
         "training_state_bytes": state,
@@ -174,13 +208,28 @@ def _run(ctx: Context) -> Block:
         "serving_tokens_per_s": serving,
     }
     payload = _payload(
-        ctx, st, origins, notes, from_reliability, columns, goodput, memory, per_replica, tps, compute_s, memory_s
+        ctx,
+        best_n,
+        best_g,
+        st,
+        origins,
+        notes,
+        from_reliability,
+        columns,
+        goodput,
+        memory,
+        per_replica,
+        tps,
+        compute_s,
+        memory_s,
     )
     return Block(columns=columns, payload=payload, provenance=tuple(provenance))
 
 
 def _payload(
     ctx: Context,
+    best_n: np.ndarray,
+    best_g: np.ndarray,
     st: TrainingSettings,
     origins: Mapping[str, str],
     notes: list[str],
@@ -202,9 +251,16 @@ def _payload(
         years.append(
             {
                 "year": int(year),
-                "accelerators": int(installed[t].sum()),
+                "accelerators": int(columns["training_job_accelerators"][v, t]),
+                "fleet_accelerators": int(installed[t].sum()),
                 "goodput": float(goodput[v, t]),
                 "training_flop": float(flop[t]),
+                "best_job": {
+                    "accelerators": int(best_n[v, t]),
+                    "goodput": float(best_g[v, t]),
+                    "training_flop": float(columns["best_job_training_flop"][v, t]),
+                    "concurrent_jobs": int(columns["best_jobs_concurrent"][v, t]),
+                },
                 "parameters": float(columns["training_parameters"][v, t]),
                 "tokens": float(columns["training_tokens"][v, t]),
                 "training_state_bytes": float(columns["training_state_bytes"][v, t]),
@@ -228,6 +284,11 @@ def _payload(
     assumptions: dict[str, Any] = {k: getattr(st, k) for k in Training.model_fields}
     if from_reliability:
         assumptions["goodput"] = "from the reliability model, per year"
+    assumptions["best_job"] = (
+        "the job size with the most useful compute (accelerators x goodput), from the reliability model"
+        if BEST_COLUMNS[0] in ctx.columns and not origins["goodput"].startswith(("scenario", "option"))
+        else "the whole fleet (goodput does not depend on the job's size without [reliability])"
+    )
     return jsonable(
         {
             "assumptions": assumptions,
@@ -258,7 +319,7 @@ TRAINING = Analysis(
     provides=PROVIDES,
     run=_run,
     requires=("accelerators",),
-    uses=(GOODPUT_COLUMN,),
+    uses=(GOODPUT_COLUMN, *BEST_COLUMNS, *LARGEST_PHASE_COLUMNS),
     options=tuple(Training.model_fields),
     charts=training_charts,
 )
