@@ -28,6 +28,7 @@ from gigacampus.analyses.training.section import Training
 from gigacampus.catalog import Catalog
 from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, catalog_of
 from gigacampus.scenario.core import MAX_PHASES, Fleet, Phase, Quota, ScenarioInfo, Site, SupplyLimit, core_problems
+from gigacampus.scenario.uncertainty import Uncertainty
 
 __all__ = ["Scenario", "cross_field_problems", "section_classes"]
 
@@ -61,6 +62,9 @@ class Scenario(Section):
     """Optional export regime, holders and pledges (replaces ``[quota]``)."""
     carbon: Carbon | None = None
     """Optional electricity mix and cooling for emissions and water (the grid alone without it)."""
+    # --- not an analysis: what `gigacampus sweep` varies (`run` ignores it) --------------------
+    uncertainty: Uncertainty | None = None
+    """Optional distributions of inputs for ``gigacampus sweep`` (``run`` uses the point values)."""
 
     @property
     def years(self) -> range:
@@ -76,7 +80,7 @@ class Scenario(Section):
 
 def section_classes() -> list[type[Section]]:
     """The section class of every analysis field of :class:`Scenario`, in field order."""
-    core = {"scenario", "site", "phase", "fleet", "quota", "supply"}
+    core = {"scenario", "site", "phase", "fleet", "quota", "supply", "uncertainty"}
     out = []
     for name, info in Scenario.model_fields.items():
         if name in core:
@@ -95,7 +99,7 @@ def cross_field_problems(data: Any, cat: Catalog) -> Problems:
     """
     if not isinstance(data, dict):
         return []
-    problems = core_problems(data, cat)
+    problems = core_problems(data, cat) + Uncertainty.cross_field_problems(data, cat)
     for cls in section_classes():
         problems += cls.cross_field_problems(data, cat)
     return problems

@@ -27,6 +27,8 @@ __all__ = [
     "MAX_FILE_BYTES",
     "apply_overrides",
     "format_path",
+    "key_field",
+    "parse_key_path",
     "load_scenario",
     "parse_toml",
     "scenario_from_dict",
@@ -232,6 +234,21 @@ def _field_at(loc: Sequence[Any]) -> tuple[type[BaseModel] | None, FieldInfo | N
                 # a dict value or list item with bounds in Annotated: report those bounds
                 info = FieldInfo.from_annotation(current) if typing.get_origin(current) is typing.Annotated else None
     return model, info, current
+
+
+def parse_key_path(key: str) -> list[str | int]:
+    """``phase[1].power_mw`` -> ``["phase", 1, "power_mw"]``, exactly as ``--set`` reads it;
+    ``ValueError`` for a malformed path."""
+    return _parse_key(key)
+
+
+def key_field(parts: Sequence[str | int]) -> tuple[FieldInfo | None, Any]:
+    """The schema's field at a parsed key path: its FieldInfo (bounds, unit; ``None`` for a list
+    item or table value without bounds) and its type annotation (``None``: no such key)."""
+    _, info, annotation = _field_at(parts)
+    if annotation is None and info is not None:
+        annotation = info.annotation
+    return info, annotation
 
 
 def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:

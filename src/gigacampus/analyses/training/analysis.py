@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.analyses.contract import Analysis, Block, Context, OwnInputs
 from gigacampus.analyses.training.capacity import compute_optimal, decode_throughput
 from gigacampus.analyses.training.charts import training_charts
+from gigacampus.analyses.training.inputs import BATCHED_SETTINGS, TrainingInputs
 from gigacampus.analyses.training.section import Training
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.training_runs import known_runs
 from gigacampus.jsonable import jsonable
+from gigacampus.model import CampusInputs
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario
 from gigacampus.units import SECONDS_PER_DAY
@@ -118,15 +120,32 @@ def _serving_rates(scn: Scenario, cat: Catalog, bytes_per_parameter: float) -> n
     return np.asarray(out)
 
 
+def _inputs(scn: Scenario, cat: Catalog, campus: CampusInputs) -> OwnInputs:
+    """The scenario's batched training numbers (``S = 1``)."""
+    st = settings(scn, cat)
+    return OwnInputs(TrainingInputs(**{k: np.asarray([float(getattr(st, k))]) for k in BATCHED_SETTINGS}))
+
+
+def _batched(ctx: Context, st: TrainingSettings) -> dict[str, np.ndarray]:
+    """Each batched setting per variant, ``(S,)``: a run option's value for all, else the batch's."""
+    b = ctx.own_inputs
+    out = {}
+    for k in BATCHED_SETTINGS:
+        given = ctx.options.get(k) is not None or b is None
+        out[k] = np.full(ctx.n_variants, float(getattr(st, k))) if given else np.asarray(getattr(b, k), dtype=float)
+    return out
+
+
 def _run(ctx: Context) -> Block:
     scn, cat = ctx.scenario, ctx.catalog
     st = settings(scn, cat, **ctx.options)
+    per = _batched(ctx, st)
     installed = ctx.outputs.accelerators  # (S, T, P)
     n_s, n_t, _ = installed.shape
     rates, notes = _rates(scn, cat, st.precision)
     hbm = np.asarray([cat.accelerators[ph.accelerator].hbm_gb * 1e9 for ph in scn.phase])
     bw = np.asarray([cat.accelerators[ph.accelerator].hbm_bandwidth_tbps * 1e12 for ph in scn.phase])
-    goodput = np.full((n_s, n_t), st.goodput)
+    goodput = np.repeat(per["goodput"][:, None], n_t, axis=1)
     origins = dict(st.origins)
     provenance = list(st.provenance)
     from_reliability = (
@@ -137,11 +156,12 @@ def _run(ctx: Context) -> Block:
     if from_reliability:
         # the reliability model's expected goodput of a campus-wide job replaces the default
         values = np.asarray(ctx.columns[GOODPUT_COLUMN], dtype=float)
-        goodput = np.where(np.isnan(values), st.goodput, values)
+        goodput = np.where(np.isnan(values), goodput, values)
         origins["goodput"] = "reliability: campus_job_goodput per year"
         provenance = [r for r in provenance if r.path != "training.goodput"]
         provenance.append(ResolvedInput("training.goodput", f"per year: {GOODPUT_COLUMN}", "-", "derived"))
-    per_phase_flop = installed * rates * st.mfu * goodput[..., None] * st.days * SECONDS_PER_DAY  # (S, T, P)
+    mfu, days = per["mfu"][:, None, None], per["days"][:, None, None]
+    per_phase_flop = installed * rates * mfu * goodput[..., None] * days * SECONDS_PER_DAY  # (S, T, P)
     if st.scope == "campus":
         flop = per_phase_flop.sum(axis=-1)
         memory = (installed * hbm).sum(axis=-1)
@@ -149,8 +169,8 @@ def _run(ctx: Context) -> Block:
         best = np.argmax(per_phase_flop, axis=-1)  # (S, T)
         flop = np.take_along_axis(per_phase_flop, best[..., None], axis=-1)[..., 0]
         memory = np.take_along_axis(installed, best[..., None], axis=-1)[..., 0] * hbm[best]
-    params, tokens = compute_optimal(flop, st.tokens_per_parameter)
-    state = params * st.bytes_per_parameter
+    params, tokens = compute_optimal(flop, per["tokens_per_parameter"][:, None])
+    state = params * per["bytes_per_parameter"][:, None]
     fits = (state <= memory) & (flop > 0)
     per_replica, tps, compute_s, memory_s = decode_throughput(
         st.serve_parameters,
@@ -260,5 +280,6 @@ TRAINING = Analysis(
     requires=("accelerators",),
     uses=(GOODPUT_COLUMN,),
     options=tuple(Training.model_fields),
+    inputs=_inputs,
     charts=training_charts,
 )
