@@ -44,7 +44,7 @@ def command(func: F) -> F:
 
 
 # Command modules register themselves on `app` when imported.
-from gigacampus.cli import core, finance, policy, reliability, reports, training  # noqa: E402,F401
+from gigacampus.cli import core, finance, policy, reliability, reports, sweep, training  # noqa: E402,F401
 
 
 def main() -> None:

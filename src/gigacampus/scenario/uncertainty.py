@@ -59,6 +59,8 @@ class Distribution:
 
     dist: str
     params: tuple[tuple[str, Any], ...]
+    source: str = ""
+    """Where the range comes from (``source = "..."`` in the table)."""
 
     def __getitem__(self, name: str) -> Any:
         return dict(self.params)[name]
@@ -67,7 +69,8 @@ class Distribution:
         return dict(self.params).get(name, default)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dist": self.dist, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params}}
+        out = {"dist": self.dist, **{k: (list(v) if isinstance(v, tuple) else v) for k, v in self.params}}
+        return out | ({"source": self.source} if self.source else {})
 
     def describe(self) -> str:
         """As ``--vary`` writes it: ``triangular(1.1, 1.3, 1.5)``."""
@@ -132,7 +135,7 @@ def distribution_problems(dist: Any, params: dict[str, Any]) -> list[str]:
     return []
 
 
-def _build(dist: str, params: dict[str, Any]) -> Distribution:
+def _build(dist: str, params: dict[str, Any], source: str = "") -> Distribution:
     if dist == "choice":
         values = tuple(params["values"])
         w = params.get("weights")
@@ -140,8 +143,8 @@ def _build(dist: str, params: dict[str, Any]) -> Distribution:
         items: tuple[tuple[str, Any], ...] = (("values", values),)
         if weights is not None:
             items += (("weights", weights),)
-        return Distribution("choice", items)
-    return Distribution(dist, tuple((n, float(params[n])) for n in DISTRIBUTIONS[dist]))
+        return Distribution("choice", items, source)
+    return Distribution(dist, tuple((n, float(params[n])) for n in DISTRIBUTIONS[dist]), source)
 
 
 def parse_distribution(table: Any, source: str, path: str) -> Distribution:
@@ -154,11 +157,22 @@ def parse_distribution(table: Any, source: str, path: str) -> Distribution:
                 )
             ]
         )
-    params = {k: v for k, v in table.items() if k != "dist"}
-    problems = distribution_problems(table.get("dist"), params)
+    params = {k: v for k, v in table.items() if k not in _TEXT_KEYS}
+    problems = distribution_problems(table.get("dist"), params) + _text_problems(table)
     if problems:
         raise InputError([Problem(source, path, m) for m in problems])
-    return _build(str(table["dist"]), params)
+    return _build(str(table["dist"]), params, str(table.get("source", "")))
+
+
+#: Keys of a distribution table that are not parameters.
+_TEXT_KEYS = ("dist", "source")
+
+
+def _text_problems(table: dict[str, Any]) -> list[str]:
+    value = table.get("source", "")
+    if not isinstance(value, str) or len(value) > 2000:
+        return ["source: allowed: text of at most 2,000 characters (where the range comes from)"]
+    return []
 
 
 _CALL = re.compile(r"\s*([A-Za-z_][A-Za-z_0-9]*)\s*\((.*)\)\s*", re.S)
@@ -232,8 +246,9 @@ class Uncertainty(Section):
             if not isinstance(table, dict):
                 out.append((where, f"found {table!r}; allowed: a distribution table", None))
                 continue
-            params = {k: v for k, v in table.items() if k != "dist"}
-            out += [(where, msg, None) for msg in distribution_problems(table.get("dist"), params)]
+            params = {k: v for k, v in table.items() if k not in _TEXT_KEYS}
+            problems = distribution_problems(table.get("dist"), params) + _text_problems(table)
+            out += [(where, msg, None) for msg in problems]
         return out
 
     def distributions(self) -> dict[str, Distribution]:

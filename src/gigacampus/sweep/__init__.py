@@ -131,6 +131,7 @@ def _document(spec: SweepSpec, target: Path) -> dict[str, Any]:
                 "origin": u.origin,
                 "discrete": u.discrete,
                 "note": u.note,
+                "source": u.distribution.source,
             }
             for u in spec.inputs
         ],
@@ -139,6 +140,11 @@ def _document(spec: SweepSpec, target: Path) -> dict[str, Any]:
         "years": years,
         "outputs": outputs,
         "probabilities": _probabilities(target, years, set(by_column)),
+        "distributions": {
+            c: {"year": years[-1], **h}
+            for c in HEADLINE
+            if c in outputs and (h := store.histogram(target, f"{c}.{years[-1]}")) is not None
+        },
         "notes": list(spec.notes),
     }
     if spec.sensitivity:
@@ -189,10 +195,10 @@ def _probabilities(target: Path, years: list[int], have: set[str]) -> dict[str, 
         if over == "any":
             anywhere = " OR ".join(f"coalesce({cond(y)}, false)" for y in years)
             horizon = store.scalar(target, f"avg(CASE WHEN {anywhere} THEN 1.0 ELSE 0.0 END)")
-            key = "in_some_year"
+            when = "in some year"
         else:
-            horizon, key = by_year[str(last)], f"by_{last}"
-        out[name] = {"description": text, "by_year": by_year, key: horizon}
+            horizon, when = by_year[str(last)], f"by {last}"
+        out[name] = {"description": text, "probability": horizon, "over": when, "by_year": by_year}
     return out
 
 

@@ -25,6 +25,7 @@ from gigacampus.errors import InputError, Problem
 __all__ = [
     "MAX_QUERY_ROWS",
     "column_stats",
+    "histogram",
     "join_parts",
     "output_folder",
     "query",
@@ -102,6 +103,21 @@ def column_stats(target: Path, columns: Sequence[str], batch: int = 16) -> dict[
     finally:
         con.close()
     return out
+
+
+def histogram(target: Path, column: str, bins: int = 30) -> dict[str, list[float]] | None:
+    """Counts of one numeric column's values in ``bins`` equal bins (``None``: no values)."""
+    con = duckdb.connect()
+    try:
+        got = con.execute(f'SELECT CAST("{column}" AS DOUBLE) AS x FROM read_parquet({_sql_path(target)})').fetchnumpy()
+    finally:
+        con.close()
+    x = np.ma.filled(np.ma.asarray(got["x"], dtype=float), np.nan)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return None
+    counts, edges = np.histogram(x, bins=bins if x.min() < x.max() else 1)
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def scalar(target: Path, expression: str) -> float | None:
