@@ -245,10 +245,21 @@ def parse_key_path(key: str) -> list[str | int]:
 def key_field(parts: Sequence[str | int]) -> tuple[FieldInfo | None, Any]:
     """The schema's field at a parsed key path: its FieldInfo (bounds, unit; ``None`` for a list
     item or table value without bounds) and its type annotation (``None``: no such key)."""
-    _, info, annotation = _field_at(parts)
-    if annotation is None and info is not None:
-        annotation = info.annotation
-    return info, annotation
+    current: Any = Scenario
+    info: FieldInfo | None = None
+    for part in parts:
+        model_cls = next((t for t in _unwrap(current) if isinstance(t, type) and issubclass(t, BaseModel)), None)
+        if model_cls is not None:
+            if not isinstance(part, str) or part not in model_cls.model_fields:
+                return None, None
+            info = model_cls.model_fields[part]
+            current = info.annotation
+            continue
+        current = _next_type(current, part)
+        if current is None:
+            return None, None
+        info = FieldInfo.from_annotation(current) if typing.get_origin(current) is typing.Annotated else None
+    return info, current
 
 
 def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
