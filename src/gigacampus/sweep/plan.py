@@ -238,7 +238,10 @@ def _maps(
                 if np.issubdtype(f0.dtype, np.floating)
                 else []
             )
-            finite = all(np.isfinite(f0[m]).all() and np.isfinite(fl[key][m]).all() for m, (_, fl) in zip(moved, seen, strict=False))
+            finite = all(
+                np.isfinite(f0[m]).all() and np.isfinite(fl[key][m]).all()
+                for m, (_, fl) in zip(moved, seen, strict=False)
+            )
             if not np.issubdtype(f0.dtype, np.floating) or not finite:
                 raise _problem(
                     source,
