@@ -242,3 +242,13 @@ def test_a_failed_sweep_leaves_no_folder(tmp_path: Path) -> None:
     )
     assert res.exit_code == 2 and "training.serve_parameters" in res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dask_engine_gives_the_local_numbers(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    spec = prepare_sweep(UAE, samples=16, vary=VARY[:4], sensitivity=False, seed=5)
+    local = run_sweep(spec, tmp_path / "local", chunk_size=6)
+    dask = run_sweep(spec, tmp_path / "dask", engine="dask", workers=2, chunk_size=6)
+    assert dask["engine"] == {"engine": "dask", "workers": 2, "chunk_size": 6}
+    assert local["outputs"] == dask["outputs"] and local["probabilities"] == dask["probabilities"]
+    assert _rows(tmp_path / "local") == _rows(tmp_path / "dask")
