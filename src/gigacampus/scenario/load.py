@@ -27,6 +27,7 @@ __all__ = [
     "MAX_FILE_BYTES",
     "apply_overrides",
     "format_path",
+    "concrete_types",
     "key_field",
     "parse_key_path",
     "load_scenario",
@@ -234,6 +235,10 @@ def _field_at(loc: Sequence[Any]) -> tuple[type[BaseModel] | None, FieldInfo | N
                 # a dict value or list item with bounds in Annotated: report those bounds
                 info = FieldInfo.from_annotation(current) if typing.get_origin(current) is typing.Annotated else None
     return model, info, current
+
+
+#: The concrete types inside Optional / Annotated / containers of an annotation, outermost first.
+concrete_types = _unwrap
 
 
 def parse_key_path(key: str) -> list[str | int]:

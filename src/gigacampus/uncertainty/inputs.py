@@ -9,18 +9,15 @@ lognormal, whose tails are truncated to the range (:attr:`UncertainInput.note` s
 from __future__ import annotations
 
 import math
-import types
-import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import annotated_types as at
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 from gigacampus.errors import InputError, Problem
-from gigacampus.scenario.load import key_field, parse_key_path
+from gigacampus.scenario.load import concrete_types, key_field, parse_key_path
 from gigacampus.scenario.uncertainty import Distribution
 
 __all__ = ["Z95", "UncertainInput", "resolve_inputs"]
@@ -61,15 +58,6 @@ class KeyType:
         )
 
 
-def _kinds(annotation: Any) -> list[Any]:
-    origin = typing.get_origin(annotation)
-    if origin is typing.Annotated:
-        return _kinds(typing.get_args(annotation)[0])
-    if origin in (typing.Union, types.UnionType):
-        return [k for a in typing.get_args(annotation) if a is not type(None) for k in _kinds(a)]
-    return [annotation]
-
-
 def key_type(path: str, source: str) -> tuple[list[str | int], KeyType]:
     """The parsed path and what the schema allows there; an :class:`InputError` for an unknown path."""
     try:
@@ -79,7 +67,7 @@ def key_type(path: str, source: str) -> tuple[list[str | int], KeyType]:
             [Problem(source, path, "not a key path; allowed: e.g. site.pue or phase[1].online_year")]
         ) from None
     info, annotation = key_field(parts)
-    kinds = [k for k in _kinds(annotation) if k in (float, int, str, bool)] if annotation is not None else []
+    kinds = [k for k in concrete_types(annotation) if k in (float, int, str, bool)] if annotation is not None else []
     if not kinds:
         what = "no such key in the scenario schema" if annotation is None else "not a single number, text or true/false"
         raise InputError(
