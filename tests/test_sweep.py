@@ -35,6 +35,15 @@ VARY = (
 )
 
 
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The flagship without its [uncertainty] section: only what a test varies is varied."""
+    text = UAE.read_text(encoding="utf-8")
+    path = tmp_path_factory.mktemp("plain") / "stargate-uae.toml"
+    path.write_text(text[: text.index("\n[uncertainty]")] + "\n", encoding="utf-8")
+    return path
+
+
 def _rows(folder: Path) -> tuple[list[str], list[tuple]]:
     names, rows, _ = query(folder, "SELECT * FROM variants ORDER BY variant")
     return names, rows
@@ -97,8 +106,8 @@ def test_grid_and_lhs_variants_equal_runs(tmp_path: Path) -> None:
     _check_variants_equal_runs(US, tmp_path, spec, [1, 6])
 
 
-def test_statistics_equal_numpy_over_the_stored_variants(tmp_path: Path) -> None:
-    spec = prepare_sweep(UAE, samples=64, vary=VARY[:3], sensitivity=False)
+def test_statistics_equal_numpy_over_the_stored_variants(plain: Path, tmp_path: Path) -> None:
+    spec = prepare_sweep(plain, samples=64, vary=VARY[:3], sensitivity=False)
     doc = run_sweep(spec, tmp_path)
     _, rows, _ = query(
         tmp_path, 'SELECT "accelerators.2028", "binding_constraint.2027", "binding_constraint.2028" FROM variants'
@@ -115,11 +124,11 @@ def test_statistics_equal_numpy_over_the_stored_variants(tmp_path: Path) -> None
     assert 0 < quota["probability"] < 1  # a campus share down to 0.2 makes the quota bind sometimes
 
 
-def test_sobol_indices_of_a_known_function_through_the_sweep(tmp_path: Path) -> None:
+def test_sobol_indices_of_a_known_function_through_the_sweep(plain: Path, tmp_path: Path) -> None:
     # accelerators at full build-out are facility power / (per-accelerator power x (1 + overhead) x PUE):
     # with the PUE the only input that reaches the last year's count, its indices are ~1, the others' ~0
     spec = prepare_sweep(
-        UAE,
+        plain,
         samples=16,
         vary=["site.pue=uniform(1.2, 1.4)", "training.mfu=uniform(0.3, 0.5)"],
         sensitivity_samples=64,
@@ -133,8 +142,8 @@ def test_sobol_indices_of_a_known_function_through_the_sweep(tmp_path: Path) -> 
     assert flop["training.mfu"]["total_order"] > flop["site.pue"]["total_order"]
 
 
-def test_same_seed_same_numbers_whatever_the_chunks(tmp_path: Path) -> None:
-    spec = prepare_sweep(UAE, samples=12, vary=VARY[:4], sensitivity=False, seed=11)
+def test_same_seed_same_numbers_whatever_the_chunks(plain: Path, tmp_path: Path) -> None:
+    spec = prepare_sweep(plain, samples=12, vary=VARY[:4], sensitivity=False, seed=11)
     a = run_sweep(spec, tmp_path / "a", chunk_size=5)
     again = run_sweep(spec, tmp_path / "again", chunk_size=5)
     assert a["outputs"] == again["outputs"] and _rows(tmp_path / "a") == _rows(tmp_path / "again")
@@ -146,13 +155,13 @@ def test_same_seed_same_numbers_whatever_the_chunks(tmp_path: Path) -> None:
         for key in ("mean", "p5", "p50", "p95"):
             for x, y in zip(col[key], b["outputs"][name][key], strict=True):
                 assert (x is None and y is None) or x == pytest.approx(y, rel=1e-12), name
-    c = run_sweep(prepare_sweep(UAE, samples=12, vary=VARY[:4], sensitivity=False, seed=12), tmp_path / "c")
+    c = run_sweep(prepare_sweep(plain, samples=12, vary=VARY[:4], sensitivity=False, seed=12), tmp_path / "c")
     assert c["outputs"]["accelerators"] != a["outputs"]["accelerators"]
 
 
-def test_a_key_an_analysis_reads_from_the_scenario_cannot_be_sampled_continuously() -> None:
+def test_a_key_an_analysis_reads_from_the_scenario_cannot_be_sampled_continuously(plain: Path) -> None:
     # the serving model's batch is read from [training] directly, not from the batched inputs
-    spec = prepare_sweep(UAE, samples=2, vary=["training.serve_parameters=uniform(1e11, 5e11)"], sensitivity=False)
+    spec = prepare_sweep(plain, samples=2, vary=["training.serve_parameters=uniform(1e11, 5e11)"], sensitivity=False)
     with pytest.raises(InputError, match="training.serve_parameters.*choice"):
         run_sweep(spec, Path("/nonexistent-never-written"))
 
@@ -160,9 +169,9 @@ def test_a_key_an_analysis_reads_from_the_scenario_cannot_be_sampled_continuousl
 runner = CliRunner()
 
 
-def test_cli_sweep_writes_the_folder_and_query_reads_it(tmp_path: Path) -> None:
+def test_cli_sweep_writes_the_folder_and_query_reads_it(plain: Path, tmp_path: Path) -> None:
     out = tmp_path / "sw"
-    args = ["sweep", str(UAE), "--samples", "16", "--vary", VARY[0], "--vary", VARY[6], "--out", str(out)]
+    args = ["sweep", str(plain), "--samples", "16", "--vary", VARY[0], "--vary", VARY[6], "--out", str(out)]
     res = runner.invoke(app, [*args, "--sensitivity-samples", "16"])
     assert res.exit_code == 0, res.output
     assert "accelerators" in res.output and "p95" in res.output
@@ -196,17 +205,19 @@ def test_cli_sweep_writes_the_folder_and_query_reads_it(tmp_path: Path) -> None:
         (["--engine", "spark"], "--engine"),
     ],
 )
-def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path: Path, extra: list[str], message: str) -> None:
+def test_cli_bad_input_exits_2_and_writes_nothing(plain: Path, tmp_path: Path, extra: list[str], message: str) -> None:
     out = tmp_path / "never"
-    res = runner.invoke(app, ["sweep", str(UAE), "--vary", "training.mfu=uniform(0.3, 0.5)", *extra, "--out", str(out)])
+    res = runner.invoke(
+        app, ["sweep", str(plain), "--vary", "training.mfu=uniform(0.3, 0.5)", *extra, "--out", str(out)]
+    )
     assert res.exit_code == 2, res.output
     assert message in res.output
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
-def test_bad_uncertainty_section_and_query(tmp_path: Path) -> None:
+def test_bad_uncertainty_section_and_query(plain: Path, tmp_path: Path) -> None:
     text = (
-        UAE.read_text()
+        plain.read_text()
         + '\n[uncertainty]\nsamples = 4\n[uncertainty.inputs]\n"site.pue" = { dist = "normal", mean = 1.3 }\n'
     )
     bad = tmp_path / "bad.toml"
@@ -217,21 +228,21 @@ def test_bad_uncertainty_section_and_query(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "no variants.parquet" in res.output
 
 
-def test_normal_is_truncated_to_the_key_range_and_says_so(tmp_path: Path) -> None:
-    spec = prepare_sweep(UAE, samples=32, vary=["site.pue=normal(1.05, 0.1)"], sensitivity=False)
+def test_normal_is_truncated_to_the_key_range_and_says_so(plain: Path, tmp_path: Path) -> None:
+    spec = prepare_sweep(plain, samples=32, vary=["site.pue=normal(1.05, 0.1)"], sensitivity=False)
     assert "truncated to a number >= 1 and <= 3" in spec.notes[0]
     run_sweep(spec, tmp_path)
     _, rows, _ = query(tmp_path, 'SELECT min("site.pue") FROM variants')
     assert rows[0][0] >= 1.0
 
 
-def test_a_failed_sweep_leaves_no_folder(tmp_path: Path) -> None:
+def test_a_failed_sweep_leaves_no_folder(plain: Path, tmp_path: Path) -> None:
     out = tmp_path / "sw"
     res = runner.invoke(
         app,
         [
             "sweep",
-            str(UAE),
+            str(plain),
             "--samples",
             "2",
             "--vary",
@@ -244,9 +255,9 @@ def test_a_failed_sweep_leaves_no_folder(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_dask_engine_gives_the_local_numbers(tmp_path: Path) -> None:
+def test_dask_engine_gives_the_local_numbers(plain: Path, tmp_path: Path) -> None:
     pytest.importorskip("distributed")
-    spec = prepare_sweep(UAE, samples=16, vary=VARY[:4], sensitivity=False, seed=5)
+    spec = prepare_sweep(plain, samples=16, vary=VARY[:4], sensitivity=False, seed=5)
     local = run_sweep(spec, tmp_path / "local", chunk_size=6)
     dask = run_sweep(spec, tmp_path / "dask", engine="dask", workers=2, chunk_size=6)
     assert dask["engine"] == {"engine": "dask", "workers": 2, "chunk_size": 6}
