@@ -49,15 +49,20 @@ def _sweep(n: int, out: str) -> list[str]:
     return [PY, "-c", RUN, "sweep", str(SCENARIO), "--samples", str(n), "--no-sensitivity", "--out", out]
 
 
-def run(repeat: int) -> list[dict]:
-    rows = []
+def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict]:
+    rows: list[dict] = []
+
+    def add(row: dict) -> None:
+        rows.append(row)
+        print(row, flush=True)
+
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         cold = [_child([PY, "-c", RUN, "run", str(SCENARIO)])[0] for _ in range(max(repeat, 3))]
         sweeps = [_child(_sweep(100_000, f"{tmp}/s100k"))[0] for _ in range(repeat)]
         c, s = statistics.median(cold), statistics.median(sweeps)
-        rows.append({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load})
-        rows.append(
+        add({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load})
+        add(
             {
                 "name": "sweep 100,000",
                 "metric": "median wall; ratio to a cold run (target <= 5)",
@@ -66,10 +71,10 @@ def run(repeat: int) -> list[dict]:
                 "ratio": s / c,
             }
         )
-        wall, cpu, rss = _child(_sweep(1_000_000, f"{tmp}/s1m"))
-        rows.append(
+        wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"))
+        add(
             {
-                "name": "sweep 1,000,000 local",
+                "name": f"sweep {big:,} local",
                 "metric": "wall; CPU; peak RSS (target < 2 GiB)",
                 "value": wall,
                 "unit": "s",
@@ -78,19 +83,23 @@ def run(repeat: int) -> list[dict]:
             }
         )
         for trim in ("drop", "keep"):
-            w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), "1000000", f"{tmp}/d-{trim}", trim])
-            rows.append(
+            lw = wall
+            if dask_n != big:
+                lw, _, _ = _child(_sweep(dask_n, f"{tmp}/l-{trim}"))
+            w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim])
+            add(
                 {
-                    "name": f"sweep 1,000,000 dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
+                    "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
                     "metric": "wall; CPU of the tree; speed-up over local (target >= 1.6)",
                     "value": w,
                     "unit": "s",
                     "cpu_s": cp,
-                    "speedup": wall / w,
+                    "local_s": lw,
+                    "speedup": lw / w,
                     "peak_rss_gib": r,
                 }
             )
-    rows.append(
+    add(
         {
             "name": "load after",
             "metric": "load average (1, 5, 15 min)",
@@ -102,6 +111,6 @@ def run(repeat: int) -> list[dict]:
     return rows
 
 
-if __name__ == "__main__":
-    for row in run(int(sys.argv[1]) if len(sys.argv) > 1 else 1):
-        print(row)
+if __name__ == "__main__":  # python bench_sweep.py [repeat] [big] [dask_n]
+    args = [int(a) for a in sys.argv[1:]]
+    run(*(args or [1]))
