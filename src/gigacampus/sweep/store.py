@@ -33,6 +33,8 @@ __all__ = [
     "write_part",
 ]
 
+#: Memory DuckDB may use to join the parts (it spills beyond it).
+JOIN_MEMORY = "256MB"
 #: Rows a ``gigacampus query`` prints at most (a query may select all 1,000,000 variants).
 MAX_QUERY_ROWS = 100_000
 
@@ -76,10 +78,17 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
     files = "[" + ", ".join(_sql_path(p) for p in parts) + "]"
     con = duckdb.connect()
     try:
+        # bounded memory: one thread and a limit; DuckDB spills to a folder beside the target
+        con.execute("SET threads = 1")
+        con.execute(f"SET memory_limit = '{JOIN_MEMORY}'")
+        con.execute(f"SET temp_directory = {_sql_path(target.parent / '.duckdb-tmp')}")
         con.execute("SET preserve_insertion_order = true")
-        con.execute(f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} (FORMAT parquet)")
+        con.execute(
+            f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} (FORMAT parquet, ROW_GROUP_SIZE 16384)"
+        )
     finally:
         con.close()
+    shutil.rmtree(target.parent / ".duckdb-tmp", ignore_errors=True)
 
 
 def column_stats(target: Path, columns: Sequence[str], batch: int = 16) -> dict[str, dict[str, float | None]]:
