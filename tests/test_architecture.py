@@ -374,7 +374,7 @@ def test_an_analysis_s_own_inputs_can_vary_per_variant_in_one_batch(catalog) -> 
     costs = [10e6, 15e6, 22e6]  # finance.facility_usd_per_mw
     grids = [0.1, 0.336, 0.6]  # site.grid_kgco2_per_kwh, through the carbon intensity
     own = pipeline.analysis_inputs(scn, catalog)
-    assert set(own) == {"carbon", "finance"}
+    assert set(own) == {"carbon", "finance", "training"}  # reliability's only with [reliability]
     fin = replace(own["finance"].repeat(3), facility_usd_per_mw=np.asarray(costs))
     carbon = replace(own["carbon"].repeat(3), intensity_kgco2_per_kwh=np.asarray(grids))
     batch = campus_inputs(scn, catalog).repeat(3)
@@ -389,5 +389,5 @@ def test_an_analysis_s_own_inputs_can_vary_per_variant_in_one_batch(catalog) -> 
     assert together.columns["capex_usd"][0].sum() < together.columns["capex_usd"][2].sum()
     with pytest.raises(ValueError, match="has 1 variants; the campus batch has 3"):
         run_batch(scn, batch, catalog=catalog, analysis_inputs={"finance": own["finance"]})
-    with pytest.raises(TypeError, match="without batched inputs: training"):
-        run_batch(scn, batch, catalog=catalog, analysis_inputs={"training": own["finance"]})
+    with pytest.raises(TypeError, match="without batched inputs: policy"):
+        run_batch(scn, batch, catalog=catalog, analysis_inputs={"policy": own["finance"]})

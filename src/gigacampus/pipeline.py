@@ -44,6 +44,7 @@ __all__ = [
     "campus_inputs",
     "check_order",
     "finance_sensitivity",
+    "prepare_inputs",
     "run",
     "run_batch",
     "run_file",
@@ -140,6 +141,18 @@ def campus_inputs(scenario: Scenario, catalog: Catalog | None = None) -> CampusI
     """The campus model's inputs (``S = 1``) with every analysis's ``prepare`` step applied."""
     cat = scenario.hardware_catalog(catalog)
     return _prepare(scenario, cat, _options(None))[0]
+
+
+def prepare_inputs(
+    scenario: Scenario,
+    inputs: CampusInputs,
+    *,
+    catalog: Catalog | None = None,
+    options: Mapping[str, Mapping[str, Any]] | None = None,
+) -> CampusInputs:
+    """``inputs`` after every applying ``prepare`` step, as :func:`run_batch` derives them (a
+    sweep uses it to tell the inputs a step re-derives per variant from the ones it keeps)."""
+    return _prepare(scenario, catalog or load_catalog(), _options(options), inputs)[0]
 
 
 @dataclass(frozen=True)

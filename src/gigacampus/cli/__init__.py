@@ -50,6 +50,8 @@ COMMANDS: dict[str, str] = {
     "campuses": "gigacampus.cli.campuses",
     "export": "gigacampus.cli.export",
     "init": "gigacampus.cli.init",
+    "sweep": "gigacampus.cli.sweep",
+    "query": "gigacampus.cli.sweep",
 }
 
 

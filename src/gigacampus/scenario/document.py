@@ -37,6 +37,7 @@ from gigacampus.scenario.hardware import (
     declared_ids,
     hardware_problems,
 )
+from gigacampus.scenario.uncertainty import Uncertainty
 
 __all__ = ["Scenario", "cross_field_problems", "section_classes"]
 
@@ -74,6 +75,9 @@ class Scenario(Section):
     """Optional export regime, holders and pledges (replaces ``[quota]``)."""
     carbon: Carbon | None = None
     """Optional electricity mix and cooling for emissions and water (the grid alone without it)."""
+    # --- not an analysis: what `gigacampus sweep` varies (`run` ignores it) --------------------
+    uncertainty: Uncertainty | None = None
+    """Optional distributions of inputs for ``gigacampus sweep`` (``run`` uses the point values)."""
 
     @property
     def years(self) -> range:
@@ -102,7 +106,7 @@ class Scenario(Section):
 
 def section_classes() -> list[type[Section]]:
     """The section class of every analysis field of :class:`Scenario`, in field order."""
-    core = {"scenario", "site", "phase", "fleet", "quota", "supply", "accelerator", "system"}
+    core = {"scenario", "site", "phase", "fleet", "quota", "supply", "accelerator", "system", "uncertainty"}
     out = []
     for name, info in Scenario.model_fields.items():
         if name in core:
@@ -121,7 +125,7 @@ def cross_field_problems(data: Any, cat: Catalog) -> Problems:
     """
     if not isinstance(data, dict):
         return []
-    problems = hardware_problems(data, cat) + core_problems(data, cat)
+    problems = hardware_problems(data, cat) + core_problems(data, cat) + Uncertainty.cross_field_problems(data, cat)
     for cls in section_classes():
         problems += cls.cross_field_problems(data, cat)
     return problems

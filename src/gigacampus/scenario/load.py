@@ -31,6 +31,9 @@ __all__ = [
     "apply_overrides",
     "check_depth",
     "format_path",
+    "concrete_types",
+    "key_field",
+    "parse_key_path",
     "load_scenario",
     "parse_toml",
     "scenario_from_dict",
@@ -381,6 +384,36 @@ def _field_at(loc: Sequence[Any]) -> tuple[type[BaseModel] | None, FieldInfo | N
                 # a dict value or list item with bounds in Annotated: report those bounds
                 info = FieldInfo.from_annotation(current) if typing.get_origin(current) is typing.Annotated else None
     return model, info, current
+
+
+#: The concrete types inside Optional / Annotated / containers of an annotation, outermost first.
+concrete_types = _unwrap
+
+
+def parse_key_path(key: str) -> list[str | int]:
+    """``phase[1].power_mw`` -> ``["phase", 1, "power_mw"]``, exactly as ``--set`` reads it;
+    ``ValueError`` for a malformed path."""
+    return _parse_key(key)
+
+
+def key_field(parts: Sequence[str | int]) -> tuple[FieldInfo | None, Any]:
+    """The schema's field at a parsed key path: its FieldInfo (bounds, unit; ``None`` for a list
+    item or table value without bounds) and its type annotation (``None``: no such key)."""
+    current: Any = Scenario
+    info: FieldInfo | None = None
+    for part in parts:
+        model_cls = next((t for t in _unwrap(current) if isinstance(t, type) and issubclass(t, BaseModel)), None)
+        if model_cls is not None:
+            if not isinstance(part, str) or part not in model_cls.model_fields:
+                return None, None
+            info = model_cls.model_fields[part]
+            current = info.annotation
+            continue
+        current = _next_type(current, part)
+        if current is None:
+            return None, None
+        info = FieldInfo.from_annotation(current) if typing.get_origin(current) is typing.Annotated else None
+    return info, current
 
 
 def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:

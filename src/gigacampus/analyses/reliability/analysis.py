@@ -16,10 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from gigacampus.analyses.contract import Analysis, Block, Context, with_section
+from gigacampus.analyses.contract import Analysis, Block, Context, OwnInputs, with_section
 from gigacampus.analyses.reliability import renewal
 from gigacampus.analyses.reliability.charts import reliability_charts
 from gigacampus.analyses.reliability.engine import simulate_job
+from gigacampus.analyses.reliability.expected import ReliabilityInputs, expected_columns
 from gigacampus.analyses.reliability.fleet import (
     RepairPolicy,
     campus_availability,
@@ -30,6 +31,7 @@ from gigacampus.analyses.reliability.section import Reliability
 from gigacampus.analyses.reliability.work import check_checkpoints, check_work, estimate_work
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.failure_rates import COMPONENTS, FailureRates, catalog_rates
+from gigacampus.model import CampusInputs
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 from gigacampus.scenario.resolve import default_row
@@ -431,8 +433,35 @@ def _variant(
     return block, columns
 
 
+def _inputs(scenario: Scenario, catalog: Catalog, campus: CampusInputs) -> OwnInputs:
+    """The ``[reliability]`` numbers as a batch (``S = 1``), for the expected-only mode."""
+    rel = scenario.reliability
+    assert rel is not None
+    target = rel.min_goodput if rel.min_goodput is not None else catalog.default("reliability.min_goodput").value
+    rates = [scenario_rates(rel, ph.accelerator) for ph in scenario.phase]
+
+    def one(x: float | None) -> np.ndarray:
+        return np.asarray([np.nan if x is None else float(x)])
+
+    batch = ReliabilityInputs(
+        checkpoint_s=one(rel.checkpoint_s),
+        restart_s=one(rel.restart_s),
+        interval_s=one(rel.interval_s),
+        min_goodput=one(target),
+        job_fraction=one(rel.job_fraction),
+        failures_per_accelerator_year=np.asarray([[r.failures_per_accelerator_year for r in rates]]),
+        hardware_failures_per_accelerator_year=np.asarray([[r.hardware_failures_per_accelerator_year for r in rates]]),
+        restart_failures=rel.restart_failures,
+    )
+    return OwnInputs(batch)
+
+
 def _run(ctx: Context) -> Block:
-    """Each variant's jobs and fleet (with the run's seed: common random numbers across variants)."""
+    """Each variant's jobs and fleet (with the run's seed: common random numbers across variants).
+    With the option ``expected_only`` (sweeps): the exact renewal expectations of every variant
+    in one vectorised call, no Monte Carlo and no summary block."""
+    if ctx.options.get("expected_only"):
+        return Block(columns=expected_columns(ctx.outputs.accelerators, ctx.own_inputs))
     names = [c.name for c in PROVIDES]
     columns = {name: np.full((ctx.n_variants, ctx.years.size), np.nan) for name in names}
     payload: dict[str, Any] | None = None
@@ -505,5 +534,7 @@ RELIABILITY = Analysis(
     run=_run,
     applies=with_section("reliability"),
     requires=("accelerators",),
+    options=("expected_only",),
+    inputs=_inputs,
     charts=reliability_charts,
 )

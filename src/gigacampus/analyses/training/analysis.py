@@ -14,13 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from gigacampus.analyses.contract import Analysis, Block, Context
+from gigacampus.analyses.contract import Analysis, Block, Context, OwnInputs
 from gigacampus.analyses.training.capacity import compute_optimal, decode_throughput
 from gigacampus.analyses.training.charts import training_charts
+from gigacampus.analyses.training.inputs import BATCHED_SETTINGS, TrainingInputs
 from gigacampus.analyses.training.section import Training
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.training_runs import known_runs
 from gigacampus.jsonable import jsonable
+from gigacampus.model import CampusInputs
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario
 from gigacampus.units import SECONDS_PER_DAY
@@ -128,15 +130,32 @@ def _serving_rates(scn: Scenario, cat: Catalog, bytes_per_parameter: float) -> n
     return np.asarray(out)
 
 
+def _inputs(scn: Scenario, cat: Catalog, campus: CampusInputs) -> OwnInputs:
+    """The scenario's batched training numbers (``S = 1``)."""
+    st = settings(scn, cat)
+    return OwnInputs(TrainingInputs(**{k: np.asarray([float(getattr(st, k))]) for k in BATCHED_SETTINGS}))
+
+
+def _batched(ctx: Context, st: TrainingSettings) -> dict[str, np.ndarray]:
+    """Each batched setting per variant, ``(S,)``: a run option's value for all, else the batch's."""
+    b = ctx.own_inputs
+    out = {}
+    for k in BATCHED_SETTINGS:
+        given = ctx.options.get(k) is not None or b is None
+        out[k] = np.full(ctx.n_variants, float(getattr(st, k))) if given else np.asarray(getattr(b, k), dtype=float)
+    return out
+
+
 def _run(ctx: Context) -> Block:
     scn, cat = ctx.scenario, ctx.catalog
     st = settings(scn, cat, **ctx.options)
+    per = _batched(ctx, st)
     installed = ctx.outputs.accelerators  # (S, T, P)
     n_s, n_t, _ = installed.shape
     rates, notes = _rates(scn, cat, st.precision)
     hbm = np.asarray([cat.accelerators[ph.accelerator].hbm_gb * 1e9 for ph in scn.phase])
     bw = np.asarray([cat.accelerators[ph.accelerator].hbm_bandwidth_tbps * 1e12 for ph in scn.phase])
-    goodput = np.full((n_s, n_t), st.goodput)
+    goodput = np.repeat(per["goodput"][:, None], n_t, axis=1)
     origins = dict(st.origins)
     provenance = list(st.provenance)
     given = origins["goodput"].startswith(("scenario", "option"))
@@ -145,13 +164,14 @@ def _run(ctx: Context) -> Block:
     rate_sum = (installed * rates).sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_rate = np.where(total > 0, rate_sum / total, 0.0)  # campus-average dense rate [FLOP/s]
-    seconds = st.days * SECONDS_PER_DAY
+    mfu = per["mfu"][:, None]  # (S, 1): per variant (a sweep varies training.mfu)
+    seconds = per["days"][:, None] * SECONDS_PER_DAY
     if st.scope == "campus":
         if from_reliability:
             # the reliability model's expected goodput of a campus-wide job replaces the default
-            goodput = _column(ctx, GOODPUT_COLUMN, st.goodput)
+            goodput = _column(ctx, GOODPUT_COLUMN, goodput)
             origins["goodput"] = "reliability: campus_job_goodput per year"
-        flop = rate_sum * st.mfu * goodput * seconds
+        flop = rate_sum * mfu * goodput * seconds
         memory = (installed * hbm).sum(axis=-1)
         job_accelerators = total
     else:
@@ -159,13 +179,13 @@ def _run(ctx: Context) -> Block:
         if from_reliability and LARGEST_PHASE_COLUMNS[0] in ctx.columns:
             # the reliability model's phase and its goodput for a job of that phase's size
             best = np.nan_to_num(np.asarray(ctx.columns[LARGEST_PHASE_COLUMNS[0]], dtype=float)).astype(np.int64)
-            goodput = _column(ctx, LARGEST_PHASE_COLUMNS[2], st.goodput)
+            goodput = _column(ctx, LARGEST_PHASE_COLUMNS[2], goodput)
             origins["goodput"] = "reliability: largest_phase_job_goodput per year"
         else:
             best = np.argmax(phase_flop, axis=-1)  # (S, T)
             from_reliability = False
         pick = best[..., None]
-        flop = np.take_along_axis(phase_flop, pick, axis=-1)[..., 0] * st.mfu * goodput * seconds
+        flop = np.take_along_axis(phase_flop, pick, axis=-1)[..., 0] * mfu * goodput * seconds
         job_accelerators = np.take_along_axis(installed, pick, axis=-1)[..., 0]
         memory = job_accelerators * hbm[best]
     if from_reliability:
@@ -174,14 +194,14 @@ def _run(ctx: Context) -> Block:
     # the job size with the most useful compute (reliability's), else the whole fleet at a fixed goodput
     if not given and BEST_COLUMNS[0] in ctx.columns:
         best_n = np.nan_to_num(np.asarray(ctx.columns[BEST_COLUMNS[0]], dtype=float))
-        best_g = _column(ctx, BEST_COLUMNS[1], st.goodput)
+        best_g = _column(ctx, BEST_COLUMNS[1], goodput)
     else:
-        best_n, best_g = total.astype(float), np.full((n_s, n_t), st.goodput)
-    best_flop = best_n * mean_rate * st.mfu * best_g * seconds
+        best_n, best_g = total.astype(float), goodput
+    best_flop = best_n * mean_rate * mfu * best_g * seconds
     with np.errstate(divide="ignore", invalid="ignore"):
         concurrent = np.where(best_n > 0, np.floor(total / np.where(best_n > 0, best_n, 1.0)), 0.0)
-    params, tokens = compute_optimal(flop, st.tokens_per_parameter)
-    state = params * st.bytes_per_parameter
+    params, tokens = compute_optimal(flop, per["tokens_per_parameter"][:, None])
+    state = params * per["bytes_per_parameter"][:, None]
     fits = (state <= memory) & (flop > 0)
     per_replica, tps, compute_s, memory_s = decode_throughput(
         st.serve_parameters,
@@ -321,5 +341,6 @@ TRAINING = Analysis(
     requires=("accelerators",),
     uses=(GOODPUT_COLUMN, *BEST_COLUMNS, *LARGEST_PHASE_COLUMNS),
     options=tuple(Training.model_fields),
+    inputs=_inputs,
     charts=training_charts,
 )

@@ -1,0 +1,116 @@
+"""Sweeps of the flagship (Stargate UAE, its [uncertainty]: 9 inputs across core, policy, finance,
+reliability and training), each as a fresh process, side by side in one run.
+
+Targets (issue #11):
+
+- 100,000 variants take at most 5 times one cold ``gigacampus run`` of the same file;
+- 1,000,000 variants stay under 2 GiB peak memory (resident set of the process tree);
+- dask with 2 workers against the local engine on 1,000,000 variants (target >= 1.6x faster);
+- dask workers with and without dask's ``MALLOC_TRIM_THRESHOLD_=65536`` (CPU seconds).
+
+Sensitivity is off (``--no-sensitivity``) so that every variant timed is a sample variant.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
+PY = sys.executable
+RUN = "from gigacampus.cli import main; main()"
+DASK = """
+import sys
+from pathlib import Path
+from gigacampus.sweep import prepare_sweep, run_sweep
+spec = prepare_sweep(sys.argv[1], samples=int(sys.argv[2]), sensitivity=False)
+run_sweep(spec, Path(sys.argv[3]), engine="dask", workers=2, keep_malloc_trim=sys.argv[4] == "keep")
+"""
+
+
+def _child(args: list[str]) -> tuple[float, float, float]:
+    """(wall s, CPU s of the process and everything it waited for, peak RSS of one child [GiB])."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, after.ru_maxrss / 2**20  # ru_maxrss: KiB on Linux; a maximum over all children so far
+
+
+def _sweep(n: int, out: str) -> list[str]:
+    return [PY, "-c", RUN, "sweep", str(SCENARIO), "--samples", str(n), "--no-sensitivity", "--out", out]
+
+
+def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict]:
+    rows: list[dict] = []
+
+    def add(row: dict) -> None:
+        rows.append(row)
+        print(row, flush=True)
+
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory() as tmp:
+        cold = [_child([PY, "-c", RUN, "run", str(SCENARIO)])[0] for _ in range(max(repeat, 3))]
+        sweeps = [_child(_sweep(100_000, f"{tmp}/s100k"))[0] for _ in range(repeat)]
+        c, s = statistics.median(cold), statistics.median(sweeps)
+        add({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load})
+        add(
+            {
+                "name": "sweep 100,000",
+                "metric": "median wall; ratio to a cold run (target <= 5)",
+                "value": s,
+                "unit": "s",
+                "ratio": s / c,
+            }
+        )
+        wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"))
+        add(
+            {
+                "name": f"sweep {big:,} local",
+                "metric": "wall; CPU; peak RSS (target < 2 GiB)",
+                "value": wall,
+                "unit": "s",
+                "cpu_s": cpu,
+                "peak_rss_gib": rss,
+            }
+        )
+        for trim in ("drop", "keep"):
+            lw = wall
+            if dask_n != big:
+                lw, _, _ = _child(_sweep(dask_n, f"{tmp}/l-{trim}"))
+            w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim])
+            add(
+                {
+                    "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
+                    "metric": "wall; CPU of the tree; speed-up over local (target >= 1.6)",
+                    "value": w,
+                    "unit": "s",
+                    "cpu_s": cp,
+                    "local_s": lw,
+                    "speedup": lw / w,
+                    "peak_rss_gib": r,
+                }
+            )
+    add(
+        {
+            "name": "load after",
+            "metric": "load average (1, 5, 15 min)",
+            "value": os.getloadavg()[0],
+            "unit": "",
+            "load": os.getloadavg(),
+        }
+    )
+    return rows
+
+
+if __name__ == "__main__":  # python bench_sweep.py [repeat] [big] [dask_n]
+    args = [int(a) for a in sys.argv[1:]]
+    run(*(args or [1]))

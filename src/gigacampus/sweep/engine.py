@@ -1,0 +1,317 @@
+"""A sweep: its specification from a scenario file and the command line, the variants' values,
+and the chunks that carry them through the whole chain, on this machine or on dask.
+
+Variant ``k`` of a sweep with ``N`` samples and ``G`` grid points is grid point ``k // N`` with
+sample ``k % N``. Its values are fixed by the seed and the method alone (the unit-cube sample
+is drawn once from the seed), so every engine, worker count and chunk size gives the same
+numbers. Each chunk writes its own Parquet part; only row counts come back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import math
+import pickle
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from gigacampus import pipeline
+from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.errors import InputError, Problem
+from gigacampus.scenario import apply_overrides, raw_scenario, scenario_from_dict
+from gigacampus.scenario.uncertainty import MAX_SAMPLES, METHODS, Distribution, parse_vary
+from gigacampus.sweep import store
+from gigacampus.sweep.plan import OPTIONS, GroupPlan, build_group, outputs_of
+from gigacampus.uncertainty import UncertainInput, resolve_inputs, saltelli_design, unit_sample
+
+__all__ = [
+    "MAX_GRID_POINTS",
+    "MAX_GROUPS",
+    "Evaluator",
+    "GridAxis",
+    "SweepSpec",
+    "chunk_plan",
+    "default_chunk_size",
+    "parse_grid",
+    "prepare_sweep",
+    "run_chunk",
+    "variant_values",
+]
+
+#: Grid points a sweep takes at most (their product over every ``--grid``).
+MAX_GRID_POINTS = 1000
+#: Distinct scenarios (combinations of discrete values) a sweep builds at most.
+MAX_GROUPS = 256
+#: Memory a chunk may take, which sets the default chunk size [bytes].
+CHUNK_BYTES = 256 * 2**20
+#: Bytes per variant, per year and per output column a chunk holds at its peak (the column, the
+#: model's intermediates and the Parquet frame), measured on the flagship.
+_BYTES_PER_VALUE = 96
+_MAX_CHUNK = 50_000
+
+
+@dataclass(frozen=True)
+class GridAxis:
+    """One ``--grid KEY=v1,v2,...``: every point gets the whole sample."""
+
+    path: str
+    values: tuple[Any, ...]
+
+
+def parse_grid(item: str, source: str = "--grid") -> GridAxis:
+    """``'phase[1].online_year=2027,2028'`` -> a :class:`GridAxis` (each value checked against the key)."""
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key or not text.strip():
+        raise InputError([Problem(source, item, "allowed: KEY=v1,v2,..., e.g. phase[1].online_year=2027,2028")])
+    path, dist = parse_vary(f"{key}=choice({text})", source)
+    inputs = resolve_inputs({}, [(path, dist)], source)
+    values = tuple(inputs[0].distribution["values"])
+    if len(set(map(repr, values))) != len(values):
+        raise InputError([Problem(source, key, f"repeats a value in {text!r}; allowed: distinct values")])
+    return GridAxis(path, values)
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """Everything that fixes a sweep's numbers (picklable: dask workers get it)."""
+
+    source: str
+    raw: Mapping[str, Any]
+    sets: tuple[str, ...]
+    inputs: tuple[UncertainInput, ...]
+    grid: tuple[GridAxis, ...]
+    samples: int
+    method: str
+    seed: int
+    years: tuple[int, ...]
+    sensitivity: bool
+    sensitivity_samples: int
+    notes: tuple[str, ...] = ()
+    token: str = field(default="", compare=False)
+    """A digest of the above (each process caches its groups and sample under it)."""
+
+    @property
+    def grid_points(self) -> list[tuple[Any, ...]]:
+        return list(itertools.product(*(a.values for a in self.grid)))
+
+    @property
+    def n_variants(self) -> int:
+        return self.samples * math.prod(len(a.values) for a in self.grid)
+
+
+def prepare_sweep(
+    path: str | Path,
+    *,
+    samples: int | None = None,
+    method: str | None = None,
+    seed: int | None = None,
+    sets: Sequence[str] = (),
+    vary: Sequence[str] = (),
+    grid: Sequence[str] = (),
+    sensitivity: bool = True,
+    sensitivity_samples: int = 512,
+    catalog: Catalog | None = None,
+) -> SweepSpec:
+    """Read and check a sweep: the file (with ``--set``), its ``[uncertainty]``, ``--vary`` and ``--grid``."""
+    cat = catalog or load_catalog()
+    source = str(path)
+    raw = apply_overrides(raw_scenario(path), sets)
+    scn = scenario_from_dict(raw, source, catalog=cat)
+    section = scn.uncertainty
+    from_file: dict[str, Distribution] = section.distributions() if section is not None else {}
+    from_cli = [parse_vary(v) for v in vary]
+    inputs = resolve_inputs(from_file, from_cli, source)
+    axes = tuple(parse_grid(g) for g in grid)
+    problems = []
+    grid_paths = {a.path for a in axes}
+    for u in inputs:
+        if u.path in grid_paths:
+            problems.append(Problem("--grid", u.path, "is also sampled; allowed: a key either sampled or on the grid"))
+    if not inputs and not axes:
+        problems.append(
+            Problem(source, "uncertainty.inputs", "nothing to vary; allowed: [uncertainty.inputs], --vary or --grid")
+        )
+    n = samples if samples is not None else (section.samples if section is not None else 1024)
+    if not 1 <= n <= MAX_SAMPLES:
+        problems.append(Problem("--samples", "", f"found {n}; allowed: 1 to {MAX_SAMPLES:,}"))
+    m = method or (section.method if section is not None else "sobol")
+    if m not in METHODS:
+        problems.append(Problem("--method", "", f"found {m!r}; allowed: {', '.join(METHODS)}"))
+    points = math.prod(len(a.values) for a in axes)
+    if points > MAX_GRID_POINTS:
+        problems.append(Problem("--grid", "", f"{points:,} grid points; allowed: at most {MAX_GRID_POINTS:,}"))
+    elif n * points > MAX_SAMPLES:
+        problems.append(
+            Problem("--samples", "", f"{n:,} samples x {points} grid points; allowed: at most {MAX_SAMPLES:,} variants")
+        )
+    if sensitivity_samples < 2 or sensitivity_samples & (sensitivity_samples - 1):
+        problems.append(Problem("--sensitivity-samples", "", f"found {sensitivity_samples}; allowed: a power of 2"))
+    if problems:
+        raise InputError(problems)
+    notes = tuple(f"{u.path}: {u.note}" for u in inputs if u.note)
+    spec = SweepSpec(
+        source,
+        raw,
+        tuple(sets),
+        inputs,
+        axes,
+        n,
+        m,
+        scn.scenario.seed if seed is None else seed,
+        tuple(scn.years),
+        sensitivity and bool(inputs),
+        sensitivity_samples,
+        notes,
+    )
+    digest = hashlib.sha256(pickle.dumps((spec, str(cat.__class__)))).hexdigest()[:16]
+    return SweepSpec(**{**spec.__dict__, "token": digest})
+
+
+class Evaluator:
+    """Carries variants' values through the whole chain, group by group (cached per process)."""
+
+    def __init__(self, spec: SweepSpec, catalog: Catalog | None = None):
+        self.spec = spec
+        self.catalog = catalog or load_catalog()
+        self.groups: dict[tuple[Any, ...], GroupPlan] = {}
+        self.discrete = [i for i, u in enumerate(spec.inputs) if u.discrete]
+        self.continuous = [i for i, u in enumerate(spec.inputs) if not u.discrete]
+
+    def group(self, key: tuple[Any, ...]) -> GroupPlan:
+        if key not in self.groups:
+            if len(self.groups) >= MAX_GROUPS:
+                raise InputError(
+                    [
+                        Problem(
+                            self.spec.source,
+                            "uncertainty.inputs",
+                            f"more than {MAX_GROUPS} distinct combinations of discrete values (choices, whole "
+                            "numbers, grid points); allowed: fewer (narrow a whole-number range or give choices)",
+                        )
+                    ]
+                )
+            paths = [self.spec.inputs[i].path for i in self.discrete] + [a.path for a in self.spec.grid]
+            self.groups[key] = build_group(
+                self.spec.raw,
+                self.spec.sets,
+                list(zip(paths, key, strict=True)),
+                [self.spec.inputs[i] for i in self.continuous],
+                self.spec.source,
+                self.catalog,
+            )
+        return self.groups[key]
+
+    def outputs(self, values: Sequence[np.ndarray], grid: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
+        """Every recorded per-year column, ``(n, T)``, for ``n`` variants: ``values`` per input, ``grid`` per axis."""
+        n = len(values[0]) if values else len(grid[0])
+        keys = list(zip(*(values[i] for i in self.discrete), *grid, strict=True)) if self.discrete or grid else None
+        x = np.column_stack([values[i] for i in self.continuous]) if self.continuous else np.zeros((n, 0))
+        by_group: dict[tuple[Any, ...], list[int]] = {}
+        for i in range(n):
+            by_group.setdefault(_plain(keys[i]) if keys is not None else (), []).append(i)
+        out: dict[str, np.ndarray] = {}
+        for key, rows in by_group.items():
+            plan = self.group(key)
+            idx = np.asarray(rows)
+            bundle = plan.bundle(x[idx])
+            res = outputs_of(
+                pipeline.run_batch(
+                    plan.scenario,
+                    bundle["campus"],  # type: ignore[arg-type]
+                    catalog=self.catalog,
+                    options=OPTIONS,
+                    analysis_inputs={k: v for k, v in bundle.items() if k != "campus"},
+                )
+            )
+            for name, col in res.items():
+                if name not in out:
+                    numeric = col.dtype.kind in "fiub"
+                    out[name] = np.full((n, col.shape[1]), np.nan) if numeric else np.empty((n, col.shape[1]), object)
+                out[name][idx] = col
+        return out
+
+
+def _plain(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(v.item() if isinstance(v, np.generic) else v for v in key)
+
+
+_CACHE: dict[str, tuple[Evaluator, np.ndarray]] = {}
+
+
+def _cached(spec: SweepSpec) -> tuple[Evaluator, np.ndarray]:
+    """This process's evaluator and unit-cube sample for ``spec`` (one kept at a time)."""
+    if spec.token not in _CACHE:
+        _CACHE.clear()
+        _CACHE[spec.token] = (Evaluator(spec), unit_sample(spec.method, spec.samples, len(spec.inputs), spec.seed))
+    return _CACHE[spec.token]
+
+
+def variant_values(spec: SweepSpec, start: int, stop: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Each input's and each grid axis's value for variants ``start`` to ``stop - 1``."""
+    _, u = _cached(spec)
+    k = np.arange(start, stop)
+    i, g = k % spec.samples, k // spec.samples
+    values = [inp.values(u[i, j]) for j, inp in enumerate(spec.inputs)]
+    points = spec.grid_points
+    grid = [np.asarray([points[p][a] for p in g], dtype=object) for a in range(len(spec.grid))]
+    return values, grid
+
+
+def default_chunk_size(spec: SweepSpec, n_columns: int = 64) -> int:
+    """Variants per chunk so that a chunk stays within :data:`CHUNK_BYTES`."""
+    per_variant = _BYTES_PER_VALUE * n_columns * len(spec.years)
+    return int(max(256, min(_MAX_CHUNK, CHUNK_BYTES // per_variant)))
+
+
+def chunk_plan(n: int, size: int) -> list[tuple[int, int, int]]:
+    """``(index, start, stop)`` of each chunk."""
+    return [(c, s, min(s + size, n)) for c, s in enumerate(range(0, n, size))]
+
+
+def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) -> int:
+    """Evaluate variants ``start`` to ``stop - 1`` and write ``parts/part-<index>.parquet``; the row count."""
+    evaluator, _ = _cached(spec)
+    values, grid = variant_values(spec, start, stop)
+    outputs = evaluator.outputs(values, grid)
+    columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
+    columns.update({a.path: _column(g) for a, g in zip(spec.grid, grid, strict=True)})
+    return store.write_part(
+        Path(parts) / f"part-{index:06d}.parquet", np.arange(start, stop), columns, outputs, spec.years
+    )
+
+
+def _column(values: np.ndarray) -> np.ndarray:
+    """An object column as numbers when it holds numbers."""
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+        return values.astype(float) if any(isinstance(v, float) for v in values) else values.astype(np.int64)
+    return values.astype(str) if all(isinstance(v, str) for v in values) else values
+
+
+def sensitivity_outputs(spec: SweepSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], int]:
+    """The Saltelli design's outputs at the last year (grid point 0): ``f_A``, ``f_B`` (s, n), ``f_AB``
+    (d, s, n), the numeric column names, and the evaluations it took."""
+    evaluator, _ = _cached(spec)
+    n, d = spec.sensitivity_samples, len(spec.inputs)
+    a, b, ab = saltelli_design(n, d, spec.seed)
+    points = np.concatenate([a, b, ab.reshape(d * n, d)])
+    grid0 = spec.grid_points[0]
+    size = default_chunk_size(spec)
+    cols: dict[str, list[np.ndarray]] = {}
+    for start in range(0, len(points), size):
+        u = points[start : start + size]
+        values = [inp.values(u[:, j]) for j, inp in enumerate(spec.inputs)]
+        grid = [np.asarray([grid0[i]] * len(u), dtype=object) for i in range(len(spec.grid))]
+        for name, col in evaluator.outputs(values, grid).items():
+            if col.dtype.kind in "fiub":
+                cols.setdefault(name, []).append(np.asarray(col[:, -1], dtype=float))
+    names = sorted(cols)
+    f = np.stack([np.concatenate(cols[c]) for c in names])  # (s, (d + 2) n)
+    f_a, f_b = f[:, :n], f[:, n : 2 * n]
+    f_ab = f[:, 2 * n :].reshape(len(names), d, n).transpose(1, 0, 2)
+    return f_a, f_b, f_ab, names, len(points)
