@@ -10,7 +10,7 @@ from gigacampus.model.campus import (
     phase_slots,
     simulate,
 )
-from gigacampus.model.inputs import CampusInputs, core_inputs, stack
+from gigacampus.model.inputs import CampusInputs, core_inputs, phase_facility_mw, phase_it_mw, phase_it_w, stack
 
 __all__ = [
     "BINDING",
@@ -21,6 +21,9 @@ __all__ = [
     "first_full_year",
     "phase_full_years",
     "core_inputs",
+    "phase_facility_mw",
+    "phase_it_mw",
+    "phase_it_w",
     "phase_slots",
     "simulate",
     "stack",
