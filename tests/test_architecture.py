@@ -251,8 +251,8 @@ def test_a_batch_of_variants_through_every_analysis_equals_separate_runs(catalog
 
 def test_the_campus_model_is_called_once_per_batch(monkeypatch, catalog) -> None:
     calls = []
-    real = pipeline.simulate
-    monkeypatch.setattr(pipeline, "simulate", lambda inputs: calls.append(inputs.n_variants) or real(inputs))
+    real = pipeline.simulate_fast
+    monkeypatch.setattr(pipeline, "simulate_fast", lambda inputs: calls.append(inputs.n_variants) or real(inputs))
     scn = load_scenario(SCENARIOS / "stargate-abilene.toml")
     run_batch(scn, campus_inputs(scn, catalog).repeat(5), catalog=catalog)
     assert calls == [5]

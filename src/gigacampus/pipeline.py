@@ -24,8 +24,9 @@ from gigacampus.analyses.policy.analysis import POLICY
 from gigacampus.analyses.reliability.analysis import RELIABILITY
 from gigacampus.analyses.training.analysis import TRAINING
 from gigacampus.catalog import Catalog, load_catalog
-from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
+from gigacampus.model import CampusInputs, CampusOutputs, core_inputs
 from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
+from gigacampus.model.kernel import simulate_fast
 from gigacampus.results import Result, build_result
 from gigacampus.scenario import ResolvedInput, Scenario, input_table, load_scenario
 
@@ -181,7 +182,7 @@ def run_batch(
     if unknown:
         raise TypeError(f"analysis_inputs for analyses without batched inputs: {', '.join(sorted(unknown))}")
     batch, prepared = _prepare(scenario, cat, opts, inputs)
-    outputs = simulate(batch)
+    outputs = simulate_fast(batch)
     used_seed = scenario.scenario.seed if seed is None else seed
     columns: dict[str, np.ndarray] = dict(core_year_columns(batch, outputs))
     blocks: dict[str, Block] = {}
