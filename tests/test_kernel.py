@@ -2,10 +2,11 @@
 
 The reference is :func:`gigacampus.model.campus.simulate`; the check is generic over it
 (``REFERENCE``), so it keeps guarding the kernel when the reference's equations change.
-Tolerance: every count (slots, accelerators, systems, shipments, retirements, demand, cuts) and
-the binding code must be equal bit for bit; the per-year sums over phases (power, energy, H100e,
-TPP, FLOP/s) to 1e-12 relative, since the kernel adds phases in order where numpy's reduction
-may pair them (with up to 4 phases the orders agree, and the values are in practice identical).
+Both paths are checked: the core model and the export-policy allocation (model/allocation.py).
+Tolerance: every allocation output, every count (slots, accelerators, systems, shipments,
+retirements, demand, cuts) and the binding code equal bit for bit; the per-year sums over
+phases (power, energy, H100e, TPP, FLOP/s) to 1e-12 relative, since the kernel adds phases in
+order where numpy's reduction may pair them (in practice the values are identical).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from gigacampus.pipeline import campus_inputs
 from gigacampus.scenario import load_scenario
 from tests.conftest import SCENARIOS
 from tests.strategies import campus
+from tests.test_policy_properties import policy_campus
 
 REFERENCE = simulate
 EXACT = (
@@ -38,18 +40,23 @@ EXACT = (
 )
 
 
-def assert_matches_reference(inputs: CampusInputs, got: CampusOutputs) -> None:
-    want = REFERENCE(inputs)
-    for f in dataclasses.fields(CampusOutputs):
+def _same(got: object, want: object, exact: tuple[str, ...]) -> None:
+    for f in dataclasses.fields(want):  # type: ignore[arg-type]
         a, b = getattr(got, f.name), getattr(want, f.name)
         if f.name == "allocation":
-            assert a is None and b is None
+            assert (a is None) == (b is None)
+            if b is not None:
+                _same(a, b, tuple(g.name for g in dataclasses.fields(b)))  # every allocation field exactly
             continue
         assert a.shape == b.shape and a.dtype == b.dtype, f.name
-        if f.name in EXACT:
+        if f.name in exact:
             np.testing.assert_array_equal(a, b, err_msg=f.name)
         else:
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=f.name)
+
+
+def assert_matches_reference(inputs: CampusInputs, got: CampusOutputs) -> None:
+    _same(got, REFERENCE(inputs), EXACT)
 
 
 def _vary(inputs: CampusInputs, n: int, seed: int) -> CampusInputs:
@@ -93,13 +100,34 @@ def test_kernel_honours_a_per_phase_overhead_and_included_overhead() -> None:
     assert_matches_reference(batch, simulate_kernel(batch))
 
 
-def test_fast_path_keeps_small_batches_and_policy_on_the_reference() -> None:
+@settings(max_examples=40, deadline=None)
+@given(policy_campus(), st.booleans())
+def test_policy_kernel_equals_the_reference_on_random_regimes(inputs, parallel) -> None:
+    """Random holders, pools (counted, licence, exempt; units, H100e, TPP; per year or carried
+    over) and approvals: every allocation output equal to the reference's."""
+    assert_matches_reference(inputs, simulate_kernel(inputs, parallel=parallel))
+
+
+@pytest.mark.parametrize("regime", ["us-uae-2025", "ai-diffusion-2025", "none"])
+def test_policy_kernel_equals_the_reference_on_the_flagship_varied(regime: str) -> None:
+    scn = load_scenario(SCENARIOS / "stargate-uae.toml", overrides=[f"policy.regime={regime}"])
+    base = campus_inputs(scn).repeat(48)
+    rng = np.random.default_rng(5)
+    pol = base.policy
+    batch = dataclasses.replace(
+        base,
+        pue=rng.uniform(1.05, 1.6, 48),
+        phase_power_mw=base.phase_power_mw * rng.uniform(0.2, 6.0, (48, 1)),
+        policy=dataclasses.replace(pol, pool_refill=pol.pool_refill * rng.uniform(0.05, 3.0, (48, 1, 1))),
+    )
+    assert_matches_reference(batch, simulate_kernel(batch))
+
+
+def test_fast_path_keeps_small_batches_on_the_reference() -> None:
     scn = load_scenario(SCENARIOS / "stargate-uae.toml")
-    with_policy = campus_inputs(scn).repeat(KERNEL_MIN_ELEMENTS // 14 + 1)
-    assert simulate_fast(with_policy).allocation is not None  # the policy runs on the reference
-    with pytest.raises(ValueError, match="policy"):
-        simulate_kernel(with_policy.take([0]))
     small = core_inputs(scn)
     assert_matches_reference(small, simulate_fast(small))
     large = _vary(core_inputs(scn), KERNEL_MIN_ELEMENTS // 14 + 1, 11)
     assert_matches_reference(large, simulate_fast(large))
+    large_policy = campus_inputs(scn).repeat(KERNEL_MIN_ELEMENTS // 14 + 1)
+    assert_matches_reference(large_policy, simulate_fast(large_policy))

@@ -1,17 +1,20 @@
-"""A fused, compiled batch kernel of the campus model (issue #12, part 1).
+"""A fused, compiled batch kernel of the campus model and the export-policy allocation (issue #12, part 1).
 
-:func:`gigacampus.model.campus.simulate` is the reference: numpy over the whole batch, one pass
-per operation. :func:`simulate_kernel` computes the same :class:`CampusOutputs` in one pass per
-variant (numba, ``cache=True``), each variant's years and phases in registers, writing into
-preallocated outputs; with ``parallel=True`` the variants are spread over the cores. The
-equations are the reference's, line for line (docs/model.md); the test suite checks the kernel
-against the reference on random batches (tests/test_kernel.py): every count, code and cut equal
-bit for bit, the per-year sums over phases (power, energy, H100e, FLOP/s) to 1e-12 relative,
-because the kernel adds the phases in order where numpy's reduction pairs them.
+:func:`gigacampus.model.campus.simulate` (with :class:`gigacampus.model.allocation.Allocator`
+for a ``[policy]``) is the reference: numpy over the whole batch, one pass per operation.
+:func:`simulate_kernel` computes the same :class:`CampusOutputs` (and ``AllocationOutputs``) in
+one pass per variant (numba, ``cache=True``), each variant's years, phases, holders and pools
+in registers and small working rows, writing into preallocated outputs; with ``parallel=True``
+the variants are spread over the cores. The equations are the reference's, line for line
+(docs/model.md, docs/policy.md); the test suite checks the kernel against the reference on
+random batches (tests/test_kernel.py): every count, code, cut and allocation output bit for
+bit, the per-year sums over phases (power, energy, H100e, FLOP/s) to 1e-12 relative, because
+the kernel adds the phases in order where numpy's reduction may pair them. A change to the
+reference's equations must be made here too; that test fails until it is.
 
-:func:`simulate_fast` is what the pipeline calls: small batches (a single run) and batches with
-a ``[policy]`` go to the numpy reference, so a cold single run never imports numba or compiles;
-large batches go to the kernel. numba is imported on first use only.
+:func:`simulate_fast` is what the pipeline calls: small batches (a single run) go to the numpy
+reference, so a cold single run never imports numba or compiles; large batches go to the
+kernel. numba is imported on first use only.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from gigacampus.model.allocation import AllocationOutputs
 from gigacampus.model.campus import CampusOutputs, simulate
 from gigacampus.model.inputs import CampusInputs
 from gigacampus.units import HOURS_PER_YEAR
@@ -41,11 +45,18 @@ HOURS = float(HOURS_PER_YEAR)
 def _kernel(
     years, phase_model, online_year, power, is_it, pue, per_acc_w, per_system, util, lifetime,
     h_pa, tpp_pa, bf16_pa, fp8_pa, quota_units, quota_h, quota_tpp, supply, scratch, supply_left,
+    # the policy (has_policy; else empty holders and pools): structure, batched, working rooms
+    has_policy, holder_phase, holder_unit_phase, pool_unit, pool_kind, pool_member, pool_reset,
+    holder_active, pool_refill, room, accs,
     # outputs
     facility, it_power, slots, installed, systems, added, retired, demand, cut_supply, cut_quota,
     binding, h100e, tpp, bf16, fp8, power_used, stranded, remainder, it_energy, energy,
+    a_shipped, a_allocated, a_wanted, a_short, a_available, a_used, a_bound, a_cut_app,
 ):  # fmt: skip
     n_s, n_p = power.shape
+    n_h = holder_phase.shape[0]
+    n_k = pool_unit.shape[0]
+    tiny = 1e-9
     n_t = years.shape[0]
     n_m = supply.shape[1]
     inf = np.inf
@@ -77,6 +88,25 @@ def _kernel(
             rem_tpp = quota_tpp[s, t]
             c_sup = 0.0
             c_quo = 0.0
+            c_app = 0.0
+            if has_policy:
+                # start of the year: refill the pools, record what each holder could receive
+                for k in range(n_k):
+                    if pool_reset[t, k]:
+                        room[s, k] = pool_refill[s, t, k]
+                    else:
+                        room[s, k] += pool_refill[s, t, k]
+                    a_available[s, t, k] = room[s, k]
+                for h in range(n_h):
+                    q = holder_unit_phase[h]
+                    r_cnt, r_lic, r_ex = _rooms(
+                        s, q, h, n_k, pool_member, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
+                    )
+                    x = r_ex + r_cnt
+                    x = r_lic if r_lic < x else x
+                    nq = per_system[s, q]
+                    could = np.floor((x if x > 0.0 else 0.0) * (1 + 1e-12) / nq) * nq
+                    a_allocated[s, t, h] = could if holder_active[s, t, h] else 0.0
             src = t - life
             fac_basis = 0.0
             it_basis = 0.0
@@ -110,13 +140,80 @@ def _kernel(
                     x = rem_tpp * tpp_room[p]
                     if x < lim or x != x:
                         lim = x
-                ship = np.floor((lim if lim > 0.0 else 0.0) / n) * n
-                c_sup += want - after_supply
-                c_quo += after_supply - ship
+                if has_policy:
+                    # the phase's holders draw in turn on their pools (model/allocation.py)
+                    left = want
+                    sup = r
+                    ship = 0.0
+                    last_quota = False
+                    for h in range(n_h):
+                        if not holder_phase[h, p]:
+                            continue
+                        act = holder_active[s, t, h]
+                        r_cnt, r_lic, r_ex = _rooms(
+                            s, p, h, n_k, pool_member, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
+                        )
+                        under = r_ex + r_cnt
+                        room_h = (r_lic if r_lic < under else under) if act else 0.0
+                        after = np.floor((left if left < sup else sup) / n) * n
+                        y = after if after < room_h else room_h
+                        y = np.floor((y if y > 0.0 else 0.0) * (1 + 1e-12) / n) * n
+                        got = y if y < after else after
+                        from_ex = got if got < r_ex else r_ex
+                        from_cnt = got - from_ex
+                        short = after - got
+                        by_app = (not act) or (r_lic < under)
+                        limited = short > tiny
+                        ql = limited and not by_app
+                        ll = limited and by_app and act
+                        for k in range(n_k):
+                            if not pool_member[k, h]:
+                                continue
+                            kind = pool_kind[k]
+                            un = pool_unit[k]
+                            per = 1.0 if un == 0 else (h_pa[s, p] if un == 1 else tpp_pa[s, p])
+                            if kind == 0:
+                                amount = from_cnt
+                                tight = ql and accs[s, k] <= r_cnt + tiny
+                            elif kind == 1:
+                                amount = got
+                                tight = ll and accs[s, k] <= r_lic + tiny
+                            else:
+                                amount = from_ex
+                                tight = ql
+                            used = amount * per
+                            room[s, k] -= used
+                            a_used[s, t, k] += used
+                            if tight:
+                                a_bound[s, t, k] = True
+                        a_short[s, t, h, 0] += left - after
+                        if by_app:
+                            a_short[s, t, h, 2] += short
+                        else:
+                            a_short[s, t, h, 1] += short
+                        a_wanted[s, t, h] += left
+                        a_shipped[s, t, h, p] = got
+                        last_quota = not by_app
+                        left -= got
+                        sup -= got
+                        ship += got
+                    cs = left - np.floor((sup if sup > 0.0 else 0.0) / n) * n
+                    cs = cs if cs > 0.0 else 0.0
+                    cp = left - cs
+                    cq = cp if last_quota else 0.0
+                    ca = cp - cq
+                    a_cut_app[s, t] += ca
+                    c_sup += cs
+                    c_quo += cq
+                    c_app += ca
+                else:
+                    ship = np.floor((lim if lim > 0.0 else 0.0) / n) * n
+                    c_sup += want - after_supply
+                    c_quo += after_supply - ship
+                    rem_units -= ship
+                    rem_h -= ship * h_pa[s, p]
+                    rem_tpp -= ship * tpp_pa[s, p]
                 rem_supply[m] = r - ship
-                rem_units -= ship
-                rem_h -= ship * h_pa[s, p]
-                rem_tpp -= ship * tpp_pa[s, p]
                 inst = base + ship
                 installed[s, t, p] = inst
                 systems[s, t, p] = inst / n
@@ -125,8 +222,10 @@ def _kernel(
                 demand[s, t, p] = want
             cut_supply[s, t] = c_sup
             cut_quota[s, t] = c_quo
-            if c_quo > 0 and c_quo >= c_sup and c_quo >= 0.0:
+            if c_quo > 0 and c_quo >= c_sup and c_quo >= c_app:
                 binding[s, t] = 2  # quota
+            elif c_app > 0 and c_app >= c_sup:
+                binding[s, t] = 4  # approval
             elif c_sup > 0:
                 binding[s, t] = 3  # supply
             elif total_slots > 0:
@@ -168,13 +267,46 @@ def _kernel(
             energy[s, t] = ite * HOURS * u
 
 
+def _rooms(s, p, h, n_k, pool_member, pool_unit, pool_kind, room, accs, h_pa, tpp_pa):  # fmt: skip
+    """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each pool's in ``accs``."""
+    inf = np.inf
+    r_cnt = inf
+    r_lic = inf
+    r_ex = 0.0
+    has_ex = False
+    for k in range(n_k):
+        if not pool_member[k, h]:
+            continue
+        un = pool_unit[k]
+        per = 1.0 if un == 0 else (h_pa[s, p] if un == 1 else tpp_pa[s, p])
+        inv = 1.0 / per if per > 0 else inf
+        rm = room[s, k]
+        a = (rm if rm > 0.0 else 0.0) * inv
+        if a != a:  # 0 x inf: no limit
+            a = inf
+        accs[s, k] = a
+        kind = pool_kind[k]
+        if kind == 0:
+            r_cnt = a if a < r_cnt else r_cnt
+        elif kind == 1:
+            r_lic = a if a < r_lic else r_lic
+        elif not has_ex:
+            r_ex = a
+            has_ex = True
+        else:
+            r_ex = a if a < r_ex else r_ex
+    return r_cnt, r_lic, r_ex
+
+
 @cache
 def _compiled(parallel: bool) -> Any:
     """The kernel compiled by numba (cached on disk: ``cache=True``); imported on first use."""
     import numba
 
-    global prange
+    global prange, _rooms
     prange = numba.prange
+    if not hasattr(_rooms, "py_func"):  # compile the helper once, before the kernel that calls it
+        _rooms = numba.njit(cache=True, nogil=True, inline="always")(_rooms)
     return numba.njit(cache=True, parallel=parallel, nogil=True)(_kernel)
 
 
@@ -187,13 +319,11 @@ def _per_acc_w(inputs: CampusInputs) -> np.ndarray:
 
 
 def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> CampusOutputs:
-    """:func:`simulate` for a batch without ``[policy]``, by the compiled kernel.
+    """:func:`simulate` by the compiled kernel, with the export-policy allocation when the batch has one.
 
     ``parallel``: spread variants over the cores (default: when the batch has at least
     :data:`PARALLEL_MIN_VARIANTS` variants).
     """
-    if inputs.policy is not None:
-        raise ValueError("simulate_kernel runs the core model only; a batch with [policy] runs on simulate")
     n_s, n_p = inputs.phase_power_mw.shape
     n_t = inputs.years.shape[0]
     par = n_s >= PARALLEL_MIN_VARIANTS if parallel is None else parallel
@@ -224,6 +354,34 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
         "it_energy_mwh": np.empty(st),
         "energy_mwh": np.empty(st),
     }
+    pol = inputs.policy
+    if pol is None:
+        n_h, n_k = 0, 0
+        structure = (np.zeros((0, n_p), np.bool_), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                     np.zeros(0, np.int64), np.zeros((0, 0), np.bool_), np.zeros((n_t, 0), np.bool_),
+                     np.zeros((n_s, n_t, 0), np.bool_), np.zeros((n_s, n_t, 0)))  # fmt: skip
+    else:
+        n_h, n_k = len(pol.holder_names), len(pol.pool_ids)
+        structure = (
+            c(pol.holder_phase, np.bool_),
+            c(pol.holder_unit_phase, np.int64),
+            c(pol.pool_unit, np.int64),
+            c(pol.pool_kind, np.int64),
+            c(pol.pool_member, np.bool_),
+            c(pol.pool_reset, np.bool_),
+            c(pol.holder_active, np.bool_),
+            c(pol.pool_refill),
+        )
+    alloc = {
+        "shipped": np.zeros((n_s, n_t, n_h, n_p)),
+        "allocated": np.zeros((n_s, n_t, n_h)),
+        "wanted": np.zeros((n_s, n_t, n_h)),
+        "holder_short": np.zeros((n_s, n_t, n_h, 3)),
+        "pool_available": np.zeros((n_s, n_t, n_k)),
+        "pool_used": np.zeros((n_s, n_t, n_k)),
+        "pool_bound": np.zeros((n_s, n_t, n_k), dtype=np.bool_),
+        "cut_by_approval": np.zeros((n_s, n_t)),
+    }
     _compiled(par)(
         c(inputs.years, np.int64),
         c(inputs.phase_model, np.int64),
@@ -245,15 +403,20 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
         c(inputs.supply_units),
         np.empty((n_s, 5, n_p)),
         np.empty((n_s, inputs.supply_units.shape[1])),
+        pol is not None,
+        *structure,
+        np.zeros((n_s, n_k)),
+        np.zeros((n_s, n_k)),
         *out.values(),
+        *alloc.values(),
     )
-    return CampusOutputs(**out)
+    return CampusOutputs(**out, allocation=AllocationOutputs(**alloc) if pol is not None else None)
 
 
 def simulate_fast(inputs: CampusInputs) -> CampusOutputs:
     """The campus model by the fastest path that gives the reference's numbers: the compiled
-    kernel for large batches without ``[policy]``, else :func:`simulate` (no compile, no numba)."""
+    kernel for large batches, else :func:`simulate` (no compile, no numba)."""
     n_s, n_p = inputs.phase_power_mw.shape
-    if inputs.policy is not None or n_s * inputs.years.shape[0] * n_p < KERNEL_MIN_ELEMENTS:
+    if n_s * inputs.years.shape[0] * n_p < KERNEL_MIN_ELEMENTS:
         return simulate(inputs)
     return simulate_kernel(inputs)
