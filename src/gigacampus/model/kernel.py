@@ -46,7 +46,7 @@ def _kernel(
     years, phase_model, online_year, power, is_it, pue, per_acc_w, per_system, util, lifetime,
     h_pa, tpp_pa, bf16_pa, fp8_pa, quota_units, quota_h, quota_tpp, supply, scratch, supply_left,
     # the policy (has_policy; else empty holders and pools): structure, batched, working rooms
-    has_policy, holder_phase, holder_unit_phase, pool_unit, pool_kind, pool_member, pool_reset,
+    has_policy, holder_phase, holder_unit_phase, pool_unit, pool_kind, member_ptr, member_idx, pool_reset,
     holder_active, pool_refill, room, accs,
     # outputs
     facility, it_power, slots, installed, systems, added, retired, demand, cut_supply, cut_quota,
@@ -100,7 +100,7 @@ def _kernel(
                 for h in range(n_h):
                     q = holder_unit_phase[h]
                     r_cnt, r_lic, r_ex = _rooms(
-                        s, q, h, n_k, pool_member, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
+                        s, q, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
                     )
                     x = r_ex + r_cnt
                     x = r_lic if r_lic < x else x
@@ -151,7 +151,7 @@ def _kernel(
                             continue
                         act = holder_active[s, t, h]
                         r_cnt, r_lic, r_ex = _rooms(
-                            s, p, h, n_k, pool_member, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
+                            s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
                         )
                         under = r_ex + r_cnt
                         room_h = (r_lic if r_lic < under else under) if act else 0.0
@@ -166,9 +166,8 @@ def _kernel(
                         limited = short > tiny
                         ql = limited and not by_app
                         ll = limited and by_app and act
-                        for k in range(n_k):
-                            if not pool_member[k, h]:
-                                continue
+                        for j in range(member_ptr[h], member_ptr[h + 1]):
+                            k = member_idx[j]
                             kind = pool_kind[k]
                             un = pool_unit[k]
                             per = 1.0 if un == 0 else (h_pa[s, p] if un == 1 else tpp_pa[s, p])
@@ -267,16 +266,15 @@ def _kernel(
             energy[s, t] = ite * HOURS * u
 
 
-def _rooms(s, p, h, n_k, pool_member, pool_unit, pool_kind, room, accs, h_pa, tpp_pa):  # fmt: skip
+def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_pa, tpp_pa):  # fmt: skip
     """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each pool's in ``accs``."""
     inf = np.inf
     r_cnt = inf
     r_lic = inf
     r_ex = 0.0
     has_ex = False
-    for k in range(n_k):
-        if not pool_member[k, h]:
-            continue
+    for j in range(member_ptr[h], member_ptr[h + 1]):
+        k = member_idx[j]
         un = pool_unit[k]
         per = 1.0 if un == 0 else (h_pa[s, p] if un == 1 else tpp_pa[s, p])
         inv = 1.0 / per if per > 0 else inf
@@ -316,6 +314,14 @@ def _per_acc_w(inputs: CampusInputs) -> np.ndarray:
     o = o[:, None] if o.ndim == 1 else o
     o = np.where(inputs.overhead_included, 0.0, o)
     return np.ascontiguousarray(inputs.accelerator_power_w * (1.0 + o))
+
+
+def _members(member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pools of each holder, ascending (as the reference's order): (H + 1,) offsets into (nnz,) pool ids."""
+    per_holder = [np.flatnonzero(member[:, h]) for h in range(member.shape[1])]
+    ptr = np.concatenate([[0], np.cumsum([len(k) for k in per_holder])]).astype(np.int64)
+    idx = np.concatenate(per_holder).astype(np.int64) if per_holder else np.zeros(0, np.int64)
+    return ptr, idx
 
 
 def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> CampusOutputs:
@@ -358,7 +364,7 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
     if pol is None:
         n_h, n_k = 0, 0
         structure = (np.zeros((0, n_p), np.bool_), np.zeros(0, np.int64), np.zeros(0, np.int64),
-                     np.zeros(0, np.int64), np.zeros((0, 0), np.bool_), np.zeros((n_t, 0), np.bool_),
+                     np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros((n_t, 0), np.bool_),
                      np.zeros((n_s, n_t, 0), np.bool_), np.zeros((n_s, n_t, 0)))  # fmt: skip
     else:
         n_h, n_k = len(pol.holder_names), len(pol.pool_ids)
@@ -367,7 +373,7 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
             c(pol.holder_unit_phase, np.int64),
             c(pol.pool_unit, np.int64),
             c(pol.pool_kind, np.int64),
-            c(pol.pool_member, np.bool_),
+            *_members(pol.pool_member),
             c(pol.pool_reset, np.bool_),
             c(pol.holder_active, np.bool_),
             c(pol.pool_refill),
