@@ -100,7 +100,7 @@ def _kernel(
                 for h in range(n_h):
                     q = holder_unit_phase[h]
                     r_cnt, r_lic, r_ex = _rooms(
-                        s, q, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
+                        s, q, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_room, tpp_room
                     )
                     x = r_ex + r_cnt
                     x = r_lic if r_lic < x else x
@@ -151,7 +151,7 @@ def _kernel(
                             continue
                         act = holder_active[s, t, h]
                         r_cnt, r_lic, r_ex = _rooms(
-                            s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_pa, tpp_pa
+                            s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_room, tpp_room
                         )
                         under = r_ex + r_cnt
                         room_h = (r_lic if r_lic < under else under) if act else 0.0
@@ -266,7 +266,7 @@ def _kernel(
             energy[s, t] = ite * HOURS * u
 
 
-def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_pa, tpp_pa):  # fmt: skip
+def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_h, inv_tpp):  # fmt: skip
     """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each pool's in ``accs``."""
     inf = np.inf
     r_cnt = inf
@@ -276,8 +276,8 @@ def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_
     for j in range(member_ptr[h], member_ptr[h + 1]):
         k = member_idx[j]
         un = pool_unit[k]
-        per = 1.0 if un == 0 else (h_pa[s, p] if un == 1 else tpp_pa[s, p])
-        inv = 1.0 / per if per > 0 else inf
+        # accelerators per unit of the pool: 1, 1 / H100e, 1 / TPP (inf where the part has none)
+        inv = 1.0 if un == 0 else (inv_h[p] if un == 1 else inv_tpp[p])
         rm = room[s, k]
         a = (rm if rm > 0.0 else 0.0) * inv
         if a != a:  # 0 x inf: no limit
