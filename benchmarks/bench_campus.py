@@ -1,22 +1,32 @@
-"""Campus model throughput: scenario-years per second for a batch of variants.
+"""Campus model throughput: the compiled kernel against the numpy reference, timed in the same run.
 
-Target (issue #2): at least 1,000,000 scenario-years per second for a batch of 100,000
-variants. The batch is the Stargate UAE scenario with PUE, phase power and the quota varied
-per variant, so quota and power both bind somewhere in the batch.
+The batch is Stargate UAE with PUE (1.05-1.6), phase power (x0.5-2) and the unit quota
+(20,000-600,000 a year) drawn per variant, so power and quota both bind within the batch.
+Each row gives scenario-years per second (this machine's, at the load average it states) and the
+claim: the ratio of the kernel's rate to the numpy reference's (``simulate``), both medians of
+``repeat`` runs interleaved in one process. Targets (issue #12): 10 million scenario-years/s
+on one thread; the kernel's first call, from a fresh process, with and without numba's cache.
 """
 
 from __future__ import annotations
 
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from timing import median_seconds
 
 from gigacampus.model import core_inputs, simulate
+from gigacampus.model.kernel import simulate_kernel
 from gigacampus.scenario import load_scenario
 
-SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
+HERE = Path(__file__).resolve().parent
+SCENARIO = HERE.parent / "scenarios" / "stargate-uae.toml"
 
 
 def batch(n: int, seed: int = 0):
@@ -31,19 +41,106 @@ def batch(n: int, seed: int = 0):
     )
 
 
-def time_batch(label: str, inputs, repeat: int) -> dict:
-    """Median time of ``simulate(inputs)`` over ``repeat`` runs after one warm-up, as a result row."""
-    median = median_seconds(lambda: simulate(inputs), repeat)
-    n = inputs.n_scenarios
-    return {
-        "name": f"{label} {n:,} variants x {inputs.years.size} years",
-        "metric": f"median of {repeat} runs, {median * 1e3:.1f} ms per batch",
-        "value": n * inputs.years.size / median,
-        "unit": "scenario-years/s",
-        "seconds": median,
-        "variants": n,
-    }
+def interleaved(fns: dict, repeat: int) -> dict:
+    """Median seconds of each function, run in turn ``repeat`` times after one warm-up round."""
+    for fn in fns.values():
+        fn()
+    times: dict = {k: [] for k in fns}
+    for _ in range(repeat):
+        for k, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - start)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def set_threads(n: int) -> None:
+    import numba
+
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+
+
+def compare(label: str, inputs, repeat: int) -> list[dict]:
+    """Kernel on 1 thread and on every core against the numpy reference, one interleaved run."""
+    import numba
+
+    cores = numba.config.NUMBA_NUM_THREADS
+
+    def kernel(threads: int, parallel: bool):
+        def go():
+            set_threads(threads)
+            simulate_kernel(inputs, parallel=parallel)
+
+        return go
+
+    t = interleaved(
+        {"numpy": lambda: simulate(inputs), "kernel1": kernel(1, False), "kernelN": kernel(cores, True)}, repeat
+    )
+    n, years = inputs.n_variants, inputs.years.size
+    load = os.getloadavg()
+    rows = []
+    for key, what in (
+        ("numpy", "numpy reference"),
+        ("kernel1", "kernel, 1 thread"),
+        ("kernelN", f"kernel, {cores} threads"),
+    ):
+        rows.append(
+            {
+                "name": f"{label} {what}, {n:,} variants x {years} years",
+                "metric": f"median of {repeat}, {t[key] * 1e3:.1f} ms; x{t['numpy'] / t[key]:.2f} the numpy reference",
+                "value": n * years / t[key],
+                "unit": "scenario-years/s",
+                "seconds": t[key],
+                "ratio_to_numpy": t["numpy"] / t[key],
+                "loadavg": load,
+            }
+        )
+    return rows
+
+
+_FIRST = """
+import time, sys
+t0 = time.perf_counter()
+sys.path.insert(0, {bench!r})
+from bench_campus import batch
+from gigacampus.model import simulate
+b = batch(1000)
+t1 = time.perf_counter(); simulate(b); t2 = time.perf_counter()
+from gigacampus.model.kernel import simulate_kernel
+simulate_kernel(b, parallel=False); t3 = time.perf_counter()
+print(t2 - t1, t3 - t2)
+"""
+
+
+def first_call(cache_dir: str) -> tuple[float, float]:
+    """(numpy reference's first call, kernel's first call incl. importing numba) in a fresh process [s]."""
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST.format(bench=str(HERE))], env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def first_call_rows() -> list[dict]:
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        for what in ("empty cache (compiles)", "warm cache (loads the compiled code)"):
+            ref, ker = first_call(cache)
+            rows.append(
+                {
+                    "name": f"kernel first call in a fresh process, {what}",
+                    "metric": f"numpy reference's first call {ref * 1e3:.1f} ms; kernel / reference x{ker / ref:.0f}",
+                    "value": ker,
+                    "unit": "s",
+                    "ratio_to_numpy": ker / ref,
+                    "loadavg": os.getloadavg(),
+                }
+            )
+    return rows
 
 
 def run(repeat: int) -> list[dict]:
-    return [time_batch("campus.simulate", batch(n), repeat) for n in (1_000, 100_000)]
+    rows = []
+    for n in (1_000, 100_000):
+        rows += compare("campus", batch(n), repeat)
+    return rows + first_call_rows()

@@ -3,7 +3,9 @@
 Usage: python benchmarks/run.py [--repeat N] [--json FILE] [name ...]
 
 Each bench_*.py module defines ``run(repeat: int) -> list[dict]``; each dict has ``name``,
-``metric``, ``value``, ``unit`` and any details. Record results in benchmarks/RESULTS.md.
+``metric``, ``value``, ``unit`` and any details (a ratio against a baseline timed in the same
+run, and ``os.getloadavg()``). A new benchmark is a new bench_*.py file: it is found by name.
+Record results in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def machine() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": numpy.__version__,
         "gigacampus": gigacampus.__version__,
+        "loadavg": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
 
 
@@ -61,6 +64,7 @@ def main() -> int:
             results.append(row)
             print(f"{row['name']:<48} {row['value']:>14,.1f} {row['unit']}  ({row['metric']})", flush=True)
     report = {"machine": machine(), "repeat": args.repeat, "results": results}
+    print(f"load average at the end: {report['machine']['loadavg']}")
     print(json.dumps(report["machine"]))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")

@@ -20,8 +20,11 @@ def make_inputs(
     quota_h100e: float = np.inf,
     quota_tpp: float = np.inf,
     supply: dict[str, float] | None = None,
+    power_basis: str = "facility",
 ) -> CampusInputs:
-    """One variant. Each phase dict: power_mw, online_year, model, power_w, h100e, tpp, util."""
+    """One variant. Each phase dict: power_mw, online_year, model, power_w, h100e, tpp, util,
+    and optionally basis ("facility" or "it"; default ``power_basis``), per_system (accelerators
+    per system, default 1) and included (system power includes the overhead, default False)."""
     phases = phases or [{"power_mw": 10.0, "online_year": years[0]}]
     defaults = {"model": "x", "power_w": 1000.0, "h100e": 1.0, "tpp": 10.0, "util": 1.0, "bf16": 1e15, "fp8": 2e15}
     phases = [{**defaults, **p} for p in phases]
@@ -42,9 +45,12 @@ def make_inputs(
         phase_model=np.asarray([models.index(p["model"]) for p in phases]),
         phase_online_year=np.asarray([[p["online_year"] for p in phases]], dtype=np.int64),
         phase_power_mw=row("power_mw"),
+        phase_power_is_it=np.asarray([[p.get("basis", power_basis) == "it" for p in phases]]),
         pue=np.asarray([pue]),
         overhead_fraction=np.asarray([overhead]),
         accelerator_power_w=row("power_w"),
+        accelerators_per_system=np.asarray([[p.get("per_system", 1) for p in phases]], dtype=np.float64),
+        overhead_included=np.asarray([[p.get("included", False) for p in phases]]),
         utilization=row("util"),
         lifetime_years=np.asarray([lifetime]),
         h100e_per_accelerator=row("h100e"),

@@ -33,6 +33,7 @@ def campus(
                 "h100e": 1.5 if single_model else draw(st.floats(0.1, 3)),
                 "tpp": 20_000.0 if single_model else draw(st.floats(1000, 60_000)),
                 "util": draw(st.floats(0.05, 1)),
+                "per_system": draw(st.sampled_from([1, 1, 4, 8, 72])),
             }
         )
     return make_inputs(

@@ -234,9 +234,12 @@ def test_a_batch_of_variants_through_every_analysis_equals_separate_runs(catalog
         if v == 2:  # the payloads are built for the chosen variant
             assert together.blocks["finance"].payload == alone.blocks["finance"].payload
             assert json.dumps(together.blocks["policy"].payload) == json.dumps(alone.blocks["policy"].payload)
-    # the variants really differ: a higher PUE holds fewer accelerators
-    acc = together.columns["accelerators"][:, -1]
-    assert acc[0] > acc[1] > acc[2]
+    # the variants really differ: the flagship's power is IT power (power_basis = "it"), so a
+    # higher PUE needs more facility power and energy for the same fleet
+    fac = together.columns["facility_power_mw"][:, -1]
+    assert fac[0] < fac[1] < fac[2]
+    energy = together.columns["energy_mwh"][:, -1]
+    assert energy[0] < energy[1] < energy[2]
     if overrides:
         assert np.isfinite(together.columns["network_capex_usd"]).all()
         paths = [r.path for r in together.provenance]
@@ -248,8 +251,8 @@ def test_a_batch_of_variants_through_every_analysis_equals_separate_runs(catalog
 
 def test_the_campus_model_is_called_once_per_batch(monkeypatch, catalog) -> None:
     calls = []
-    real = pipeline.simulate
-    monkeypatch.setattr(pipeline, "simulate", lambda inputs: calls.append(inputs.n_variants) or real(inputs))
+    real = pipeline.simulate_fast
+    monkeypatch.setattr(pipeline, "simulate_fast", lambda inputs: calls.append(inputs.n_variants) or real(inputs))
     scn = load_scenario(SCENARIOS / "stargate-abilene.toml")
     run_batch(scn, campus_inputs(scn, catalog).repeat(5), catalog=catalog)
     assert calls == [5]

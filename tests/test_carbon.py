@@ -283,7 +283,10 @@ def test_a_batch_over_pue_equals_separate_runs(carbon: str) -> None:
             got, want = payload["totals"][key], expected["totals"][key]
             assert (got is None and want is None) or got == pytest.approx(want, rel=1e-12)
     # the variants really differ: a higher PUE leaves less IT power in the same facility power
-    assert len({float(batch.columns["emissions_tco2"][i].sum()) for i in range(3)}) == 3
+    # (emissions move less: fewer accelerators, each drawing more facility power; whole servers
+    # can make two variants' energy equal)
+    assert len({float(batch.columns["accelerators"][i, -1]) for i in range(3)}) == 3
+    assert len({float(batch.columns["emissions_tco2"][i].sum()) for i in range(3)}) >= 2
 
 
 # --- properties ------------------------------------------------------------------------------

@@ -29,8 +29,8 @@ def test_run_prints_a_table_per_year_and_the_reasons() -> None:
     assert "Stargate UAE: 2026-2032" in out
     for year in range(2026, 2033):
         assert f"│ {year} │" in out
-    assert "328,205" in out and "65,641" in out
-    assert "2028: 1,000 MW online (+800 MW); power bound" in out
+    assert "426,600" in out and "85,320" in out
+    assert "2028: 1,300 MW online (+1,040 MW); power bound" in out
     assert "full in 2028" in out
 
 
@@ -39,7 +39,7 @@ def test_run_json_is_the_summary() -> None:
     assert result.exit_code == 0
     summary = json.loads(result.stdout)
     assert summary == json.loads(json.dumps(gc.run_file(UAE).to_summary()))
-    assert summary["years"][2]["accelerators"] == 328_205
+    assert summary["years"][2]["accelerators"] == 426_600
 
 
 def test_run_out_writes_summary_timeline_and_phases(tmp_path: Path) -> None:
@@ -51,7 +51,7 @@ def test_run_out_writes_summary_timeline_and_phases(tmp_path: Path) -> None:
     with (out / "timeline.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     assert [int(r["year"]) for r in rows] == list(range(2026, 2033))
-    assert int(rows[2]["accelerators"]) == 328_205
+    assert int(rows[2]["accelerators"]) == 426_600
     assert rows[2]["binding_constraint"] == "power"
     assert "accelerators_gb300" in rows[0]
     with (out / "phases.csv").open() as fh:

@@ -32,7 +32,8 @@ insurance_share_per_year = 0.0
 """
 # catalog hgx-h100 price (US$270,000 in 2023 dollars) / 8 GPUs, in 2025 dollars by the BLS CPI-U annual averages
 H100_USD = 270_000 * 321.943 / 304.702 / 8
-SLOTS = int(100e6 / 1.25 / 1275)  # 100 MW, PUE 1.25, HGX H100 10.2 kW / 8 per GPU, no overhead
+# 100 MW, PUE 1.25, HGX H100 servers of 8 GPUs at 10.2 kW, no overhead: 7,843 whole servers
+SLOTS = int(100e6 / 1.25 / 10_200) * 8
 
 
 def scenario(extra: str = FIN, *, electricity: float = 50.0, **kw) -> gc.Scenario:
@@ -52,7 +53,7 @@ def test_capex_by_category_is_a_hand_calculation() -> None:
     _, _, _, res = evaluated(scenario())
     systems = SLOTS * H100_USD
     facility = 100 / 1.25 * 10e6
-    assert SLOTS == 62_745
+    assert SLOTS == 62_744
     by = res.capex_by_category[0, :, 0]  # 2026, the phase's online year
     expected = [systems, 0.1 * systems, 0.02 * systems, 0.4 * facility, 0.4 * facility, 0.2 * facility, 0, 0]
     np.testing.assert_allclose(by, expected, rtol=1e-12)

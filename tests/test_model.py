@@ -132,10 +132,12 @@ def test_from_scenario_uses_catalog_power_and_defaults(catalog) -> None:
     assert inputs.utilization[0, 0] == catalog.default("phase.utilization").value
     assert inputs.lifetime_years[0] == catalog.default("fleet.lifetime_years").value
     out = simulate(inputs)
-    # 100 MW / 1.25 = 80 MW IT; 80e6 / 1,275 W = 62,745.1
-    assert out.accelerators[0, -1, 0] == 62_745
-    assert out.h100e[0, -1] == 62_745
-    assert out.tpp[0, -1] == 62_745 * 15_832
+    # 100 MW / 1.25 = 80 MW IT; 80e6 / 10,200 W per 8-GPU server = 7,843.1 -> 7,843 servers
+    assert inputs.accelerators_per_system[0, 0] == 8
+    assert out.accelerators[0, -1, 0] == 62_744
+    assert out.systems[0, -1, 0] == 7_843
+    assert out.h100e[0, -1] == 62_744
+    assert out.tpp[0, -1] == 62_744 * 15_832
 
 
 def test_quota_share_and_supply_by_year_from_scenario(catalog) -> None:
@@ -148,4 +150,5 @@ def test_quota_share_and_supply_by_year_from_scenario(catalog) -> None:
     assert np.isinf(inputs.quota_h100e).all()  # 0 or absent means no cap
     assert inputs.supply_units[0, 0].tolist() == [30_000, 5_000, 30_000, 30_000, 30_000]
     out = simulate(inputs)
-    assert out.accelerators_added[0, :, 0].tolist() == [20_000, 5_000, 20_000, 17_745, 0]
+    # whole 8-GPU servers: 62,744 slots; the last year fills the 17,744 left
+    assert out.accelerators_added[0, :, 0].tolist() == [20_000, 5_000, 20_000, 17_744, 0]

@@ -59,7 +59,7 @@ def test_quota_shows_the_allocation_table() -> None:
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert "Chips by holder" in out and "Caps by year" in out and "G42" in out
-    assert "Share of national cap" in out and "52.5%" in out
+    assert "Share of national cap" in out and "68.3%" in out
     assert "Microsoft: approved from 2025, fills no phase of this campus" in out
     assert "Phases full: Phase 1 (200 MW) 2026, Expansion to 1 GW 2028." in out
     assert "Caps that bound: G42: licence cap in 2026, 2028, 2031." in out

@@ -2,8 +2,11 @@
 the regime and holder rules checked on it against hand arithmetic.
 
 Independent figures used throughout (not read from the model):
-* one GB300 takes 135 kW / 72 x 1.25 (network and storage) x PUE 1.3 = 3,046.875 W of grid
-  power, so 200 MW holds 65,641 and 1 GW 328,205 (also asserted in test_shipped_scenarios);
+* the flagship's 200 MW and 800 MW are IT power (``power_basis = "it"``) and a phase installs
+  whole GB300 NVL72 racks: one rack takes 135 kW x 1.25 (network and storage) = 168.75 kW of IT
+  power, so 200 MW holds 1,185 racks = 85,320 GB300 and 1 GW 426,600 (also asserted in
+  test_shipped_scenarios); each GB300 draws 135 kW / 72 x 1.25 x PUE 1.3 = 3,046.875 W of grid
+  power, and each phase leaves less than a rack of power over (stranded as its remainder);
 * one GB300 is 5,000 / 1,979 H100e (dense 8-bit) and 15,000 x 4 = 60,000 TPP (dense FP4);
 * one H100 is 1,979 x 8 = 15,832 TPP.
 """
@@ -20,7 +23,18 @@ from tests.conftest import SCENARIOS
 
 UAE = SCENARIOS / "stargate-uae.toml"
 W_PER_GB300 = 135_000 / 72 * 1.25 * 1.3
-PHASE1, TOTAL = 65_641, 328_205
+RACK, RACK_IT_W = 72, 135_000 * 1.25
+PHASE1, TOTAL = 85_320, 426_600
+#: facility power left over in each phase after its whole racks [MW]
+REMAINDER1 = (200e6 - 1185 * RACK_IT_W) * 1.3 / 1e6
+REMAINDER2 = (800e6 - 4740 * RACK_IT_W) * 1.3 / 1e6
+
+
+def racks(accelerators: float) -> int:
+    """Accelerators in the whole NVL72 racks that ``accelerators`` holds."""
+    return math.floor(accelerators / RACK) * RACK
+
+
 GB300_TPP, H100_TPP = 60_000.0, 15_832.0
 GB300_H100E = 5000 / 1979
 NATIONAL = 500_000
@@ -44,8 +58,8 @@ def uae() -> gc.Result:
 
 
 def test_slot_arithmetic() -> None:
-    assert math.floor(200e6 / W_PER_GB300) == PHASE1
-    assert PHASE1 + math.floor(800e6 / W_PER_GB300) == TOTAL
+    assert math.floor(200e6 / RACK_IT_W) * RACK == PHASE1
+    assert PHASE1 + math.floor(800e6 / RACK_IT_W) * RACK == TOTAL
 
 
 # --- Q1: when is the campus full, and is the 500,000/year cap or the power binding? -------
@@ -67,11 +81,11 @@ def test_q1_full_in_2028_and_power_binds_every_year(uae: gc.Result) -> None:
 def test_q1_g42_is_held_to_its_35000_gb300_approval_while_power_binds_the_campus(uae: gc.Result) -> None:
     y2026 = block(uae)["years"][0]
     g42, us = holder(y2026, "G42"), holder(y2026, "OpenAI/Oracle")
-    # 35,000 GB300-equivalents counted by TPP = 35,000 GB300
-    assert g42["shipped"] == 35_000 and g42["binding"] == "approval"
-    assert us["shipped"] == PHASE1 - 35_000 and us["binding"] == "power"
-    assert g42["tpp_delivered"] == pytest.approx(35_000 * GB300_TPP)
-    assert g42["h100e_delivered"] == pytest.approx(35_000 * GB300_H100E)
+    # 35,000 GB300-equivalents counted by TPP = 35,000 GB300 = 486 whole racks (34,992)
+    assert g42["shipped"] == racks(35_000) == 34_992 and g42["binding"] == "approval"
+    assert us["shipped"] == PHASE1 - 34_992 and us["binding"] == "power"
+    assert g42["tpp_delivered"] == pytest.approx(34_992 * GB300_TPP)
+    assert g42["h100e_delivered"] == pytest.approx(34_992 * GB300_H100E)
     # its licence is used up: nothing more in 2028 even though the UAE group has room
     y2028 = block(uae)["years"][2]
     assert holder(y2028, "G42")["shipped"] == 0 and holder(y2028, "G42")["binding"] == "approval"
@@ -82,14 +96,17 @@ def test_q1_with_a_fifth_of_the_cap_and_an_earlier_expansion_the_quota_binds() -
     b = block(run("policy.campus_share=0.2", "phase[1].online_year=2027"))
     y = {r["year"]: r for r in b["years"]}
     # UAE group: 0.2 x 0.2 x 500,000 = 20,000 a year; US group 80,000 a year
-    assert holder(y[2026], "G42")["shipped"] == 20_000 and holder(y[2026], "G42")["binding"] == "quota"
-    assert holder(y[2026], "OpenAI/Oracle")["shipped"] == PHASE1 - 20_000
+    # (in whole racks: 19,944)
+    assert holder(y[2026], "G42")["shipped"] == racks(20_000) and holder(y[2026], "G42")["binding"] == "quota"
+    assert holder(y[2026], "OpenAI/Oracle")["shipped"] == PHASE1 - racks(20_000)
     assert y[2026]["binding_constraint"] == "power"
-    # 2027: G42 has 15,000 of its licence left, the US companies their 80,000
-    assert holder(y[2027], "G42")["shipped"] == 15_000 and holder(y[2027], "G42")["binding"] == "approval"
-    assert holder(y[2027], "OpenAI/Oracle")["shipped"] == 80_000
+    # 2027: G42 has 35,000 - 19,944 of its licence left, the US companies their 80,000
+    g42_2027, us_2027 = racks(35_000 - racks(20_000)), racks(80_000)
+    assert holder(y[2027], "G42")["shipped"] == g42_2027 and holder(y[2027], "G42")["binding"] == "approval"
+    assert holder(y[2027], "OpenAI/Oracle")["shipped"] == us_2027
     assert y[2027]["binding_constraint"] == "quota"
-    assert y[2027]["stranded_power_mw"] == pytest.approx((TOTAL - PHASE1 - 95_000) * W_PER_GB300 / 1e6)
+    empty = TOTAL - PHASE1 - g42_2027 - us_2027
+    assert y[2027]["stranded_power_mw"] == pytest.approx(empty * W_PER_GB300 / 1e6 + REMAINDER1 + REMAINDER2)
 
 
 # --- Q2: under ai-diffusion-2025, H100e by the end of 2027 and stranded power ----------------
@@ -105,15 +122,16 @@ def test_q2_h100e_by_end_2027_under_the_diffusion_rule(diffusion: gc.Result) -> 
     y = {r["year"]: r for r in b["years"]}
     # country cap 790M TPP over 2025-2027 (none used before the campus opens in 2026) plus the
     # low-processing-performance exemption, 26.9M TPP a year, for each of the two holders that
-    # build here, in 2026 and 2027: 897.6M TPP = 14,960 GB300. The model ships whole
-    # accelerators per holder and year, so it may fall short by one per draw (4 draws).
+    # build here, in 2026 and 2027: 897.6M TPP = 14,960 GB300. The model ships whole racks of
+    # 72 per holder and year, so it may fall short by up to a rack per draw (4 draws).
     allowed_tpp = 790e6 + 26.9e6 * 2 * 2
     shipped = y[2026]["accelerators_shipped"] + y[2027]["accelerators_shipped"]
-    assert allowed_tpp / GB300_TPP - 4 <= shipped <= allowed_tpp / GB300_TPP
+    assert allowed_tpp / GB300_TPP - 4 * RACK <= shipped <= allowed_tpp / GB300_TPP
+    assert shipped % RACK == 0
     h100e_2027 = diffusion.timeline.loc[2027, "h100e"]
     assert h100e_2027 == pytest.approx(shipped * GB300_H100E)
-    assert 37_700 < h100e_2027 < 37_800  # about 37,800 H100e (8-bit), or
-    assert shipped * GB300_TPP / H100_TPP == pytest.approx(56_700, rel=0.001)  # ~56,700 H100 by TPP
+    assert 37_000 < h100e_2027 < 37_800  # about 37,700 H100e (8-bit), or
+    assert 55_800 < shipped * GB300_TPP / H100_TPP < 56_700  # about 56,500 H100 by TPP
     # the country cap binds in 2026 and 2027, not the power
     assert [y[t]["binding_constraint"] for t in (2026, 2027)] == ["quota", "quota"]
 
@@ -122,11 +140,12 @@ def test_q2_stranded_power_under_the_diffusion_rule(diffusion: gc.Result) -> Non
     y = {r["year"]: r for r in block(diffusion)["years"]}
     for year in (2026, 2027):
         empty = PHASE1 - diffusion.timeline.loc[year, "accelerators"]
-        assert y[year]["stranded_power_mw"] == pytest.approx(empty * W_PER_GB300 / 1e6)
-    # of the 200 MW online in 2027, about 154 MW stand without chips (the other 800 MW of the
-    # 1 GW are not built until 2028, when the rule's 2025-2027 allocation has run out)
-    assert 150 < y[2027]["stranded_power_mw"] < 160
-    assert diffusion.timeline.loc[2027, "facility_power_mw"] == 200
+        assert y[year]["stranded_power_mw"] == pytest.approx(empty * W_PER_GB300 / 1e6 + REMAINDER1)
+    # of the 260 MW of facility power online in 2027 (200 MW IT x PUE 1.3), about 217 MW stand
+    # without chips (the other 800 MW IT of the 1 GW are not built until 2028, when the rule's
+    # 2025-2027 allocation has run out)
+    assert 210 < y[2027]["stranded_power_mw"] < 220
+    assert diffusion.timeline.loc[2027, "facility_power_mw"] == pytest.approx(260)
 
 
 def test_q2_the_run_says_the_rule_was_rescinded(diffusion: gc.Result) -> None:
@@ -154,7 +173,7 @@ def test_q3_share_of_the_national_cap_needed_per_year(uae: gc.Result) -> None:
     shares = [y["national_cap_share_needed"]["national"] for y in block(uae)["years"]]
     expected = [PHASE1, 0, TOTAL - PHASE1, 0, 0, PHASE1, 0]  # 2031: the 2026 chips replaced
     assert shares == pytest.approx([n / NATIONAL for n in expected])
-    assert shares[2] == pytest.approx(0.525, abs=0.001)
+    assert shares[2] == pytest.approx(0.683, abs=0.001)
     # one more year: the 2028 expansion is replaced in 2033
     longer = block(run("scenario.end_year=2033"))
     assert longer["years"][-1]["national_cap_share_needed"]["national"] == pytest.approx((TOTAL - PHASE1) / NATIONAL)
@@ -178,12 +197,13 @@ def test_pending_and_denied_holders_receive_nothing() -> None:
         assert holder(y2026, "OpenAI/Oracle")["shipped"] == 0
         assert not holder(y2026, "OpenAI/Oracle")["approved"]
         assert y2026["binding_constraint"] == "approval"
-        assert y2026["stranded_power_mw"] == pytest.approx((PHASE1 - 35_000) * W_PER_GB300 / 1e6)
+        assert y2026["stranded_power_mw"] == pytest.approx((PHASE1 - 34_992) * W_PER_GB300 / 1e6 + REMAINDER1)
 
 
 def test_a_share_of_the_national_cap_limits_its_holder() -> None:
     b = block(run("policy.holder[0].share=0.05"))  # 25,000 a year
-    assert [holder(y, "G42")["shipped"] for y in b["years"][:3]] == [25_000, 0, 10_000]  # then its licence is used up
+    # 25,000 in whole racks, then the rest of its licence (35,000 - 24,984) in whole racks
+    assert [holder(y, "G42")["shipped"] for y in b["years"][:3]] == [racks(25_000), 0, racks(35_000 - racks(25_000))]
     assert holder(b["years"][0], "G42")["binding"] == "quota"
     assert holder(b["years"][2], "G42")["binding"] == "approval"
 
@@ -203,13 +223,16 @@ def test_national_veu_is_outside_the_country_cap_within_its_own_schedule() -> No
         "phase[1].online_year=2027",
     )
     y = {rec["year"]: rec for rec in block(r)["years"]}
-    assert holder(y[2026], "G42")["shipped"] == PHASE1  # NVEU: 270,000 H100 by TPP through 2026
-    # through 2027: 320,000 x 15,832 TPP, plus 26.9M TPP a year of exemption
+    # NVEU: 270,000 H100 by TPP through 2026, plus 26.9M TPP of exemption, in whole racks
+    g42_2026 = holder(y[2026], "G42")["shipped"]
+    assert g42_2026 == racks(270_000 * H100_TPP / GB300_TPP + 26.9e6 / GB300_TPP)
+    # through 2027: 320,000 x 15,832 TPP, plus 26.9M TPP a year of exemption (whole racks per draw)
     nveu_2027 = 320_000 * H100_TPP / GB300_TPP
-    g42 = PHASE1 + holder(y[2027], "G42")["shipped"]
-    assert g42 == math.floor(nveu_2027 + 2 * 26.9e6 / GB300_TPP)
-    # OpenAI/Oracle, not a VEU, gets the country cap and its own exemption
-    assert holder(y[2027], "OpenAI/Oracle")["shipped"] == math.floor((790e6 + 26.9e6) / GB300_TPP)
+    g42 = g42_2026 + holder(y[2027], "G42")["shipped"]
+    assert racks(nveu_2027 + 2 * 26.9e6 / GB300_TPP) - 2 * RACK <= g42 <= nveu_2027 + 2 * 26.9e6 / GB300_TPP
+    # OpenAI/Oracle, not a VEU, gets the country cap and its own exemption over 2026-2027
+    us = holder(y[2026], "OpenAI/Oracle")["shipped"] + holder(y[2027], "OpenAI/Oracle")["shipped"]
+    assert us == racks((790e6 + 2 * 26.9e6) / GB300_TPP)
 
 
 def test_universal_veu_is_capped_at_seven_percent_of_its_global_capacity() -> None:
@@ -223,7 +246,7 @@ def test_universal_veu_is_capped_at_seven_percent_of_its_global_capacity() -> No
     us = holder(y[2026], "OpenAI/Oracle")["shipped"] + holder(y[2027], "OpenAI/Oracle")["shipped"]
     uveu = 0.07 * 2e6 / GB300_H100E  # 140,000 H100e of GB300
     exempt = 2 * 26.9e6 / GB300_TPP
-    assert us == math.floor(uveu + exempt) or us == math.floor(uveu + exempt) - 1
+    assert racks(uveu + exempt) - 2 * RACK <= us <= uveu + exempt and us % RACK == 0
 
 
 def test_regime_none_and_a_regime_without_holders_match_the_simple_quota() -> None:
@@ -290,8 +313,8 @@ def test_licences_of_holders_that_build_elsewhere_are_shown_in_this_campus_s_ter
     b = block(uae)
     ms = next(h for h in b["holders"] if h["name"] == "Microsoft")
     assert ms["phases"] == [] and ms["shipped_total"] == 0
-    # 60,400 A100-equivalents by TPP (4,992 each) = 5,025 GB300
-    assert holder(b["years"][0], "Microsoft")["allocated"] == math.floor(60_400 * 4992 / GB300_TPP)
+    # 60,400 A100-equivalents by TPP (4,992 each) = 5,025 GB300 = 69 whole racks
+    assert holder(b["years"][0], "Microsoft")["allocated"] == racks(60_400 * 4992 / GB300_TPP) == 4_968
 
 
 def test_inline_regime_with_carry_over_and_a_fixed_allocation() -> None:
@@ -317,9 +340,10 @@ def test_inline_regime_with_carry_over_and_a_fixed_allocation() -> None:
     slots_a = math.floor(2e6 / 1275)
     # 2026 ships all 1,568 of phase A; 2027 nothing is wanted; in 2028 the holder's allocation of
     # 2,500 a year binds, or with carry-over (which applies to allocations under the regime too)
-    # 2,500 x 3 - 1,568 = 5,932, below the national 3,000 x 3 - 1,568 = 7,432
-    assert added["false"][:3] == [slots_a, 0, 2500]
-    assert added["true"][:3] == [slots_a, 0, 2500 * 3 - slots_a]
+    # 2,500 x 3 - 1,568 = 5,932, below the national 3,000 x 3 - 1,568 = 7,432; in whole 8-GPU
+    # servers: 2,496 and 5,928
+    assert added["false"][:3] == [slots_a, 0, 2496]
+    assert added["true"][:3] == [slots_a, 0, (2500 * 3 - slots_a) // 8 * 8]
     avail = {c: [y["caps"][0]["available"] for y in r.blocks["policy"]["years"]] for c, r in runs.items()}
     assert avail["false"][:3] == [3000, 3000, 3000]
     assert avail["true"][:3] == [3000, 3000 + 3000 - slots_a, 3000 * 3 - slots_a]

@@ -112,7 +112,7 @@ def test_run_reports_reliability_per_year() -> None:
     result = runner.invoke(app, ["run", str(SCENARIOS / "stargate-uae.toml")])
     assert result.exit_code == 0, result.output
     assert "Reliability (failures per accelerator-year gb300: catalog:h100-sxm (rates_from)" in result.stdout
-    assert "2028-2032: campus-wide job (328,205) fails every" in result.stdout
+    assert "2028-2032: campus-wide job (426,600) fails every" in result.stdout
     assert "not viable; needs checkpoint and restart both" in result.stdout
 
 

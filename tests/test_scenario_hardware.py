@@ -189,9 +189,9 @@ def test_five_phase_stargate_uae_by_hand() -> None:
 
     scn = load_scenario(SCENARIOS / "stargate-uae-five-phase.toml")
     tl = run(scn).timeline
-    pue, overhead = 1.3, 0.25
-    gb300 = int(200e6 // (135e3 / 72 * (1 + overhead) * pue))  # 65,641 per 200 MW, as the flagship's phase 1
-    rubin = int(200e6 // (174e3 / 72 * (1 + overhead) * pue))  # the assumed 174 kW Vera Rubin rack
+    overhead = 0.25  # 200 MW of IT power per phase (power_basis = "it"), whole NVL72 racks
+    gb300 = 72 * int(200e6 // (135e3 * (1 + overhead)))  # 85,320 per 200 MW, as the flagship's phase 1
+    rubin = 72 * int(200e6 // (174e3 * (1 + overhead)))  # the assumed 174 kW Vera Rubin rack
     assert tl.loc[2026, "accelerators"] == gb300
     assert tl.loc[2027, "accelerators"] == 2 * gb300 + rubin
     assert tl.loc[2028, "accelerators"] == 2 * gb300 + 3 * rubin

@@ -20,7 +20,10 @@ def facility_w_per_accelerator(system_kw: float, per_system: int, pue: float) ->
 
 
 def slots(power_mw: float, system_kw: float, per_system: int, pue: float) -> int:
-    return math.floor(power_mw * 1e6 / facility_w_per_accelerator(system_kw, per_system, pue))
+    """Accelerators in the whole systems that ``power_mw`` of facility power holds."""
+    return (
+        math.floor(power_mw * 1e6 / (facility_w_per_accelerator(system_kw, per_system, pue) * per_system)) * per_system
+    )
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +33,13 @@ def results() -> dict[str, gc.Result]:
 
 def test_stargate_uae_headline(results) -> None:
     r = results["stargate-uae"]
-    phase1 = slots(200, 135, 72, 1.3)
-    total = phase1 + slots(800, 135, 72, 1.3)
-    assert (phase1, total) == (65_641, 328_205)
+    # power_basis = "it": the 200 MW and 800 MW are IT power, so the PUE does not divide them
+    phase1 = slots(200, 135, 72, 1.0)
+    total = phase1 + slots(800, 135, 72, 1.0)
+    assert (phase1, total) == (85_320, 426_600)  # 1,185 and 5,925 whole NVL72 racks
+    assert r.timeline.loc[2028, "facility_power_mw"] == pytest.approx(1000 * 1.3)
+    assert r.timeline.loc[2028, "systems"] == total // 72 == 5_925
+    assert r.headline["systems"] == 5_925
     tl = r.timeline
     assert tl.loc[2026, "accelerators"] == phase1
     assert tl.loc[2027, "accelerators"] == phase1
@@ -59,7 +66,7 @@ def test_stargate_uae_matches_trendforce_rack_arithmetic() -> None:
 def test_stargate_abilene_headline(results) -> None:
     r = results["stargate-abilene"]
     total = slots(200, 120, 72, 1.2) + slots(1000, 120, 72, 1.2)
-    assert total == 480_000
+    assert total == 479_952
     assert r.timeline.loc[2026, "accelerators"] == total
     assert r.headline["full_year"] == 2026
     # DCD (Oct 2025) reports 450,000 GB200 GPUs and the FT (May 2025) about 400,000; the
@@ -73,7 +80,7 @@ def test_colossus_headline(results) -> None:
     h100 = slots(150, 10.2, 8, 1.2)
     gb200 = slots(1000, 120, 72, 1.2)
     gb300 = slots(500, 135, 72, 1.2)
-    assert r.timeline.loc[2024, "accelerators_h100-sxm"] == h100 == 78_431
+    assert r.timeline.loc[2024, "accelerators_h100-sxm"] == h100 == 78_424
     assert r.timeline.loc[2025, "accelerators_h200"] == h100
     assert r.timeline.loc[2026, "accelerators_gb200"] == gb200
     assert r.timeline.loc[2026, "accelerators_gb300"] == gb300
@@ -136,5 +143,5 @@ def test_summary_has_the_documented_shape(results) -> None:
         "stranded_power_mw",
     ):
         assert key in year
-    assert year["by_accelerator"] == {"gb300": 65_641}
+    assert year["by_accelerator"] == {"gb300": 85_320}
     assert isinstance(year["accelerators"], int)

@@ -143,7 +143,8 @@ def test_report_endpoint_returns_the_reports_charts_and_controls(client: TestCli
     assert {"policy-shipped", "finance-capex", "reliability-goodput", "training-flop"} <= {c.id for c in report.charts}
     acc = next(c for c in report.charts if c.id == "accelerators")
     assert acc.data[0]["y"] == [y["by_accelerator"]["gb300"] for y in report.summary["years"]]
-    assert report.headline[0].startswith("By 2032, Stargate UAE has 1,000 MW")
+    # the flagship's 1 GW is IT power: at PUE 1.5 the site draws 1,500 MW of facility power
+    assert report.headline[0].startswith("By 2032, Stargate UAE has 1,500 MW")
     pue = next(c for c in report.controls if c["path"] == "site.pue")
     assert pue["value"] == 1.5 and pue["origin"] == "scenario"
 
@@ -162,7 +163,8 @@ def test_compare_endpoint(client: TestClient) -> None:
     runs = [{"scenario_id": "stargate-uae"}, {"scenario_id": "stargate-uae", "overrides": ["site.pue=1.5"]}]
     body = CompareResponse.model_validate(client.post("/api/compare", json={"runs": runs}).json())
     assert body.labels == ["Stargate UAE", "Stargate UAE (2)"]
-    assert body.differences[0]["accelerators"] > body.differences[1]["accelerators"]
+    # the flagship's power is IT power: a higher PUE draws more facility power for the same fleet
+    assert body.differences[0]["facility_power_mw"] < body.differences[1]["facility_power_mw"]
     html = client.post("/api/compare.html", json={"runs": runs})
     assert html.status_code == 200 and "Stargate UAE (2)" in html.text
 

@@ -28,8 +28,9 @@ from gigacampus.analyses.training.analysis import TRAINING
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import InputError, Problem
 from gigacampus.limits import check_batch
-from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
+from gigacampus.model import CampusInputs, CampusOutputs, core_inputs
 from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
+from gigacampus.model.kernel import simulate_fast
 from gigacampus.results import Result, build_result
 from gigacampus.scenario import ResolvedInput, Scenario, input_table, load_scenario
 
@@ -230,7 +231,7 @@ def run_batch(
     )
     batch, prepared = _prepare(scenario, cat, opts, inputs)
     with _overflow_is_an_error(info.name, "campus model"):
-        outputs = simulate(batch)
+        outputs = simulate_fast(batch)
     used_seed = scenario.scenario.seed if seed is None else seed
     columns: dict[str, np.ndarray] = dict(core_year_columns(batch, outputs))
     blocks: dict[str, Block] = {}

@@ -114,6 +114,9 @@ class System:
     accelerators_per_system: int
     system_power_kw: float | None
     scale_up_domain: int
+    power_includes_overhead: bool
+    """``system_power_kw`` already covers the hosts, network and other IT around the
+    accelerators (a whole TPU pod): ``site.overhead_fraction`` is not added again."""
     source: str
     retrieved: _dt.date | None
     notes: str | None

@@ -32,8 +32,15 @@ class Column:
     description: str
 
 
+def _yes_no(text: str) -> bool:
+    if text not in ("yes", "no"):
+        raise ValueError(text)
+    return text == "yes"
+
+
 _PARSERS = {
     "str": str,
+    "bool": _yes_no,
     "int": int,
     "float": float,
     "date": _dt.date.fromisoformat,

@@ -11,7 +11,7 @@ from gigacampus.model.campus import (
     phase_slots,
     simulate,
 )
-from gigacampus.model.inputs import CampusInputs, core_inputs, stack
+from gigacampus.model.inputs import CampusInputs, core_inputs, phase_facility_mw, phase_it_mw, phase_it_w, stack
 
 __all__ = [
     "BINDING",
@@ -23,6 +23,9 @@ __all__ = [
     "first_full_year",
     "phase_full_years",
     "core_inputs",
+    "phase_facility_mw",
+    "phase_it_mw",
+    "phase_it_w",
     "phase_slots",
     "simulate",
     "stack",

@@ -24,10 +24,10 @@ take it. When the regime lets unused allocation pass to others (``pass_unused``)
 reserved holder still wants this year is held back.
 
 Only accelerators the regime counts (``phase_counted``: e.g. items controlled by ECCN 3A090
-and 4A090) draw on any pool; the others ship limited by power and supply alone.
-
-accelerators if it is approved that year, else nothing; each draw is subtracted from every
-pool it counts against, converted with the phase accelerator's H100e or TPP.
+and 4A090) draw on any pool; the others ship limited by power and supply alone. A holder draws
+that many accelerators, rounded down to whole systems of the phase, if it is approved that year,
+else nothing; each draw is subtracted from every pool it counts against, converted with the
+phase accelerator's H100e or TPP.
 Per-year pools start afresh each year unless the regime carries unused allocation over.
 
 What was wanted but not shipped is attributed to ``supply`` (beyond what the vendor could
@@ -63,10 +63,10 @@ SHORT_SUPPLY, SHORT_QUOTA, SHORT_APPROVAL = 0, 1, 2
 _TINY = 1e-9
 
 
-def _whole(x: np.ndarray) -> np.ndarray:
-    """Whole accelerators, not below 0; the relative margin keeps e.g. 2.1e9 TPP / 60,000 TPP
-    from flooring to 34,999 when the division rounds down."""
-    return np.floor(np.maximum(x, 0.0) * (1 + 1e-12))
+def _whole(x: np.ndarray, per_system: np.ndarray | float = 1.0) -> np.ndarray:
+    """Accelerators in whole systems of ``per_system``, not below 0; the relative margin keeps
+    e.g. 2.1e9 TPP / 60,000 TPP from flooring to 34,999 when the division rounds down."""
+    return np.floor(np.maximum(x, 0.0) * (1 + 1e-12) / per_system) * per_system
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,10 @@ class Allocator:
     pool and holder is a contiguous ``(S,)`` row; :attr:`out` gives the documented layout.
     """
 
-    def __init__(self, pol: PolicyInputs, n_s: int, n_t: int, n_p: int):
+    def __init__(self, pol: PolicyInputs, n_s: int, n_t: int, n_p: int, per_system: np.ndarray | None = None):
         self.pol = pol
+        #: (S, P) accelerators per system of each phase: holders receive whole systems
+        self.per_system = np.ones((n_s, n_p)) if per_system is None else per_system
         n_h, n_k = len(pol.holder_names), len(pol.pool_ids)
         self.n_s = n_s
         self.room = np.zeros((n_k, n_s))
@@ -264,7 +266,7 @@ class Allocator:
             r_cnt, _ = self._min(self.cnt[h], inv, np.inf, h)
             r_lic, _ = self._min(self.lic[h], inv, np.inf, h)
             r_ex, _ = self._min(self.ex[h], inv, 0.0, h)
-            could = _whole(np.minimum(r_lic, r_ex + r_cnt))
+            could = _whole(np.minimum(r_lic, r_ex + r_cnt), self.per_system[:, p])
             self._allocated[t, h] = np.where(self.active[t, h], could, 0.0)
 
     def ship(
@@ -287,6 +289,7 @@ class Allocator:
         supply = supply_room.copy()
         shipped = np.zeros_like(want)
         last_quota = np.zeros(want.shape, dtype=bool)
+        n = self.per_system[:, p]
         for h in np.flatnonzero(pol.holder_phase[:, p]):
             active = self.active[t, h]
             r_cnt, cnt_rooms = self._min(self.cnt[h], inv, np.inf, h)
@@ -294,8 +297,8 @@ class Allocator:
             r_ex, ex_rooms = self._min(self.ex[h], inv, 0.0, h)
             under_regime = r_ex + r_cnt
             room = np.where(active, np.minimum(r_lic, under_regime), 0.0)
-            after_supply = np.floor(np.minimum(left, supply))
-            s = np.minimum(_whole(np.minimum(after_supply, room)), after_supply)
+            after_supply = np.floor(np.minimum(left, supply) / n) * n
+            s = np.minimum(_whole(np.minimum(after_supply, room), n), after_supply)
             from_ex = np.minimum(s, r_ex)
             from_cnt = s - from_ex
             short = after_supply - s
@@ -328,7 +331,7 @@ class Allocator:
             supply -= s
             shipped += s
         # what is still wanted: beyond the vendor's supply, else what stopped the last holder
-        cut_supply = np.maximum(left - np.maximum(supply, 0.0), 0.0)
+        cut_supply = np.maximum(left - np.floor(np.maximum(supply, 0.0) / n) * n, 0.0)
         cut_policy = left - cut_supply
         cut_quota = np.where(last_quota, cut_policy, 0.0)
         cut_approval = cut_policy - cut_quota

@@ -2,14 +2,16 @@
 
 For each year ``t`` and phase ``p`` (in priority order):
 
-1. facility power online = sum of phases with ``online_year <= t``;
-   IT power = facility power / PUE;
-2. slots = floor(phase IT power / (system power per accelerator x (1 + overhead_fraction)));
+1. facility power online = sum of phases with ``online_year <= t``; a phase's ``power_mw`` is
+   facility power (``power_basis = "facility"``: its IT power = power / PUE) or critical IT
+   power (``"it"``: its facility power = power x PUE);
+2. slots = whole systems that fit: floor(phase IT power / (system power x (1 + overhead_fraction)))
+   x accelerators per system (no overhead where the system's power already includes it, a TPU pod);
 3. retired = accelerators added in year ``t - lifetime_years`` (replaced within the same limits);
 4. demand = max(slots - (installed last year - retired), 0);
 5. shipments = demand cut first by the vendor supply of the phase's model, then by what is
-   left of the year's quota in units, H100e and TPP; earlier phases take from the supply and
-   quota first;
+   left of the year's quota in units, H100e and TPP, rounded down to whole systems; earlier
+   phases take from the supply and quota first;
 6. installed = installed last year - retired + shipments.
 
 ``binding_constraint`` per year: ``quota`` when the quota cut shipments (and cut at least as
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigacampus.model.allocation import AllocationOutputs, Allocator
-from gigacampus.model.inputs import CampusInputs
+from gigacampus.model.inputs import CampusInputs, phase_it_mw, phase_it_w
 from gigacampus.units import HOURS_PER_YEAR
 
 __all__ = [
@@ -42,7 +44,9 @@ __all__ = [
     "campus_full_year",
     "first_full_year",
     "phase_full_years",
+    "phase_slots",
     "simulate",
+    "whole_systems",
 ]
 
 #: Codes of ``binding_constraint``: ``BINDING[code]`` is its name.
@@ -57,11 +61,13 @@ class CampusOutputs:
     facility_power_mw: np.ndarray
     """(S, T) facility (grid) power online [MW]."""
     it_power_mw: np.ndarray
-    """(S, T) IT power online = facility power / PUE [MW]."""
+    """(S, T) IT power online [MW] (facility power / PUE; a phase given as IT power counts as given)."""
     slots: np.ndarray
     """(S, T, P) accelerators the power online can host."""
     accelerators: np.ndarray
-    """(S, T, P) accelerators installed at year end."""
+    """(S, T, P) accelerators installed at year end (whole systems)."""
+    systems: np.ndarray
+    """(S, T, P) systems (servers, racks or pods) installed at year end."""
     accelerators_added: np.ndarray
     """(S, T, P) accelerators shipped and installed during the year."""
     accelerators_retired: np.ndarray
@@ -85,7 +91,9 @@ class CampusOutputs:
     power_used_mw: np.ndarray
     """(S, T) facility power drawn by the installed fleet at nameplate [MW]."""
     stranded_power_mw: np.ndarray
-    """(S, T) facility power online that could host accelerators but has none [MW]."""
+    """(S, T) facility power online without accelerators [MW]: empty slots plus the remainder."""
+    remainder_power_mw: np.ndarray
+    """(S, T) the part of ``stranded_power_mw`` too small for one more whole system in its phase [MW]."""
     it_energy_mwh: np.ndarray
     """(S, T) IT energy used in the year [MWh]."""
     energy_mwh: np.ndarray
@@ -99,18 +107,29 @@ class CampusOutputs:
 
 
 def _overhead(inputs: CampusInputs) -> np.ndarray:
-    """Overhead fraction as (S, P): one per variant, or per phase (network ``model = "clos"``)."""
+    """Overhead fraction as (S, P): one per variant, or per phase (network ``model = "clos"``);
+    0 for a system whose catalog power already includes hosts and network."""
     o = inputs.overhead_fraction
-    return o[:, None] if o.ndim == 1 else o
+    o = o[:, None] if o.ndim == 1 else o
+    return np.where(inputs.overhead_included, 0.0, o)
+
+
+def whole_systems(accelerators: np.ndarray, per_system: np.ndarray) -> np.ndarray:
+    """Accelerators in the whole systems that ``accelerators`` (>= 0) holds: floor(x / n) x n."""
+    return np.floor(accelerators / per_system) * per_system
+
+
+def _capacity(inputs: CampusInputs) -> np.ndarray:
+    """(S, P) accelerators in the whole systems each phase's IT power can host."""
+    per_acc_w = inputs.accelerator_power_w * (1.0 + _overhead(inputs))
+    n = inputs.accelerators_per_system
+    return np.floor(phase_it_w(inputs) / (per_acc_w * n)) * n
 
 
 def phase_slots(inputs: CampusInputs) -> np.ndarray:
-    """(S, T, P) accelerators each phase's power can host in each year."""
+    """(S, T, P) accelerators each phase's power can host in each year (whole systems)."""
     online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
-    per_acc_w = inputs.accelerator_power_w * (1.0 + _overhead(inputs))
-    phase_it_w = inputs.phase_power_mw * 1e6 / inputs.pue[:, None]
-    capacity = np.floor(phase_it_w / per_acc_w)
-    return np.where(online, capacity[:, None, :], 0.0)
+    return np.where(online, _capacity(inputs)[:, None, :], 0.0)
 
 
 def simulate(inputs: CampusInputs) -> CampusOutputs:
@@ -128,7 +147,8 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
     h_pa = inputs.h100e_per_accelerator
     tpp_pa = inputs.tpp_per_accelerator
     prev = np.zeros((n_s, n_p))
-    alloc = Allocator(inputs.policy, n_s, n_t, n_p) if inputs.policy is not None else None
+    per_system = inputs.accelerators_per_system
+    alloc = Allocator(inputs.policy, n_s, n_t, n_p, per_system) if inputs.policy is not None else None
     cut_approval = np.zeros((n_s, n_t))
     phase_cuts = np.zeros((n_s, n_t, n_p, 3))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -160,12 +180,12 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
             for p in range(n_p):
                 m = inputs.phase_model[p]
                 d = want[:, p]
-                after_supply = np.floor(np.minimum(d, rem_supply[:, m]))
+                after_supply = whole_systems(np.minimum(d, rem_supply[:, m]), per_system[:, p])
                 with np.errstate(invalid="ignore"):
                     lim = np.minimum(after_supply, rem_units)
                     lim = np.minimum(lim, np.where(np.isinf(h_room[:, p]), np.inf, rem_h * h_room[:, p]))
                     lim = np.minimum(lim, np.where(np.isinf(tpp_room[:, p]), np.inf, rem_tpp * tpp_room[:, p]))
-                s = np.floor(np.maximum(lim, 0.0))
+                s = whole_systems(np.maximum(lim, 0.0), per_system[:, p])
                 cut_supply[:, t] += d - after_supply
                 cut_quota[:, t] += after_supply - s
                 phase_cuts[:, t, p, 0], phase_cuts[:, t, p, 1] = d - after_supply, after_supply - s
@@ -183,11 +203,18 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
     binding = binding_codes(cut_supply, cut_quota, cut_approval, slots.sum(axis=2))
 
     online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
-    facility = (inputs.phase_power_mw[:, None, :] * online).sum(axis=2)
     pue = inputs.pue[:, None]
+    is_it = inputs.phase_power_is_it[:, None, :]
+    # facility-basis phases: IT = facility / PUE; IT-basis phases: facility = IT x PUE
+    fac_basis = (np.where(is_it, 0.0, inputs.phase_power_mw[:, None, :]) * online).sum(axis=2)
+    it_basis = (np.where(is_it, inputs.phase_power_mw[:, None, :], 0.0) * online).sum(axis=2)
+    facility = fac_basis + it_basis * pue
+    it_power = fac_basis / pue + it_basis
     per_acc_mw = inputs.accelerator_power_w * (1.0 + _overhead(inputs)) / 1e6  # (S, P)
     power_used = (installed * per_acc_mw[:, None, :]).sum(axis=2) * pue
-    stranded = ((slots - installed) * per_acc_mw[:, None, :]).sum(axis=2) * pue
+    empty = ((slots - installed) * per_acc_mw[:, None, :]).sum(axis=2) * pue
+    it_online = np.where(online, phase_it_mw(inputs)[:, None, :], 0.0)
+    remainder = np.maximum((it_online - slots * per_acc_mw[:, None, :]).sum(axis=2), 0.0) * pue
     before = np.concatenate([np.zeros((n_s, 1, n_p)), installed[:, :-1, :]], axis=1)
     average_fleet = (before + installed) / 2.0
     it_energy = (average_fleet * (per_acc_mw * inputs.utilization)[:, None, :]).sum(axis=2) * HOURS_PER_YEAR
@@ -198,9 +225,10 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
 
     return CampusOutputs(
         facility_power_mw=facility,
-        it_power_mw=facility / pue,
+        it_power_mw=it_power,
         slots=slots,
         accelerators=installed,
+        systems=installed / per_system[:, None, :],
         accelerators_added=added,
         accelerators_retired=retired,
         demand=demand,
@@ -212,7 +240,8 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         dense_bf16_flops=per_year(inputs.dense_bf16_flops_per_accelerator),
         dense_fp8_flops=per_year(inputs.dense_fp8_flops_per_accelerator),
         power_used_mw=power_used,
-        stranded_power_mw=stranded,
+        stranded_power_mw=empty + remainder,
+        remainder_power_mw=remainder,
         it_energy_mwh=it_energy,
         energy_mwh=energy,
         allocation=alloc.out if alloc is not None else None,

@@ -18,7 +18,7 @@ from gigacampus.model.batch import Batch, batched, shared
 from gigacampus.scenario import resolve
 from gigacampus.scenario.document import Scenario
 
-__all__ = ["CampusInputs", "core_inputs", "stack"]
+__all__ = ["CampusInputs", "core_inputs", "phase_facility_mw", "phase_it_mw", "phase_it_w", "stack"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,10 @@ class CampusInputs(Batch):
     phase_online_year: np.ndarray = batched()
     """(S, P) year each phase's power comes online."""
     phase_power_mw: np.ndarray = batched()
-    """(S, P) facility power each phase adds [MW]."""
+    """(S, P) power each phase adds [MW], facility or IT as ``phase_power_is_it`` says."""
+    phase_power_is_it: np.ndarray = batched()
+    """(S, P) bool: ``phase_power_mw`` is critical IT power (``power_basis = "it"``), else
+    facility power. :func:`phase_it_mw` and :func:`phase_facility_mw` give both."""
     pue: np.ndarray = batched()
     """(S,) facility power / IT power [-]."""
     overhead_fraction: np.ndarray = batched()
@@ -48,6 +51,12 @@ class CampusInputs(Batch):
     phase when the network is sized (``[network] model = "clos"``, see docs/network.md)."""
     accelerator_power_w: np.ndarray = batched()
     """(S, P) system power per accelerator [W] (system power / accelerators per system)."""
+    accelerators_per_system: np.ndarray = batched()
+    """(S, P) accelerators in one system of the phase (8 in an HGX server, 72 in an NVL72 rack,
+    9,216 in a TPU7x pod): a phase installs whole systems, so counts are multiples of it."""
+    overhead_included: np.ndarray = batched()
+    """(S, P) bool: the system's power already covers hosts and network (catalog
+    ``power_includes_overhead``, a whole TPU pod), so ``overhead_fraction`` is not added."""
     utilization: np.ndarray = batched()
     """(S, P) average power draw / nameplate [-]."""
     lifetime_years: np.ndarray = batched()
@@ -77,6 +86,24 @@ class CampusInputs(Batch):
         return self.n_variants
 
 
+def phase_it_mw(inputs: CampusInputs) -> np.ndarray:
+    """(S, P) critical IT power of each phase [MW]: the phase's power, or facility power / PUE."""
+    power = inputs.phase_power_mw
+    return np.where(inputs.phase_power_is_it, power, power / inputs.pue[:, None])
+
+
+def phase_it_w(inputs: CampusInputs) -> np.ndarray:
+    """(S, P) critical IT power of each phase [W] (as :func:`phase_it_mw`, computed in watts)."""
+    power_w = inputs.phase_power_mw * 1e6
+    return np.where(inputs.phase_power_is_it, power_w, power_w / inputs.pue[:, None])
+
+
+def phase_facility_mw(inputs: CampusInputs) -> np.ndarray:
+    """(S, P) facility (grid) power of each phase [MW]: the phase's power, or IT power x PUE."""
+    power = inputs.phase_power_mw
+    return np.where(inputs.phase_power_is_it, power * inputs.pue[:, None], power)
+
+
 def _cap(value: float, share: float) -> float:
     return value * share if value > 0 else np.inf
 
@@ -92,9 +119,10 @@ def core_inputs(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs:
     years = np.arange(scn.scenario.start_year, scn.scenario.end_year + 1, dtype=np.int64)
     models = tuple(dict.fromkeys(ph.accelerator for ph in scn.phase))
     accs = [cat.accelerators[ph.accelerator] for ph in scn.phase]
+    systems = [cat.system_for(ph.accelerator, ph.system) for ph in scn.phase]
     per_acc_w = [
-        resolve.system_power_kw(ph, cat) * 1000.0 / cat.system_for(ph.accelerator, ph.system).accelerators_per_system
-        for ph in scn.phase
+        resolve.system_power_kw(ph, cat) * 1000.0 / system.accelerators_per_system
+        for ph, system in zip(scn.phase, systems, strict=True)
     ]
     q = scn.quota
     share = q.campus_share if q else 1.0
@@ -119,9 +147,12 @@ def core_inputs(scn: Scenario, catalog: Catalog | None = None) -> CampusInputs:
         phase_model=np.asarray([models.index(ph.accelerator) for ph in scn.phase], dtype=np.int64),
         phase_online_year=np.asarray([[ph.online_year for ph in scn.phase]], dtype=np.int64),
         phase_power_mw=row([ph.power_mw for ph in scn.phase]),
+        phase_power_is_it=np.asarray([[resolve.power_basis(ph, scn) == "it" for ph in scn.phase]]),
         pue=np.asarray([scn.site.pue], dtype=np.float64),
         overhead_fraction=overhead,
         accelerator_power_w=row(per_acc_w),
+        accelerators_per_system=row([s.accelerators_per_system for s in systems]),
+        overhead_included=np.asarray([[s.power_includes_overhead for s in systems]]),
         utilization=row([resolve.utilization(ph, cat) for ph in scn.phase]),
         lifetime_years=np.asarray([resolve.lifetime_years(scn, cat)], dtype=np.int64),
         h100e_per_accelerator=row([cat.h100e(a.id) for a in accs]),

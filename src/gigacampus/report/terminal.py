@@ -79,7 +79,8 @@ def headline_text(result: Result) -> str:
     models = ", ".join(f"{int(result.timeline[f'accelerators_{m}'].iloc[-1]):,} {m}" for m in result.model_ids)
     full = f"full in {h['full_year']}" if h["full_year"] else "not full by the end of the horizon"
     return (
-        f"In {h['year']}: {h['facility_power_mw']:,.0f} MW, {h['accelerators']:,} accelerators ({models}), "
+        f"In {h['year']}: {h['facility_power_mw']:,.0f} MW facility ({h['it_power_mw']:,.0f} MW IT), "
+        f"{h['accelerators']:,} accelerators in {h['systems']:,} systems ({models}), "
         f"{h['h100e']:,.0f} H100e, {h['dense_bf16_exaflops']:,.1f} dense BF16 EFLOP/s; {full}."
     )
 

@@ -23,7 +23,7 @@ from gigacampus.model import CampusInputs, CampusOutputs, campus_full_year, phas
 from gigacampus.model.columns import PER_MODEL, ColumnTable
 from gigacampus.results.headline import headline_sentences
 from gigacampus.results.xarray import HOLDER_FIELDS, PHASE_FIELDS, columns_dataset
-from gigacampus.scenario import ResolvedInput, Scenario
+from gigacampus.scenario import ResolvedInput, Scenario, resolve
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -247,7 +247,10 @@ def _explain(year: int, row: pd.Series, prev_power: float) -> str:
     if binding == "none":
         return f"{year}: no power online yet, so nothing to install."
     if binding == "power":
-        text = f"{lead}; power bound: the campus holds {int(row['accelerator_slots']):,} accelerators and is full"
+        text = (
+            f"{lead}; power bound: the campus holds {int(row['accelerator_slots']):,} accelerators "
+            f"in whole systems and is full"
+        )
         if added:
             text += f" after {added:,} were installed"
             if retired:
@@ -323,6 +326,7 @@ def build_result(
                     "accelerator": ph.accelerator,
                     "accelerator_slots": int(outputs.slots[v, t, p]),
                     "accelerators": int(installed[t, p]),
+                    "systems": int(round(outputs.systems[v, t, p])),
                     "accelerators_added": int(outputs.accelerators_added[v, t, p]),
                     "accelerators_retired": int(outputs.accelerators_retired[v, t, p]),
                     "accelerators_wanted": int(outputs.demand[v, t, p]),
@@ -334,9 +338,12 @@ def build_result(
                 "name": ph.name,
                 "online_year": ph.online_year,
                 "power_mw": ph.power_mw,
+                "power_basis": resolve.power_basis(ph, scenario),
                 "accelerator": ph.accelerator,
                 "system": system.id,
                 "accelerator_it_power_w": float(inputs.accelerator_power_w[v, p]),
+                "accelerators_per_system": int(inputs.accelerators_per_system[v, p]),
+                "system_slots": int(round(capacity / inputs.accelerators_per_system[v, p])),
                 "accelerator_slots": capacity,
                 "full_year": full_years[p],
             }
@@ -351,6 +358,7 @@ def build_result(
         "facility_power_mw": float(last["facility_power_mw"]),
         "it_power_mw": float(last["it_power_mw"]),
         "accelerators": int(last["accelerators"]),
+        "systems": int(last["systems"]),
         "h100e": float(last["h100e"]),
         "dense_bf16_exaflops": float(last["dense_bf16_flops"]) / 1e18,
         "dense_fp8_exaflops": float(last["dense_fp8_flops"]) / 1e18,

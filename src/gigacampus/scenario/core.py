@@ -5,7 +5,7 @@ systems, supply keys). Analyses' sections live with their analyses (``analyses/<
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
@@ -25,6 +25,7 @@ from gigacampus.scenario.base import (
 )
 
 __all__ = [
+    "POWER_BASES",
     "MAX_PHASES",
     "MAX_YEARS",
     "Fleet",
@@ -41,6 +42,9 @@ __all__ = [
 MAX_YEARS = 100
 #: Most phases one scenario may list.
 MAX_PHASES = 200
+#: What a phase's ``power_mw`` measures: ``facility`` (grid) power, or critical ``it`` power.
+POWER_BASES: tuple[str, ...] = ("facility", "it")
+PowerBasis = Literal["facility", "it"]
 
 
 class ScenarioInfo(Section):
@@ -67,6 +71,10 @@ class Site(Section):
     """Name of the site."""
     pue: float = num("-", ge=1.0, le=3.0)
     """Power usage effectiveness: facility power / IT power [-], at least 1."""
+    power_basis: PowerBasis = "facility"
+    """What the phases' ``power_mw`` measures, unless a phase says otherwise: ``"facility"``
+    (grid power; IT power = power / PUE) or ``"it"`` (critical IT power, as operators usually
+    quote capacity; facility power = power x PUE). See docs/model.md."""
     overhead_fraction: float | None = num("-", ge=0.0, le=1.0, default=None)
     """IT power for network, storage and CPU hosts outside the accelerator systems, as a
     fraction of accelerator-system power [-]. Default: catalog ``site.overhead_fraction``."""
@@ -84,7 +92,9 @@ class Phase(Section):
     online_year: Year
     """Year the phase's power comes online; accelerators ship from this year."""
     power_mw: float = num("MW", gt=0.0, le=50_000.0)
-    """Facility (grid) power this phase adds [MW]."""
+    """Power this phase adds [MW]: facility (grid) or critical IT power, as ``power_basis`` says."""
+    power_basis: PowerBasis | None = None
+    """``"facility"`` or ``"it"``: what ``power_mw`` measures. Default: ``site.power_basis``."""
     accelerator: str = Field(min_length=1, max_length=64)
     """Catalog id of the accelerator that fills this phase (see ``gigacampus catalog``)."""
     system: str | None = Field(default=None, min_length=1, max_length=64)

@@ -60,6 +60,8 @@ def _field(col: Any) -> tuple[Any, Any]:
         return ann, Field(default, min_length=1, max_length=2000, description=text)
     if col.type == "date":
         return (_dt.date if required else _dt.date | None), Field(default, description=text)
+    if col.type == "bool":  # a yes/no fact of the row; a scenario's own row says no unless it gives true
+        return bool, Field(False, strict=True, description=text)
     if col.type == "int":
         bounds = {"ge": 1990, "le": 2100} if col.unit == "year" else {"ge": 1, "le": 10_000_000}
         field = Field(default, strict=True, json_schema_extra={"unit": col.unit or "-"}, description=text, **bounds)
@@ -116,7 +118,7 @@ def _row_problems(section: str, key: str, row: Mapping[str, Any]) -> Problems:
                     closest(name, columns),
                 )
             )
-    given = [c for c in columns if row.get(c) is not None]
+    given = [c for c in columns if row.get(c) not in (None, False)]  # a yes/no column left at no needs no source
     unsourced = [c for c in given if c not in assumed]
     for meta in ("source", "retrieved"):
         if row.get(meta) is None and unsourced:

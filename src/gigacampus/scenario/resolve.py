@@ -26,6 +26,7 @@ __all__ = [
     "input_table",
     "lifetime_years",
     "overhead_fraction",
+    "power_basis",
     "section_rows",
     "system_power_kw",
     "utilization",
@@ -64,6 +65,11 @@ def overhead_fraction(scn: Scenario, cat: Catalog) -> float:
     """Non-accelerator IT power as a fraction of accelerator-system power [-]."""
     given = scn.site.overhead_fraction
     return given if given is not None else cat.default("site.overhead_fraction").value
+
+
+def power_basis(phase: Phase, scn: Scenario) -> str:
+    """What the phase's ``power_mw`` measures: its own ``power_basis``, else the site's."""
+    return phase.power_basis if phase.power_basis is not None else scn.site.power_basis
 
 
 def utilization(phase: Phase, cat: Catalog) -> float:
@@ -153,6 +159,11 @@ def input_table(scn: Scenario, cat: Catalog) -> list[ResolvedInput]:
         rows.append(default_row("site.overhead_fraction", "site.overhead_fraction", cat))
     for i, ph in enumerate(scn.phase):
         rows += section_rows(("phase", i), ph)
+        if ph.power_basis is None:
+            origin = "scenario" if "power_basis" in scn.site.model_fields_set else "schema default"
+            rows.append(
+                ResolvedInput(f"phase[{i}].power_basis", scn.site.power_basis, "", f"{origin} (site.power_basis)")
+            )
         system = cat.system_for(ph.accelerator, ph.system)
         acc = cat.accelerators[ph.accelerator]
         if ph.system is None:

@@ -17,7 +17,7 @@ import numpy as np
 
 from gigacampus.analyses.finance.inputs import FinanceInputs
 from gigacampus.analyses.finance.section import CAPEX_CATEGORIES
-from gigacampus.model import CampusInputs, CampusOutputs
+from gigacampus.model import CampusInputs, CampusOutputs, phase_facility_mw, phase_it_mw
 from gigacampus.units import DAYS_PER_YEAR, HOURS_PER_YEAR
 
 __all__ = [
@@ -267,11 +267,12 @@ def evaluate(fin: FinanceInputs, campus: CampusInputs, out: CampusOutputs) -> Fi
     life_f = fin.facility_life_years[:, None, None]
     build = (age >= 0) & (age % life_f == 0)
     rebuild = build & (age > 0)
-    phase_it_mw = campus.phase_power_mw / campus.pue[:, None]
-    it_mw_built = (build * phase_it_mw[:, None, :]).sum(axis=2)
-    mw_built = (build * campus.phase_power_mw[:, None, :]).sum(axis=2)
-    it_mw_rebuilt = (rebuild * phase_it_mw[:, None, :]).sum(axis=2)
-    mw_rebuilt = (rebuild * campus.phase_power_mw[:, None, :]).sum(axis=2)
+    it_mw = phase_it_mw(campus)  # facility per MW of IT power, the grid connection per MW of facility power
+    facility_mw = phase_facility_mw(campus)
+    it_mw_built = (build * it_mw[:, None, :]).sum(axis=2)
+    mw_built = (build * facility_mw[:, None, :]).sum(axis=2)
+    it_mw_rebuilt = (rebuild * it_mw[:, None, :]).sum(axis=2)
+    mw_rebuilt = (rebuild * facility_mw[:, None, :]).sum(axis=2)
     facility = it_mw_built * fin.facility_usd_per_mw[:, None]
     elec = fin.facility_electrical_share[:, None]
     cool = fin.facility_cooling_share[:, None]

@@ -18,7 +18,7 @@ from gigacampus.analyses.network.charts import network_charts
 from gigacampus.analyses.network.sizing import FabricPlan, fabric, phase_overhead_fraction, plan
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.network import scale_out, switches
-from gigacampus.model import CampusInputs, CampusOutputs
+from gigacampus.model import CampusInputs, CampusOutputs, phase_it_w
 from gigacampus.model.columns import Column, read_columns
 from gigacampus.scenario import ResolvedInput, Scenario, section_rows
 
@@ -32,7 +32,7 @@ def _prepare(scn: Scenario, cat: Catalog, inputs: CampusInputs) -> Prepared | No
     p = plan(scn, cat)
     if p is None or p.model != "clos":
         return None
-    it_w = inputs.phase_power_mw * 1e6 / inputs.pue[:, None]
+    it_w = phase_it_w(inputs)
     overhead, _ = phase_overhead_fraction(p, it_w, inputs.accelerator_power_w)
     row = ResolvedInput("site.overhead_fraction", "per phase from [network] (clos)", "-", "derived")
     return Prepared(replace(inputs, overhead_fraction=overhead), (row,), p)

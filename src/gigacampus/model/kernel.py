@@ -1,0 +1,428 @@
+"""A fused, compiled batch kernel of the campus model and the export-policy allocation (issue #12, part 1).
+
+:func:`gigacampus.model.campus.simulate` (with :class:`gigacampus.model.allocation.Allocator`
+for a ``[policy]``) is the reference: numpy over the whole batch, one pass per operation.
+:func:`simulate_kernel` computes the same :class:`CampusOutputs` (and ``AllocationOutputs``) in
+one pass per variant (numba, ``cache=True``), each variant's years, phases, holders and pools
+in registers and small working rows, writing into preallocated outputs; with ``parallel=True``
+the variants are spread over the cores. The equations are the reference's, line for line
+(docs/model.md, docs/policy.md); the test suite checks the kernel against the reference on
+random batches (tests/test_kernel.py): every count, code, cut and allocation output bit for
+bit, the per-year sums over phases (power, energy, H100e, FLOP/s) to 1e-12 relative, because
+the kernel adds the phases in order where numpy's reduction may pair them. A change to the
+reference's equations must be made here too; that test fails until it is.
+
+:func:`simulate_fast` is what the pipeline calls: small batches (a single run) go to the numpy
+reference, so a cold single run never imports numba or compiles; large batches go to the
+kernel. numba is imported on first use only.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from gigacampus.model.allocation import AllocationOutputs
+from gigacampus.model.campus import CampusOutputs, simulate
+from gigacampus.model.inputs import CampusInputs
+from gigacampus.units import HOURS_PER_YEAR
+
+__all__ = ["KERNEL_MIN_ELEMENTS", "PARALLEL_MIN_VARIANTS", "simulate_fast", "simulate_kernel"]
+
+#: Batches with fewer scenario-year-phase elements than this run on the numpy reference (no compile).
+KERNEL_MIN_ELEMENTS = 200_000
+#: Batches with at least this many variants use every core.
+PARALLEL_MIN_VARIANTS = 4_096
+
+
+#: ``numba.prange`` once :func:`_compiled` has imported numba (a serial build runs it as ``range``).
+prange = range
+HOURS = float(HOURS_PER_YEAR)
+
+
+def _kernel(
+    years, phase_model, online_year, power, is_it, pue, per_acc_w, per_system, util, lifetime,
+    h_pa, tpp_pa, bf16_pa, fp8_pa, quota_units, quota_h, quota_tpp, supply, scratch, supply_left,
+    # the policy (has_policy; else empty holders and pools): structure, batched, working rooms
+    has_policy, holder_phase, holder_unit_phase, pool_unit, pool_kind, member_ptr, member_idx, pool_reset,
+    holder_active, pool_refill, room, accs,
+    # outputs
+    facility, it_power, slots, installed, systems, added, retired, demand, cut_supply, cut_quota,
+    binding, h100e, tpp, bf16, fp8, power_used, stranded, remainder, it_energy, energy,
+    a_shipped, a_allocated, a_wanted, a_short, a_available, a_used, a_bound, a_cut_app,
+):  # fmt: skip
+    n_s, n_p = power.shape
+    n_h = holder_phase.shape[0]
+    n_k = pool_unit.shape[0]
+    tiny = 1e-9
+    n_t = years.shape[0]
+    n_m = supply.shape[1]
+    inf = np.inf
+    for s in prange(n_s):
+        u = pue[s]
+        # per-variant working rows (views into preallocated scratch: no allocation per variant)
+        cap = scratch[s, 0]
+        it_mw = scratch[s, 1]
+        acc_mw = scratch[s, 2]
+        h_room = scratch[s, 3]
+        tpp_room = scratch[s, 4]
+        for p in range(n_p):
+            w = per_acc_w[s, p]
+            n = per_system[s, p]
+            power_w = power[s, p] * 1e6
+            it_w = power_w if is_it[s, p] else power_w / u
+            cap[p] = np.floor(it_w / (w * n)) * n
+            it_mw[p] = power[s, p] if is_it[s, p] else power[s, p] / u
+            acc_mw[p] = w / 1e6
+            h_room[p] = 1.0 / h_pa[s, p] if h_pa[s, p] > 0 else inf
+            tpp_room[p] = 1.0 / tpp_pa[s, p] if tpp_pa[s, p] > 0 else inf
+        rem_supply = supply_left[s]
+        life = lifetime[s]
+        for t in range(n_t):
+            for m in range(n_m):
+                rem_supply[m] = supply[s, m, t]
+            rem_units = quota_units[s, t]
+            rem_h = quota_h[s, t]
+            rem_tpp = quota_tpp[s, t]
+            c_sup = 0.0
+            c_quo = 0.0
+            c_app = 0.0
+            if has_policy:
+                # start of the year: refill the pools, record what each holder could receive
+                for k in range(n_k):
+                    if pool_reset[t, k]:
+                        room[s, k] = pool_refill[s, t, k]
+                    else:
+                        room[s, k] += pool_refill[s, t, k]
+                    a_available[s, t, k] = room[s, k]
+                for h in range(n_h):
+                    q = holder_unit_phase[h]
+                    r_cnt, r_lic, r_ex = _rooms(
+                        s, q, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_room, tpp_room
+                    )
+                    x = r_ex + r_cnt
+                    x = r_lic if r_lic < x else x
+                    nq = per_system[s, q]
+                    could = np.floor((x if x > 0.0 else 0.0) * (1 + 1e-12) / nq) * nq
+                    a_allocated[s, t, h] = could if holder_active[s, t, h] else 0.0
+            src = t - life
+            fac_basis = 0.0
+            it_basis = 0.0
+            total_slots = 0.0
+            for p in range(n_p):
+                online = years[t] >= online_year[s, p]
+                sl = cap[p] if online else 0.0
+                slots[s, t, p] = sl
+                total_slots += sl
+                if online:
+                    if is_it[s, p]:
+                        it_basis += power[s, p]
+                    else:
+                        fac_basis += power[s, p]
+                ret = added[s, src, p] if src >= 0 else 0.0
+                prev = installed[s, t - 1, p] if t > 0 else 0.0
+                base = prev - ret
+                want = sl - base
+                if want < 0.0:
+                    want = 0.0
+                n = per_system[s, p]
+                m = phase_model[p]
+                r = rem_supply[m]
+                after_supply = np.floor((want if want < r else r) / n) * n
+                lim = after_supply if after_supply < rem_units else rem_units
+                if h_room[p] != inf:
+                    x = rem_h * h_room[p]
+                    if x < lim or x != x:
+                        lim = x
+                if tpp_room[p] != inf:
+                    x = rem_tpp * tpp_room[p]
+                    if x < lim or x != x:
+                        lim = x
+                if has_policy:
+                    # the phase's holders draw in turn on their pools (model/allocation.py)
+                    left = want
+                    sup = r
+                    ship = 0.0
+                    last_quota = False
+                    for h in range(n_h):
+                        if not holder_phase[h, p]:
+                            continue
+                        act = holder_active[s, t, h]
+                        r_cnt, r_lic, r_ex = _rooms(
+                            s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_room, tpp_room
+                        )
+                        under = r_ex + r_cnt
+                        room_h = (r_lic if r_lic < under else under) if act else 0.0
+                        after = np.floor((left if left < sup else sup) / n) * n
+                        y = after if after < room_h else room_h
+                        y = np.floor((y if y > 0.0 else 0.0) * (1 + 1e-12) / n) * n
+                        got = y if y < after else after
+                        from_ex = got if got < r_ex else r_ex
+                        from_cnt = got - from_ex
+                        short = after - got
+                        by_app = (not act) or (r_lic < under)
+                        limited = short > tiny
+                        ql = limited and not by_app
+                        ll = limited and by_app and act
+                        for j in range(member_ptr[h], member_ptr[h + 1]):
+                            k = member_idx[j]
+                            kind = pool_kind[k]
+                            un = pool_unit[k]
+                            per = 1.0 if un == 0 else (h_pa[s, p] if un == 1 else tpp_pa[s, p])
+                            if kind == 0:
+                                amount = from_cnt
+                                tight = ql and accs[s, k] <= r_cnt + tiny
+                            elif kind == 1:
+                                amount = got
+                                tight = ll and accs[s, k] <= r_lic + tiny
+                            else:
+                                amount = from_ex
+                                tight = ql
+                            used = amount * per
+                            room[s, k] -= used
+                            a_used[s, t, k] += used
+                            if tight:
+                                a_bound[s, t, k] = True
+                        a_short[s, t, h, 0] += left - after
+                        if by_app:
+                            a_short[s, t, h, 2] += short
+                        else:
+                            a_short[s, t, h, 1] += short
+                        a_wanted[s, t, h] += left
+                        a_shipped[s, t, h, p] = got
+                        last_quota = not by_app
+                        left -= got
+                        sup -= got
+                        ship += got
+                    cs = left - np.floor((sup if sup > 0.0 else 0.0) / n) * n
+                    cs = cs if cs > 0.0 else 0.0
+                    cp = left - cs
+                    cq = cp if last_quota else 0.0
+                    ca = cp - cq
+                    a_cut_app[s, t] += ca
+                    c_sup += cs
+                    c_quo += cq
+                    c_app += ca
+                else:
+                    ship = np.floor((lim if lim > 0.0 else 0.0) / n) * n
+                    c_sup += want - after_supply
+                    c_quo += after_supply - ship
+                    rem_units -= ship
+                    rem_h -= ship * h_pa[s, p]
+                    rem_tpp -= ship * tpp_pa[s, p]
+                rem_supply[m] = r - ship
+                inst = base + ship
+                installed[s, t, p] = inst
+                systems[s, t, p] = inst / n
+                added[s, t, p] = ship
+                retired[s, t, p] = ret
+                demand[s, t, p] = want
+            cut_supply[s, t] = c_sup
+            cut_quota[s, t] = c_quo
+            if c_quo > 0 and c_quo >= c_sup and c_quo >= c_app:
+                binding[s, t] = 2  # quota
+            elif c_app > 0 and c_app >= c_sup:
+                binding[s, t] = 4  # approval
+            elif c_sup > 0:
+                binding[s, t] = 3  # supply
+            elif total_slots > 0:
+                binding[s, t] = 1  # power
+            else:
+                binding[s, t] = 0  # none
+            facility[s, t] = fac_basis + it_basis * u
+            it_power[s, t] = fac_basis / u + it_basis
+            sh = 0.0
+            stpp = 0.0
+            sbf = 0.0
+            sfp = 0.0
+            used = 0.0
+            empty = 0.0
+            rem = 0.0
+            ite = 0.0
+            for p in range(n_p):
+                inst = installed[s, t, p]
+                sh += inst * h_pa[s, p]
+                stpp += inst * tpp_pa[s, p]
+                sbf += inst * bf16_pa[s, p]
+                sfp += inst * fp8_pa[s, p]
+                used += inst * acc_mw[p]
+                sl = slots[s, t, p]
+                empty += (sl - inst) * acc_mw[p]
+                it_online = it_mw[p] if years[t] >= online_year[s, p] else 0.0
+                rem += it_online - sl * acc_mw[p]
+                before = installed[s, t - 1, p] if t > 0 else 0.0
+                ite += (before + inst) / 2.0 * (acc_mw[p] * util[s, p])
+            h100e[s, t] = sh
+            tpp[s, t] = stpp
+            bf16[s, t] = sbf
+            fp8[s, t] = sfp
+            power_used[s, t] = used * u
+            rem_f = (rem if rem > 0.0 else 0.0) * u
+            remainder[s, t] = rem_f
+            stranded[s, t] = empty * u + rem_f
+            it_energy[s, t] = ite * HOURS
+            energy[s, t] = ite * HOURS * u
+
+
+def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_h, inv_tpp):  # fmt: skip
+    """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each pool's in ``accs``."""
+    inf = np.inf
+    r_cnt = inf
+    r_lic = inf
+    r_ex = 0.0
+    has_ex = False
+    for j in range(member_ptr[h], member_ptr[h + 1]):
+        k = member_idx[j]
+        un = pool_unit[k]
+        # accelerators per unit of the pool: 1, 1 / H100e, 1 / TPP (inf where the part has none)
+        inv = 1.0 if un == 0 else (inv_h[p] if un == 1 else inv_tpp[p])
+        rm = room[s, k]
+        a = (rm if rm > 0.0 else 0.0) * inv
+        if a != a:  # 0 x inf: no limit
+            a = inf
+        accs[s, k] = a
+        kind = pool_kind[k]
+        if kind == 0:
+            r_cnt = a if a < r_cnt else r_cnt
+        elif kind == 1:
+            r_lic = a if a < r_lic else r_lic
+        elif not has_ex:
+            r_ex = a
+            has_ex = True
+        else:
+            r_ex = a if a < r_ex else r_ex
+    return r_cnt, r_lic, r_ex
+
+
+@cache
+def _compiled(parallel: bool) -> Any:
+    """The kernel compiled by numba (cached on disk: ``cache=True``); imported on first use."""
+    import numba
+
+    global prange, _rooms
+    prange = numba.prange
+    if not hasattr(_rooms, "py_func"):  # compile the helper once, before the kernel that calls it
+        _rooms = numba.njit(cache=True, nogil=True, inline="always")(_rooms)
+    return numba.njit(cache=True, parallel=parallel, nogil=True)(_kernel)
+
+
+def _per_acc_w(inputs: CampusInputs) -> np.ndarray:
+    """(S, P) IT power per accelerator with the overhead (none where the system includes it) [W]."""
+    o = inputs.overhead_fraction
+    o = o[:, None] if o.ndim == 1 else o
+    o = np.where(inputs.overhead_included, 0.0, o)
+    return np.ascontiguousarray(inputs.accelerator_power_w * (1.0 + o))
+
+
+def _members(member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pools of each holder, ascending (as the reference's order): (H + 1,) offsets into (nnz,) pool ids."""
+    per_holder = [np.flatnonzero(member[:, h]) for h in range(member.shape[1])]
+    ptr = np.concatenate([[0], np.cumsum([len(k) for k in per_holder])]).astype(np.int64)
+    idx = np.concatenate(per_holder).astype(np.int64) if per_holder else np.zeros(0, np.int64)
+    return ptr, idx
+
+
+def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> CampusOutputs:
+    """:func:`simulate` by the compiled kernel, with the export-policy allocation when the batch has one.
+
+    ``parallel``: spread variants over the cores (default: when the batch has at least
+    :data:`PARALLEL_MIN_VARIANTS` variants).
+    """
+    n_s, n_p = inputs.phase_power_mw.shape
+    n_t = inputs.years.shape[0]
+    par = n_s >= PARALLEL_MIN_VARIANTS if parallel is None else parallel
+
+    def c(a: np.ndarray, dtype: Any = np.float64) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=dtype)
+
+    st, stp = (n_s, n_t), (n_s, n_t, n_p)
+    out = {
+        "facility_power_mw": np.empty(st),
+        "it_power_mw": np.empty(st),
+        "slots": np.empty(stp),
+        "accelerators": np.empty(stp),
+        "systems": np.empty(stp),
+        "accelerators_added": np.empty(stp),
+        "accelerators_retired": np.empty(stp),
+        "demand": np.empty(stp),
+        "cut_by_supply": np.empty(st),
+        "cut_by_quota": np.empty(st),
+        "binding": np.empty(st, dtype=np.int8),
+        "h100e": np.empty(st),
+        "tpp": np.empty(st),
+        "dense_bf16_flops": np.empty(st),
+        "dense_fp8_flops": np.empty(st),
+        "power_used_mw": np.empty(st),
+        "stranded_power_mw": np.empty(st),
+        "remainder_power_mw": np.empty(st),
+        "it_energy_mwh": np.empty(st),
+        "energy_mwh": np.empty(st),
+    }
+    pol = inputs.policy
+    if pol is None:
+        n_h, n_k = 0, 0
+        structure = (np.zeros((0, n_p), np.bool_), np.zeros(0, np.int64), np.zeros(0, np.int64),
+                     np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros((n_t, 0), np.bool_),
+                     np.zeros((n_s, n_t, 0), np.bool_), np.zeros((n_s, n_t, 0)))  # fmt: skip
+    else:
+        n_h, n_k = len(pol.holder_names), len(pol.pool_ids)
+        structure = (
+            c(pol.holder_phase, np.bool_),
+            c(pol.holder_unit_phase, np.int64),
+            c(pol.pool_unit, np.int64),
+            c(pol.pool_kind, np.int64),
+            *_members(pol.pool_member),
+            c(pol.pool_reset, np.bool_),
+            c(pol.holder_active, np.bool_),
+            c(pol.pool_refill),
+        )
+    alloc = {
+        "shipped": np.zeros((n_s, n_t, n_h, n_p)),
+        "allocated": np.zeros((n_s, n_t, n_h)),
+        "wanted": np.zeros((n_s, n_t, n_h)),
+        "holder_short": np.zeros((n_s, n_t, n_h, 3)),
+        "pool_available": np.zeros((n_s, n_t, n_k)),
+        "pool_used": np.zeros((n_s, n_t, n_k)),
+        "pool_bound": np.zeros((n_s, n_t, n_k), dtype=np.bool_),
+        "cut_by_approval": np.zeros((n_s, n_t)),
+    }
+    _compiled(par)(
+        c(inputs.years, np.int64),
+        c(inputs.phase_model, np.int64),
+        c(inputs.phase_online_year, np.int64),
+        c(inputs.phase_power_mw),
+        c(inputs.phase_power_is_it, np.bool_),
+        c(inputs.pue),
+        _per_acc_w(inputs),
+        c(inputs.accelerators_per_system),
+        c(inputs.utilization),
+        c(inputs.lifetime_years, np.int64),
+        c(inputs.h100e_per_accelerator),
+        c(inputs.tpp_per_accelerator),
+        c(inputs.dense_bf16_flops_per_accelerator),
+        c(inputs.dense_fp8_flops_per_accelerator),
+        c(inputs.quota_units),
+        c(inputs.quota_h100e),
+        c(inputs.quota_tpp),
+        c(inputs.supply_units),
+        np.empty((n_s, 5, n_p)),
+        np.empty((n_s, inputs.supply_units.shape[1])),
+        pol is not None,
+        *structure,
+        np.zeros((n_s, n_k)),
+        np.zeros((n_s, n_k)),
+        *out.values(),
+        *alloc.values(),
+    )
+    return CampusOutputs(**out, allocation=AllocationOutputs(**alloc) if pol is not None else None)
+
+
+def simulate_fast(inputs: CampusInputs) -> CampusOutputs:
+    """The campus model by the fastest path that gives the reference's numbers: the compiled
+    kernel for large batches, else :func:`simulate` (no compile, no numba)."""
+    n_s, n_p = inputs.phase_power_mw.shape
+    if n_s * inputs.years.shape[0] * n_p < KERNEL_MIN_ELEMENTS:
+        return simulate(inputs)
+    return simulate_kernel(inputs)

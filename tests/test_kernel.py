@@ -1,0 +1,133 @@
+"""The compiled kernel against the numpy reference (issue #12, part 1).
+
+The reference is :func:`gigacampus.model.campus.simulate`; the check is generic over it
+(``REFERENCE``), so it keeps guarding the kernel when the reference's equations change.
+Both paths are checked: the core model and the export-policy allocation (model/allocation.py).
+Tolerance: every allocation output, every count (slots, accelerators, systems, shipments,
+retirements, demand, cuts) and the binding code equal bit for bit; the per-year sums over
+phases (power, energy, H100e, TPP, FLOP/s) to 1e-12 relative, since the kernel adds phases in
+order where numpy's reduction may pair them (in practice the values are identical).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
+from gigacampus.model.kernel import KERNEL_MIN_ELEMENTS, simulate_fast, simulate_kernel
+from gigacampus.pipeline import campus_inputs
+from gigacampus.scenario import load_scenario
+from tests.conftest import SCENARIOS
+from tests.strategies import campus
+from tests.test_policy_properties import policy_campus
+
+REFERENCE = simulate
+EXACT = (
+    "slots",
+    "accelerators",
+    "systems",
+    "accelerators_added",
+    "accelerators_retired",
+    "demand",
+    "cut_by_supply",
+    "cut_by_quota",
+    "binding",
+)
+
+
+def _same(got: object, want: object, exact: tuple[str, ...]) -> None:
+    for f in dataclasses.fields(want):  # type: ignore[arg-type]
+        a, b = getattr(got, f.name), getattr(want, f.name)
+        if f.name == "allocation":
+            assert (a is None) == (b is None)
+            if b is not None:
+                _same(a, b, tuple(g.name for g in dataclasses.fields(b)))  # every allocation field exactly
+            continue
+        assert a.shape == b.shape and a.dtype == b.dtype, f.name
+        if f.name in exact:
+            np.testing.assert_array_equal(a, b, err_msg=f.name)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-9, err_msg=f.name)
+
+
+def assert_matches_reference(inputs: CampusInputs, got: CampusOutputs) -> None:
+    _same(got, REFERENCE(inputs), EXACT)
+
+
+def _vary(inputs: CampusInputs, n: int, seed: int) -> CampusInputs:
+    """``n`` variants of one campus with PUE, phase power, the unit quota and the supply varied."""
+    rng = np.random.default_rng(seed)
+    base = inputs.repeat(n)
+    return dataclasses.replace(
+        base,
+        pue=rng.uniform(1.0, 2.0, n),
+        phase_power_mw=base.phase_power_mw * rng.uniform(0.2, 3.0, base.phase_power_mw.shape),
+        quota_units=np.where(rng.random((n, 1)) < 0.3, np.inf, rng.uniform(0, 50_000, (n, 1)))
+        * np.ones_like(base.quota_units),
+        supply_units=np.where(rng.random(base.supply_units.shape) < 0.5, np.inf, rng.uniform(0, 50_000, (n, 1, 1)))
+        * np.ones_like(base.supply_units),
+        phase_power_is_it=rng.random(base.phase_power_is_it.shape) < 0.5,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(campus(), st.integers(1, 40), st.integers(0, 2**32 - 1), st.booleans())
+def test_kernel_equals_the_reference_on_random_batches(inputs, n, seed, parallel) -> None:
+    batch = _vary(inputs, n, seed)
+    assert_matches_reference(batch, simulate_kernel(batch, parallel=parallel))
+
+
+def test_kernel_equals_the_reference_on_the_shipped_scenarios_varied() -> None:
+    for path in sorted(SCENARIOS.glob("*.toml")):
+        batch = _vary(core_inputs(load_scenario(path)), 64, 7)
+        assert_matches_reference(batch, simulate_kernel(batch))
+
+
+def test_kernel_honours_a_per_phase_overhead_and_included_overhead() -> None:
+    base = core_inputs(load_scenario(SCENARIOS / "colossus.toml")).repeat(16)
+    n_p = base.phase_power_mw.shape[1]
+    rng = np.random.default_rng(3)
+    batch = dataclasses.replace(
+        base,
+        overhead_fraction=rng.uniform(0, 0.5, (16, n_p)),
+        overhead_included=rng.random((16, n_p)) < 0.5,
+    )
+    assert_matches_reference(batch, simulate_kernel(batch))
+
+
+@settings(max_examples=40, deadline=None)
+@given(policy_campus(), st.booleans())
+def test_policy_kernel_equals_the_reference_on_random_regimes(inputs, parallel) -> None:
+    """Random holders, pools (counted, licence, exempt; units, H100e, TPP; per year or carried
+    over) and approvals: every allocation output equal to the reference's."""
+    assert_matches_reference(inputs, simulate_kernel(inputs, parallel=parallel))
+
+
+@pytest.mark.parametrize("regime", ["us-uae-2025", "ai-diffusion-2025", "none"])
+def test_policy_kernel_equals_the_reference_on_the_flagship_varied(regime: str) -> None:
+    scn = load_scenario(SCENARIOS / "stargate-uae.toml", overrides=[f"policy.regime={regime}"])
+    base = campus_inputs(scn).repeat(48)
+    rng = np.random.default_rng(5)
+    pol = base.policy
+    batch = dataclasses.replace(
+        base,
+        pue=rng.uniform(1.05, 1.6, 48),
+        phase_power_mw=base.phase_power_mw * rng.uniform(0.2, 6.0, (48, 1)),
+        policy=dataclasses.replace(pol, pool_refill=pol.pool_refill * rng.uniform(0.05, 3.0, (48, 1, 1))),
+    )
+    assert_matches_reference(batch, simulate_kernel(batch))
+
+
+def test_fast_path_keeps_small_batches_on_the_reference() -> None:
+    scn = load_scenario(SCENARIOS / "stargate-uae.toml")
+    small = core_inputs(scn)
+    assert_matches_reference(small, simulate_fast(small))
+    large = _vary(core_inputs(scn), KERNEL_MIN_ELEMENTS // 14 + 1, 11)
+    assert_matches_reference(large, simulate_fast(large))
+    large_policy = campus_inputs(scn).repeat(KERNEL_MIN_ELEMENTS // 14 + 1)
+    assert_matches_reference(large_policy, simulate_fast(large_policy))
