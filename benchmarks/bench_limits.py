@@ -16,13 +16,23 @@ from gigacampus.web import create_app
 #: Just under each web budget (as tests/test_limits.py sends them), and the refused ones.
 AT_LIMITS = {
     "flagship as shipped (baseline)": [],
-    "fleet_steps just under 120,000": ["reliability.repair_days=0.45", "reliability.replicas=100"],
-    "fleet_cells just under 20 M": ["reliability.replicas=285", "reliability.repair_days=1.5"],
+    # a crew limit far above what is ever down: the fleet Monte Carlo runs (unlimited crews are exact)
+    "fleet_steps just under 120,000": [
+        "reliability.repair_days=0.45",
+        "reliability.replicas=100",
+        "reliability.repair_crews=1000000",
+    ],
+    "fleet_cells just under 20 M": [
+        "reliability.replicas=285",
+        "reliability.repair_days=1.5",
+        "reliability.repair_crews=1000000",
+    ],
     "job_failures just under 20 M": ["reliability.failures_per_accelerator_year=0.55", "reliability.replicas=285"],
     "refused: repair_days 0.001, shape 20": [
         "reliability.repair_days=0.001",
         "reliability.repair_shape=20",
         "scenario.end_year=2028",
+        "reliability.repair_crews=1000000",
     ],
 }
 

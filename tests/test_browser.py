@@ -206,7 +206,7 @@ def test_dashboard_has_controls_for_every_analysis_and_readable_charts(browser: 
     expect(page.locator("#chart-binding .main-svg text.bartext").first).to_have_text("power (full)")
     # headline cards: thousands separators, cost and goodput
     cards = page.locator("#kpis .kpi").all_inner_texts()
-    assert any(c.startswith("328,205") for c in cards) and any("TCO per accelerator-hour" in c for c in cards)
+    assert any(c.startswith("426,600") for c in cards) and any("TCO per accelerator-hour" in c for c in cards)
     goodput_before = plotted(page, "reliability-goodput")
     set_control(page, "reliability.checkpoint_s", "32", "10")
     goodput_after = plotted(page, "reliability-goodput")

@@ -58,8 +58,8 @@ def test_finance_out_writes_the_block_and_columns(tmp_path: Path) -> None:
 def test_run_prints_one_finance_line_when_the_scenario_has_finance() -> None:
     result = runner.invoke(app, ["run", UAE])
     assert result.exit_code == 0
-    # 1 GW of IT power (power_basis = "it"): 426,600 GB300 and 1.3 GW of facility to build
-    assert "Finance (USD of 2025): capex $XXX bn" in result.stdout
+    # 1 GW of IT power (power_basis = "it"): 426,600 GB300 (5,925 racks) and 1.3 GW of facility to build
+    assert "Finance (USD of 2025): capex $48.9 bn" in result.stdout
     assert "at a 9% WACC (excluding" in result.stdout
 
 

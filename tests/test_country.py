@@ -1,8 +1,12 @@
 """Country files (issue #17): one national allocation over several campuses.
 
-Independent figures: one GB300 takes 135 kW / 72 x 1.25 x PUE 1.3 = 3,046.875 W of grid power,
-so 200 MW holds 65,641 and 800 MW 262,564; Microsoft's 60,400 A100-equivalents counted by TPP
-are 60,400 x 4,992 / 60,000 = 5,025.3 GB300.
+Independent figures: a phase installs whole GB300 NVL72 racks of 72; one rack takes 135 kW x 1.25
+(network and hosts) = 168.75 kW of IT power. 200 MW of facility power at PUE 1.3 is 153.85 MW of
+IT power: floor(911.7) = 911 racks = 65,592 GB300 (65,641 before whole systems); 1 GW of facility
+power holds floor(4,558.4) = 4,558 racks = 328,176. Stargate UAE reads its MW as IT power
+(power_basis = "it"): 200 MW holds floor(1,185.2) = 1,185 racks = 85,320 and 800 MW
+floor(4,740.7) = 4,740 racks = 341,280. Microsoft's 60,400 A100-equivalents counted by TPP are
+60,400 x 4,992 / 60,000 = 5,025.3 GB300, of which whole racks: 69 x 72 = 4,968.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ import gigacampus as gc
 from gigacampus.cli import app
 from gigacampus.country import country_inputs, national_inputs, run_country, run_country_file
 from gigacampus.errors import InputError
-from gigacampus.model import simulate
+from gigacampus.model import phase_slots, simulate
 from gigacampus.scenario.country import load_country
 from tests.conftest import SCENARIOS
 
+RACK = 72  # GB300 NVL72: accelerators per system
 UAE = SCENARIOS / "stargate-uae.toml"
 FIVE_GW = SCENARIOS / "uae-5gw.toml"
 FLAGSHIP_HOLDERS = """
@@ -107,12 +112,12 @@ def two_campuses(tmp_path: Path, cap: float, first: str = "A", second: str = "B"
         f'rules = {{name = "test", cap = [{{cap = "national", scope = "national", unit = "units", '
         f"amount = {cap}, first_year = 2025}}]}}\n"
     )
-    # each campus wants 65,641 GB300 (200 MW) in 2028
+    # each campus wants 65,592 GB300 (200 MW, 911 whole racks) in 2028
     return write(tmp_path, "two.toml", head + inline_campus(first, 1, 200) + inline_campus(second, 2, 200))
 
 
 def test_two_campuses_with_the_cap_halved_are_held_back_in_priority_order(tmp_path: Path) -> None:
-    want = 65_641
+    want = 911 * RACK  # 65,592: whole racks in 200 MW (module docstring)
     full = run_country_file(two_campuses(tmp_path, 2 * want)).summary
     rec = next(r for r in full["years"] if r["year"] == 2028)
     assert [c["shipped"] for c in rec["campuses"]] == [want, want]
@@ -161,10 +166,28 @@ def test_shipments_never_exceed_the_national_cap(
     shipped = out.accelerators_added.sum(axis=2)[0]
     # the allocator counts whole accelerators with a relative margin of 1e-12 (so that a TPP room
     # divided back into accelerators does not lose one to rounding): a cap of 58.99999999994 is 59
-    room = np.floor(cap * (1 + 1e-12))
-    assert np.all(shipped <= room)
+    assert np.all(shipped <= np.floor(cap * (1 + 1e-12)))
+    # both campuses install whole NVL72 racks, so what the cap lets through is its whole racks:
+    # a cap of 100 ships one rack (72), a cap of 71 none. Every campus's demand is whole racks,
+    # so after the first campus takes its racks the second's room is whole racks of the rest.
+    room = np.floor(cap * (1 + 1e-12) / RACK) * RACK
     wanted = out.demand.sum(axis=2)[0]
+    assert np.all(wanted % RACK == 0)
     assert np.all(shipped == np.minimum(wanted, room))  # one importer: the cap or the demand binds
+
+
+def test_the_national_batch_keeps_each_campus_phases_basis_and_systems() -> None:
+    # Stargate UAE's two phases are IT power, the other campuses' facility power (PUE 1.3 all)
+    country = load_country(FIVE_GW)
+    own = country_inputs(country)
+    inputs, _ = national_inputs(country, own)
+    assert inputs.phase_power_is_it.tolist() == [[True, True, False, False, False, False, False]]
+    assert inputs.accelerators_per_system.tolist() == [[RACK] * 7]
+    assert inputs.overhead_included.tolist() == [[False] * 7]
+    # every phase hosts in the national batch what it hosts in its own campus's run
+    joined = np.concatenate([phase_slots(own[c.name])[0].max(axis=0) for c in country.campuses])
+    np.testing.assert_array_equal(phase_slots(inputs)[0].max(axis=0), joined)
+    assert joined[:2].tolist() == [1_185 * RACK, 4_740 * RACK]
 
 
 def test_the_uae_country_answers(tmp_path: Path) -> None:
@@ -174,10 +197,20 @@ def test_the_uae_country_answers(tmp_path: Path) -> None:
         for cap in rec["national_caps"]:
             assert rec["accelerators_shipped"] <= cap["available"]
     y2030 = {c["campus"]: c["accelerators"] for c in next(r for r in s["years"] if r["year"] == 2030)["campuses"]}
-    assert y2030["Stargate UAE"] == 65_641 + 262_564
-    assert y2030["UAE-US AI Campus: other 4 GW"] == 2 * 328_205
-    assert y2030["Microsoft UAE (Khazna 200 MW)"] == int(60_400 * 4_992 / 60_000)
-    assert s["headline"]["national_cap_first_binds"] is None  # 1 GW a year stays under 400,000
+    # IT basis and whole racks (module docstring): 85,320 + 341,280; was 65,641 + 262,564
+    assert y2030["Stargate UAE"] == 1_185 * RACK + 4_740 * RACK
+    assert y2030["UAE-US AI Campus: other 4 GW"] == 2 * 4_558 * RACK  # was 2 x 328,205
+    assert y2030["Microsoft UAE (Khazna 200 MW)"] == int(60_400 * 4_992 / 60_000 / RACK) * RACK  # 4,968
+    # 1 GW a year stays under the US companies' 400,000 until 2031, when Stargate UAE's first
+    # 85,320 (2026, five-year life) are replaced in the year GW 4 wants 328,176: 413,496 wanted by
+    # US holders against 400,000, of which whole racks are 5,555 x 72 = 399,960 (a facility-basis
+    # flagship wanted 65,641 + 328,205 = 393,846 and the cap never bound)
+    assert s["headline"]["national_cap_first_binds"] == 2031
+    assert s["headline"]["national_cap_binding_years"] == [[2031, 2031]]
+    y2031 = next(r for r in s["years"] if r["year"] == 2031)
+    assert y2031["accelerators_shipped"] == 400_000 // RACK * RACK
+    other = next(c for c in y2031["campuses"] if c["campus"] == "UAE-US AI Campus: other 4 GW")
+    assert other["held_back"] == 1_185 * RACK + 4_558 * RACK - 400_000 // RACK * RACK  # 13,536
     assert next(iter(s["headline"]["holder_first_short_of_own_licence"])) == "G42"
     faster = run_country_file(
         FIVE_GW, overrides=["campus[2].phase[1].online_year=2029", "campus[2].phase[3].online_year=2031"]

@@ -27,13 +27,20 @@ from gigacampus.errors import InputError
 from gigacampus.limits import CLI, WEB, Budget, budget, use_budget
 from gigacampus.pipeline import campus_inputs, run, run_batch
 from gigacampus.scenario import load_scenario
-from gigacampus.units import SECONDS_PER_DAY, SECONDS_PER_FAILURE_YEAR
+from gigacampus.units import DAYS_PER_YEAR, SECONDS_PER_DAY, SECONDS_PER_FAILURE_YEAR
 from tests.conftest import SCENARIOS
 
 FLAGSHIP = SCENARIOS / "stargate-uae.toml"
 
 #: The two requests of the issue that kept a server busy for hours.
-FLEET_HOURS = ["reliability.repair_days=0.001", "reliability.repair_shape=20", "scenario.end_year=2028"]
+#: (With unlimited crews the fleet now takes the exact Poisson path, which is cheap: the fleet request
+#: names a crew limit so that the Monte Carlo, whose work the budget bounds, runs.)
+FLEET_HOURS = [
+    "reliability.repair_days=0.001",
+    "reliability.repair_shape=20",
+    "scenario.end_year=2028",
+    "reliability.repair_crews=1000000",
+]
 JOB_HOURS = [
     "reliability.restart_s=0",
     "reliability.failures_per_accelerator_year=1000",
@@ -42,9 +49,12 @@ JOB_HOURS = [
 ]
 #: Requests just under each web budget (fleet steps, fleet cells, fleet samples, job failures)
 #: and at the web's year and phase limits.
+# the fleet Monte Carlo runs only with limited crews (unlimited crews take the exact Poisson path):
+# a crew count far above what is ever down keeps the numbers of unlimited crews and the Monte Carlo's work
+CREWS = "reliability.repair_crews=1000000"
 AT_LIMITS = {
-    "fleet_steps": ["reliability.repair_days=0.45", "reliability.replicas=100"],
-    "fleet_cells": ["reliability.replicas=285", "reliability.repair_days=1.5"],
+    "fleet_steps": ["reliability.repair_days=0.45", "reliability.replicas=100", CREWS],
+    "fleet_cells": ["reliability.replicas=285", "reliability.repair_days=1.5", CREWS],
     "job_failures": ["reliability.failures_per_accelerator_year=0.55", "reliability.replicas=285"],
 }
 
@@ -61,13 +71,21 @@ def test_cli_budget_is_higher_than_the_webs_in_every_figure() -> None:
 
 @pytest.mark.parametrize(("repair_days", "shape", "years"), [(7.0, 1, 3), (2.0, 3, 1), (5.0, 2, 2)])
 def test_fleet_estimate_is_the_engines_step_count(repair_days: float, shape: int, years: int) -> None:
-    policy = RepairPolicy(repair_days, shape)
+    policy = RepairPolicy(repair_days, shape, crews=1_000_000)  # crews: the Monte Carlo path
     work = estimate_work(years, policy, replicas=3, job_days=1.0, jobs=[])
     out = campus_availability(np.arange(2026, 2026 + years), np.full(years, 50.0), np.full(years, 2.0), policy, 3, 0)
     steps = out.down.shape[1] * policy.steps_per_day  # records x steps per record
     assert work.fleet_steps == steps * (shape + 1)
     assert work.fleet_cells == steps * 3 * (shape + 2)
     assert work.fleet_records == out.down.size
+
+
+def test_exact_fleet_path_has_no_monte_carlo_work() -> None:
+    exact = estimate_work(7, RepairPolicy(0.001, 20), replicas=2_000, job_days=1.0, jobs=[])
+    assert exact.fleet_cells == 0 and exact.fleet_records == 0
+    assert exact.fleet_steps == 7 * DAYS_PER_YEAR * 21  # one 21-state step a day
+    monte_carlo = estimate_work(7, RepairPolicy(0.001, 20, crews=10), replicas=2_000, job_days=1.0, jobs=[])
+    assert monte_carlo.fleet_cells > 1e9
 
 
 def test_job_estimate_is_the_mean_failure_count() -> None:

@@ -2,7 +2,9 @@
 UVEU assumption of the AI Diffusion counterfactual, on the flagship with hand arithmetic.
 
 Independent figures: the national cap is 500,000 a year, 80% (400,000) for US holders; a 30%
-share of it is 150,000; one GB300 is 5,000 / 1,979 H100e and 60,000 TPP.
+share of it is 150,000; one GB300 is 5,000 / 1,979 H100e and 60,000 TPP. GB300 ships in whole
+NVL72 racks of 72, so a holder receives the whole racks of its room: 150,000 -> 2,083 racks =
+149,976; 250,000 -> 3,472 racks = 249,984; 400,000 -> 5,555 racks = 399,960.
 """
 
 from __future__ import annotations
@@ -16,6 +18,12 @@ from gigacampus.cli import app
 from gigacampus.scenario import raw_scenario, scenario_from_dict
 from gigacampus.scenario.load import apply_overrides
 from tests.conftest import SCENARIOS
+
+
+def racks(room: float) -> int:
+    """The accelerators in the whole GB300 NVL72 racks (72 each) that fit in ``room``."""
+    return int(room // 72) * 72
+
 
 UAE = SCENARIOS / "stargate-uae.toml"
 XAI_SHARE = [
@@ -47,18 +55,19 @@ def test_a_share_is_reserved_against_holders_listed_earlier(reserved: dict) -> N
     for rec in reserved["years"]:
         if 2028 <= rec["year"] <= 2031:
             xai, oai = holder(rec, "xAI"), holder(rec, "OpenAI/Oracle")
-            assert xai["shipped"] == 150_000
-            assert oai["shipped"] == 400_000 - 150_000
+            assert xai["shipped"] == racks(150_000)  # 149,976
+            assert oai["shipped"] == racks(400_000 - 150_000)  # 249,984: the reservation is 150,000
             assert xai["binding"] == "quota"
 
 
 def test_allocated_is_each_holders_own_entitlement(reserved: dict) -> None:
     rec = next(r for r in reserved["years"] if r["year"] == 2029)
-    assert holder(rec, "xAI")["allocated"] == 150_000
-    assert holder(rec, "OpenAI/Oracle")["allocated"] == 250_000  # the US 400,000 less xAI's reservation
+    # the entitlement is what the holder could receive: whole racks of its room
+    assert holder(rec, "xAI")["allocated"] == racks(150_000)
+    assert holder(rec, "OpenAI/Oracle")["allocated"] == racks(250_000)  # the US 400,000 less xAI's reservation
     flagship = gc.run_file(UAE).blocks["policy"]
     rec = next(r for r in flagship["years"] if r["year"] == 2026)
-    assert holder(rec, "OpenAI/Oracle")["allocated"] == 400_000  # no reservation: the US group's room
+    assert holder(rec, "OpenAI/Oracle")["allocated"] == racks(400_000)  # no reservation: the US group's room
     # and the block says who shares that room (holders that fill a phase, in the same group)
     by_name = {h["name"]: h for h in flagship["holders"]}
     assert by_name["OpenAI/Oracle"]["shares_room_with"] == []  # Microsoft and xAI fill no phase here
@@ -89,13 +98,13 @@ def test_a_regime_that_passes_unused_shares_on() -> None:
     # xAI has a 30% share but fills no phase: its unused share passes to OpenAI/Oracle
     idle = _pass_on("phase[1].power_mw=4800", "policy.holder[3].share=0.3")
     rec = next(r for r in idle["years"] if r["year"] == 2028)
-    assert holder(rec, "OpenAI/Oracle")["shipped"] == 400_000
+    assert holder(rec, "OpenAI/Oracle")["shipped"] == racks(400_000)
     assert holder(rec, "xAI")["shipped"] == 0
     # with xAI wanting the expansion too, its share is held for what it wants
     both = _pass_on(*XAI_SHARE)
     rec = next(r for r in both["years"] if r["year"] == 2028)
-    assert holder(rec, "xAI")["shipped"] == 150_000
-    assert holder(rec, "OpenAI/Oracle")["shipped"] == 250_000
+    assert holder(rec, "xAI")["shipped"] == racks(150_000)
+    assert holder(rec, "OpenAI/Oracle")["shipped"] == racks(250_000)
 
 
 def test_chips_a_regime_does_not_cover_do_not_count() -> None:
@@ -129,7 +138,16 @@ def test_the_flagships_counterfactual_states_its_veu_assumption() -> None:
     assert "veu" in oai.model_fields_set and oai.veu == "none"
     base = gc.run_file(UAE, overrides=["policy.regime=ai-diffusion-2025"]).blocks["policy"]
     by_2027 = sum(r["accelerators_shipped"] for r in base["years"] if r["year"] <= 2027)
-    assert by_2027 == 14_959
+    # Diffusion: a national 790M TPP for 2025-2027 and a yearly 26.9M TPP exemption per holder
+    # (LPP); a GB300 is 60,000 TPP and ships in racks of 72. 2026: G42 draws its 26.9M and the
+    # whole 790M: 816.9M TPP = 13,615 GB300 -> 13,608 in racks, leaving 790M - (13,608 x 60,000
+    # - 26.9M) = 420,000 TPP of the national cap; OpenAI/Oracle: 26.9M + 420,000 = 455.3 -> 432.
+    # 2027: each holder's 26.9M (with the 420,000 left, 448.3 + 7) -> 432 each.
+    # (14,959 = 13,615 + 448 + 2 x 448 before whole systems.)
+    g42_2026 = racks((790e6 + 26.9e6) / 60_000)
+    left = 790e6 - (g42_2026 * 60_000 - 26.9e6)
+    assert by_2027 == g42_2026 + racks((26.9e6 + left) / 60_000) + 2 * racks((26.9e6 + left) / 60_000)
+    assert by_2027 == 14_904
     uveu = gc.run_file(
         UAE,
         overrides=[

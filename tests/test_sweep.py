@@ -125,10 +125,12 @@ def test_statistics_equal_numpy_over_the_stored_variants(plain: Path, tmp_path: 
 
 
 def test_sobol_indices_of_a_known_function_through_the_sweep(plain: Path, tmp_path: Path) -> None:
-    # accelerators at full build-out are facility power / (per-accelerator power x (1 + overhead) x PUE):
-    # with the PUE the only input that reaches the last year's count, its indices are ~1, the others' ~0
+    # read as facility power, accelerators at full build-out are facility power / (per-accelerator power
+    # x (1 + overhead) x PUE), in whole racks: with the PUE the only input that reaches the last year's
+    # count, its indices are ~1, the others' ~0
     spec = prepare_sweep(
         plain,
+        sets=["site.power_basis=facility"],
         samples=16,
         vary=["site.pue=uniform(1.2, 1.4)", "training.mfu=uniform(0.3, 0.5)"],
         sensitivity_samples=64,

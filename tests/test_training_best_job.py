@@ -90,13 +90,18 @@ def test_largest_phase_reports_its_own_accelerators_and_reliability_goodput() ->
     block = result.to_summary()["training"]
     tl = result.timeline
     y2032 = next(y for y in block["years"] if y["year"] == 2032)
-    assert y2032["accelerators"] == int(tl.loc[2032, "largest_phase_job_accelerators"]) == 262_564
-    assert y2032["accelerators"] < y2032["fleet_accelerators"] == 328_205
+    # the flagship's MW are IT power in whole GB300 NVL72 racks of 135 kW x 1.25 = 168.75 kW: the
+    # 800 MW phase holds floor(4,740.7) = 4,740 racks, the 200 MW one floor(1,185.2) = 1,185
+    # (262,564 and 328,205 when the MW were read as facility power and single accelerators)
+    largest = int(800e6 // (135e3 * 1.25)) * 72  # 341,280
+    fleet = largest + int(200e6 // (135e3 * 1.25)) * 72  # 426,600
+    assert y2032["accelerators"] == int(tl.loc[2032, "largest_phase_job_accelerators"]) == largest
+    assert y2032["accelerators"] < y2032["fleet_accelerators"] == fleet
     assert y2032["goodput"] == pytest.approx(tl.loc[2032, "largest_phase_job_goodput"])
     assert block["origins"]["goodput"].startswith("reliability")
     # the FLOP comes from that phase: accelerators x dense BF16 x MFU x goodput x days
     gb300 = gc.load_catalog().accelerators["gb300"].dense_bf16_tflops * 1e12
-    expect = 262_564 * gb300 * 0.40 * y2032["goodput"] * 100 * 86_400
+    expect = largest * gb300 * 0.40 * y2032["goodput"] * 100 * 86_400
     assert y2032["training_flop"] == pytest.approx(expect, rel=1e-9)
 
 

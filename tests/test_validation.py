@@ -58,9 +58,11 @@ def test_tolerances_over_a_quarter_are_explained_in_the_docs() -> None:
 
 
 def test_abilene_by_hand() -> None:
-    # 1,200 MW facility / 1.2 PUE = 1,000 MW IT; a GB200 takes 120 kW / 72 x 1.25 overhead = 2,083.3 W
+    # 1,200 MW facility / 1.2 PUE = 1,000 MW IT; a GB200 takes 120 kW / 72 x 1.25 overhead = 2,083.3 W.
+    # The model installs whole NVL72 racks of 150 kW of IT power: floor(6,666.7) = 6,666 racks =
+    # 479,952 GB200 (479,999 when single accelerators were counted)
     check = check_campus(CAMPUSES["stargate-abilene-2026"])
-    assert check.accelerators == pytest.approx(1000e6 / (120e3 / 72 * 1.25), abs=1)  # whole accelerators
+    assert check.accelerators == (1000e6 // (120e3 * 1.25)) * 72 == 479_952
     # the 450,000 reported need 450,000 x 2,083.3 W x 1.2 = 1,125 MW of facility power
     assert check.power_needed_mw == pytest.approx(450_000 * 120e3 / 72 * 1.25 * 1.2 / 1e6, rel=1e-9)
 
@@ -69,11 +71,14 @@ def test_it_basis_is_turned_into_facility_power_with_the_pue() -> None:
     c = CAMPUSES["stargate-uae-2026"]
     assert c.power_basis == "it"
     scn = campus_scenario(c)
-    assert scn.phase[0].power_mw == pytest.approx(200 * 1.3)
+    # the row's power and basis are passed as they are; the model turns IT into facility power
+    assert scn.site.power_basis == "it" and scn.phase[0].power_mw == 200
     check = check_campus(c)
     assert check.it_power_mw == pytest.approx(200.0)
-    # IT power / (135 kW / 72 x 1.25) per GB300, and the power the 100,000 need is IT power
-    assert check.accelerators == pytest.approx(200e6 / (135e3 / 72 * 1.25), abs=1)
+    assert check.facility_power_mw == pytest.approx(200 * 1.3)
+    # IT power in whole GB300 NVL72 racks of 135 kW x 1.25 = 168.75 kW: floor(1,185.2) = 1,185
+    # racks = 85,320 (85,333 single accelerators); the power the 100,000 need is IT power
+    assert check.accelerators == (200e6 // (135e3 * 1.25)) * 72 == 85_320
     assert check.power_needed_mw == pytest.approx(100_000 * 135e3 / 72 * 1.25 / 1e6)
 
 

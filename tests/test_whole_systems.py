@@ -40,7 +40,12 @@ def test_tpu_pod_power_includes_its_hosts_and_network(catalog) -> None:
     pod = catalog.systems["tpu7x-superpod"]
     assert pod.power_includes_overhead and pod.accelerators_per_system == 9216
     assert not catalog.systems["gb300-nvl72"].power_includes_overhead
-    phases = '[[phase]]\nname = "Pods"\nonline_year = 2026\npower_mw = 105\naccelerator = "tpu7x"\n'
+    # the catalog gives no pod power (no primary source does), so the scenario gives one: 10 MW
+    # per pod, a test value for the arithmetic below
+    assert pod.system_power_kw is None
+    phases = (
+        '[[phase]]\nname = "Pods"\nonline_year = 2026\npower_mw = 105\naccelerator = "tpu7x"\nsystem_power_kw = 10000\n'
+    )
     scn = scenario_from_text(scenario_text(phases=phases, pue=1.2, overhead=0.25), overrides=["site.power_basis=it"])
     inputs = core_inputs(scn, catalog)
     assert inputs.overhead_included.tolist() == [[True]]

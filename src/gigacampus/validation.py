@@ -2,10 +2,10 @@
 one-phase scenario, compared with what its sources report.
 
 For a row, the scenario is the campus's power in its stated year with the row's PUE and
-accelerator (its catalog system, the catalog's overhead fraction). Reported IT power is turned
-into facility power explicitly (facility = IT x PUE), so that the model's IT power, facility
-power / PUE, is the reported IT power; a ``power_basis`` setting on ``[[phase]]``, where the
-scenario schema has one, can take its place. The comparisons, each ``model / reported``:
+accelerator (its catalog system, the catalog's overhead fraction, whole systems). The reported
+power keeps its basis (``site.power_basis`` is the row's ``power_basis``): reported IT power is
+the model's IT power and its facility power is IT x PUE; reported facility power gives IT
+power = facility / PUE. The comparisons, each ``model / reported``:
 
 * ``accelerators``: accelerators the power holds vs the reported count;
 * ``h100e``: the model's H100-equivalents vs the reported (Epoch AI's) H100e;
@@ -123,12 +123,12 @@ def campus_scenario(campus: Campus, catalog: Catalog | None = None) -> Scenario:
             "end_year": year,
             "sources": [s.strip() for s in campus.source.split(" ; ")],
         },
-        "site": {"name": campus.location, "pue": campus.pue},
+        "site": {"name": campus.location, "pue": campus.pue, "power_basis": campus.power_basis},
         "phase": [
             {
                 "name": campus.id,
                 "online_year": year,
-                "power_mw": campus.facility_power_mw,
+                "power_mw": campus.power_mw,
                 "accelerator": campus.accelerator,
             }
         ],
@@ -147,6 +147,8 @@ def check_campus(campus: Campus, catalog: Catalog | None = None) -> CampusCheck:
     it_mw = float(batch.columns["it_power_mw"][0, 0])
     facility_mw = float(batch.columns["facility_power_mw"][0, 0])
     overhead = float(np.asarray(batch.inputs.overhead_fraction)[0].ravel()[0])
+    if bool(batch.inputs.overhead_included[0, 0]):  # a system whose power covers hosts and network
+        overhead = 0.0
     it_w_per_accelerator = float(batch.inputs.accelerator_power_w[0, 0]) * (1.0 + overhead)
     comparisons = []
     needed = None

@@ -6,7 +6,8 @@
    drawing order (campus priority, then each campus's phase order), each campus keeping its
    own accelerators and its own vendor supply (supply rows are per campus and model). A
    campus's PUE is folded into its phases' power (``power x PUE_first / PUE_campus`` with the
-   first campus's PUE as the batch's), so every phase hosts what its own campus hosts.
+   first campus's PUE as the batch's; a phase given as IT power keeps it), so every phase hosts
+   what its own campus hosts, in whole systems of its own size.
 3. The national ``[policy]`` becomes pools over all those phases
    (:func:`gigacampus.analyses.policy.inputs.build_policy`) and one run of the campus kernel
    allocates the chips: holders are limited by the national and holder caps, reserved shares
@@ -96,13 +97,18 @@ def national_inputs(
             phase_names=names,
             phase_model=np.concatenate([b.phase_model + o for b, o in zip(parts, offsets, strict=False)]),
             phase_online_year=np.concatenate([b.phase_online_year for b in parts], axis=1),
+            # a facility-basis phase's power is folded to the first campus's PUE so that its IT
+            # power (power / PUE) is its own campus's; an IT-basis phase's power is IT power already
             phase_power_mw=np.concatenate(
                 [
-                    b.phase_power_mw if i == 0 else b.phase_power_mw * (ref_pue / b.pue)[:, None]
-                    for i, b in enumerate(parts)
+                    np.where(b.phase_power_is_it, b.phase_power_mw, b.phase_power_mw * (ref_pue / b.pue)[:, None])
+                    for b in parts
                 ],
                 axis=1,
             ),
+            phase_power_is_it=np.concatenate([b.phase_power_is_it for b in parts], axis=1),
+            accelerators_per_system=np.concatenate([b.accelerators_per_system for b in parts], axis=1),
+            overhead_included=np.concatenate([b.overhead_included for b in parts], axis=1),
             overhead_fraction=np.concatenate(
                 [
                     np.repeat(b.overhead_fraction[:, None], b.phase_power_mw.shape[1], axis=1)

@@ -125,7 +125,10 @@ def histogram(target: Path, column: str, bins: int = 30) -> dict[str, list[float
     x = x[np.isfinite(x)]
     if x.size == 0:
         return None
-    counts, edges = np.histogram(x, bins=bins if x.min() < x.max() else 1)
+    lo, hi = float(x.min()), float(x.max())
+    if not hi - lo > 1e-9 * max(1.0, abs(lo), abs(hi)):  # one value, up to rounding: one bin around it
+        bins, lo, hi = 1, lo - 0.5 * abs(lo) * 1e-9 - 0.5, hi + 0.5 * abs(hi) * 1e-9 + 0.5
+    counts, edges = np.histogram(x, bins=bins, range=(lo, hi))
     return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 

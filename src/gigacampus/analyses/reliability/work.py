@@ -46,9 +46,17 @@ def estimate_work(
 ) -> ReliabilityWork:
     """Work of one variant: ``jobs`` are the distinct (accelerators, failures per accelerator-year)
     jobs it simulates."""
-    steps = float(n_years) * DAYS_PER_YEAR * policy.steps_per_day
     k = policy.repair_shape
     failures = sum(n * rate / SECONDS_PER_FAILURE_YEAR * job_days * SECONDS_PER_DAY for n, rate in set(jobs))
+    if policy.crews is None and policy.repairs_per_day is None:
+        # the exact (Poisson) availability: one (k+1)-state step a day, no Monte Carlo of the fleet
+        return ReliabilityWork(
+            fleet_steps=float(n_years) * DAYS_PER_YEAR * (k + 1),
+            fleet_cells=0.0,
+            fleet_records=0.0,
+            job_failures=float(replicas) * failures,
+        )
+    steps = float(n_years) * DAYS_PER_YEAR * policy.steps_per_day
     return ReliabilityWork(
         fleet_steps=steps * (k + 1),
         fleet_cells=steps * replicas * (k + 2),
