@@ -1,8 +1,11 @@
 """Country files (issue #17): one national allocation over several campuses.
 
-Independent figures: one GB300 takes 135 kW / 72 x 1.25 x PUE 1.3 = 3,046.875 W of grid power,
-so 200 MW holds 65,641 and 800 MW 262,564; Microsoft's 60,400 A100-equivalents counted by TPP
-are 60,400 x 4,992 / 60,000 = 5,025.3 GB300.
+Independent figures: one GB300 NVL72 rack (72 GB300) takes 135 kW x 1.25 x PUE 1.3 = 219.375 kW
+of grid power and campuses receive whole racks, so 200 MW of facility power holds 911 racks =
+65,592 GB300 and 1,000 MW 4,558 racks = 328,176; read as IT power (the flagship, 135 kW x 1.25 =
+168.75 kW a rack) 200 MW holds 1,185 racks = 85,320 and 800 MW 4,740 racks = 341,280.
+Microsoft's 60,400 A100-equivalents counted by TPP are 60,400 x 4,992 / 60,000 = 5,025.3 GB300,
+69 whole racks = 4,968.
 """
 
 from __future__ import annotations
@@ -107,12 +110,12 @@ def two_campuses(tmp_path: Path, cap: float, first: str = "A", second: str = "B"
         f'rules = {{name = "test", cap = [{{cap = "national", scope = "national", unit = "units", '
         f"amount = {cap}, first_year = 2025}}]}}\n"
     )
-    # each campus wants 65,641 GB300 (200 MW) in 2028
+    # each campus wants 65,592 GB300 (200 MW, 911 racks) in 2028
     return write(tmp_path, "two.toml", head + inline_campus(first, 1, 200) + inline_campus(second, 2, 200))
 
 
 def test_two_campuses_with_the_cap_halved_are_held_back_in_priority_order(tmp_path: Path) -> None:
-    want = 65_641
+    want = 65_592
     full = run_country_file(two_campuses(tmp_path, 2 * want)).summary
     rec = next(r for r in full["years"] if r["year"] == 2028)
     assert [c["shipped"] for c in rec["campuses"]] == [want, want]
@@ -164,7 +167,9 @@ def test_shipments_never_exceed_the_national_cap(
     room = np.floor(cap * (1 + 1e-12))
     assert np.all(shipped <= room)
     wanted = out.demand.sum(axis=2)[0]
-    assert np.all(shipped == np.minimum(wanted, room))  # one importer: the cap or the demand binds
+    # one importer: the cap or the demand binds, in whole racks of 72 (both campuses hold GB300 NVL72)
+    assert (inputs.accelerators_per_system == 72).all()
+    assert np.all(shipped == np.floor(np.minimum(wanted, room) / 72) * 72)
 
 
 def test_the_uae_country_answers(tmp_path: Path) -> None:
@@ -174,10 +179,14 @@ def test_the_uae_country_answers(tmp_path: Path) -> None:
         for cap in rec["national_caps"]:
             assert rec["accelerators_shipped"] <= cap["available"]
     y2030 = {c["campus"]: c["accelerators"] for c in next(r for r in s["years"] if r["year"] == 2030)["campuses"]}
-    assert y2030["Stargate UAE"] == 65_641 + 262_564
-    assert y2030["UAE-US AI Campus: other 4 GW"] == 2 * 328_205
-    assert y2030["Microsoft UAE (Khazna 200 MW)"] == int(60_400 * 4_992 / 60_000)
-    assert s["headline"]["national_cap_first_binds"] is None  # 1 GW a year stays under 400,000
+    assert y2030["Stargate UAE"] == (1_185 + 4_740) * 72  # its file reads 200 + 800 MW as IT power
+    assert y2030["UAE-US AI Campus: other 4 GW"] == 2 * 4_558 * 72
+    assert y2030["Microsoft UAE (Khazna 200 MW)"] == int(60_400 * 4_992 / 60_000 / 72) * 72
+    # 1 GW a year stays under the US holders' 400,000 until 2031, when Stargate UAE also replaces
+    # its 2026 racks (85,320, its file read as IT power): 85,320 + 328,176 > 400,000
+    assert s["headline"]["national_cap_first_binds"] == 2031
+    y2031 = next(r for r in s["years"] if r["year"] == 2031)
+    assert y2031["accelerators_shipped"] == 400_000 // 72 * 72
     assert next(iter(s["headline"]["holder_first_short_of_own_licence"])) == "G42"
     faster = run_country_file(
         FIVE_GW, overrides=["campus[2].phase[1].online_year=2029", "campus[2].phase[3].online_year=2031"]

@@ -2,7 +2,9 @@
 UVEU assumption of the AI Diffusion counterfactual, on the flagship with hand arithmetic.
 
 Independent figures: the national cap is 500,000 a year, 80% (400,000) for US holders; a 30%
-share of it is 150,000; one GB300 is 5,000 / 1,979 H100e and 60,000 TPP.
+share of it is 150,000; one GB300 is 5,000 / 1,979 H100e and 60,000 TPP. Holders receive whole
+GB300 NVL72 racks of 72: 150,000 is 2,083 racks = 149,976, the 250,000 left to OpenAI/Oracle
+3,472 racks = 249,984 and 400,000 5,555 racks = 399,960.
 """
 
 from __future__ import annotations
@@ -47,18 +49,18 @@ def test_a_share_is_reserved_against_holders_listed_earlier(reserved: dict) -> N
     for rec in reserved["years"]:
         if 2028 <= rec["year"] <= 2031:
             xai, oai = holder(rec, "xAI"), holder(rec, "OpenAI/Oracle")
-            assert xai["shipped"] == 150_000
-            assert oai["shipped"] == 400_000 - 150_000
+            assert xai["shipped"] == 2_083 * 72
+            assert oai["shipped"] == 3_472 * 72  # whole racks of 400,000 - 150,000
             assert xai["binding"] == "quota"
 
 
 def test_allocated_is_each_holders_own_entitlement(reserved: dict) -> None:
     rec = next(r for r in reserved["years"] if r["year"] == 2029)
-    assert holder(rec, "xAI")["allocated"] == 150_000
-    assert holder(rec, "OpenAI/Oracle")["allocated"] == 250_000  # the US 400,000 less xAI's reservation
+    assert holder(rec, "xAI")["allocated"] == 2_083 * 72
+    assert holder(rec, "OpenAI/Oracle")["allocated"] == 3_472 * 72  # the US 400,000 less xAI's reservation
     flagship = gc.run_file(UAE).blocks["policy"]
     rec = next(r for r in flagship["years"] if r["year"] == 2026)
-    assert holder(rec, "OpenAI/Oracle")["allocated"] == 400_000  # no reservation: the US group's room
+    assert holder(rec, "OpenAI/Oracle")["allocated"] == 5_555 * 72  # no reservation: the US group's room
     # and the block says who shares that room (holders that fill a phase, in the same group)
     by_name = {h["name"]: h for h in flagship["holders"]}
     assert by_name["OpenAI/Oracle"]["shares_room_with"] == []  # Microsoft and xAI fill no phase here
@@ -89,13 +91,13 @@ def test_a_regime_that_passes_unused_shares_on() -> None:
     # xAI has a 30% share but fills no phase: its unused share passes to OpenAI/Oracle
     idle = _pass_on("phase[1].power_mw=4800", "policy.holder[3].share=0.3")
     rec = next(r for r in idle["years"] if r["year"] == 2028)
-    assert holder(rec, "OpenAI/Oracle")["shipped"] == 400_000
+    assert holder(rec, "OpenAI/Oracle")["shipped"] == 5_555 * 72  # all of the US 400,000, in whole racks
     assert holder(rec, "xAI")["shipped"] == 0
     # with xAI wanting the expansion too, its share is held for what it wants
     both = _pass_on(*XAI_SHARE)
     rec = next(r for r in both["years"] if r["year"] == 2028)
-    assert holder(rec, "xAI")["shipped"] == 150_000
-    assert holder(rec, "OpenAI/Oracle")["shipped"] == 250_000
+    assert holder(rec, "xAI")["shipped"] == 2_083 * 72
+    assert holder(rec, "OpenAI/Oracle")["shipped"] == 3_472 * 72
 
 
 def test_chips_a_regime_does_not_cover_do_not_count() -> None:
@@ -129,7 +131,7 @@ def test_the_flagships_counterfactual_states_its_veu_assumption() -> None:
     assert "veu" in oai.model_fields_set and oai.veu == "none"
     base = gc.run_file(UAE, overrides=["policy.regime=ai-diffusion-2025"]).blocks["policy"]
     by_2027 = sum(r["accelerators_shipped"] for r in base["years"] if r["year"] <= 2027)
-    assert by_2027 == 14_959
+    assert by_2027 == 14_959 // 72 * 72  # the 14,959 GB300 the cumulative cap leaves, in whole racks of 72
     uveu = gc.run_file(
         UAE,
         overrides=[

@@ -96,13 +96,19 @@ def national_inputs(
             phase_names=names,
             phase_model=np.concatenate([b.phase_model + o for b, o in zip(parts, offsets, strict=False)]),
             phase_online_year=np.concatenate([b.phase_online_year for b in parts], axis=1),
+            # a facility-basis phase keeps its IT power under the first campus's PUE; an IT-basis one is its IT power
             phase_power_mw=np.concatenate(
                 [
-                    b.phase_power_mw if i == 0 else b.phase_power_mw * (ref_pue / b.pue)[:, None]
+                    b.phase_power_mw
+                    if i == 0
+                    else np.where(b.phase_power_is_it, b.phase_power_mw, b.phase_power_mw * (ref_pue / b.pue)[:, None])
                     for i, b in enumerate(parts)
                 ],
                 axis=1,
             ),
+            phase_power_is_it=np.concatenate([b.phase_power_is_it for b in parts], axis=1),
+            accelerators_per_system=np.concatenate([b.accelerators_per_system for b in parts], axis=1),
+            overhead_included=np.concatenate([b.overhead_included for b in parts], axis=1),
             overhead_fraction=np.concatenate(
                 [
                     np.repeat(b.overhead_fraction[:, None], b.phase_power_mw.shape[1], axis=1)
