@@ -13,14 +13,24 @@ from gigacampus.model.allocation import COUNTED, EXEMPT, LICENCE, UNIT_CODES, Po
 KINDS = {"counted": COUNTED, "licence": LICENCE, "exempt": EXEMPT}
 
 
-def with_policy(inputs: CampusInputs, holders: list[dict[str, Any]], pools: list[dict[str, Any]]) -> CampusInputs:
+def with_policy(
+    inputs: CampusInputs,
+    holders: list[dict[str, Any]],
+    pools: list[dict[str, Any]],
+    *,
+    pass_unused: bool = False,
+    phase_counted: list[bool] | None = None,
+) -> CampusInputs:
     """``inputs`` with a policy.
 
     holders: ``name``, ``phases`` (indices, default all), ``from_year`` (approved from, default
     always), ``never`` (never approved).
     pools: ``kind`` (counted, licence, exempt), ``unit`` (units, h100e, tpp), ``members``
     (holder names), ``amount`` (per refill), ``reset`` (``"year"``: every year; ``"once"``: only
-    in the first year, i.e. cumulative; ``"carry"``: refilled every year, never reset).
+    in the first year, i.e. cumulative; ``"carry"``: refilled every year, never reset),
+    ``reserved_for`` (a holder name: the pool is that holder's reservation; default none).
+    pass_unused: a reservation its holder does not use this year passes to the others;
+    phase_counted: (P,) whether each phase's accelerator counts against the pools (default all).
     """
     years = inputs.years
     n_t, n_p, n_h = len(years), len(inputs.phase_names), len(holders)
@@ -58,5 +68,10 @@ def with_policy(inputs: CampusInputs, holders: list[dict[str, Any]], pools: list
         pool_member=member,
         pool_refill=refill,
         pool_reset=reset,
+        pool_reserved_for=np.asarray(
+            [names.index(p["reserved_for"]) if p.get("reserved_for") else -1 for p in pools], dtype=np.int64
+        ),
+        pass_unused=pass_unused,
+        phase_counted=None if phase_counted is None else np.asarray(phase_counted, dtype=bool),
     )
     return replace(inputs, policy=pol)

@@ -22,12 +22,15 @@ from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
 from gigacampus.model.kernel import KERNEL_MIN_ELEMENTS, simulate_fast, simulate_kernel
 from gigacampus.pipeline import campus_inputs
 from gigacampus.scenario import load_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, campus_files
+from tests.modelkit import make_inputs
+from tests.policykit import with_policy
 from tests.strategies import campus
 from tests.test_policy_properties import policy_campus
 
 REFERENCE = simulate
 EXACT = (
+    "phase_cuts",
     "slots",
     "accelerators",
     "systems",
@@ -83,7 +86,7 @@ def test_kernel_equals_the_reference_on_random_batches(inputs, n, seed, parallel
 
 
 def test_kernel_equals_the_reference_on_the_shipped_scenarios_varied() -> None:
-    for path in sorted(SCENARIOS.glob("*.toml")):
+    for path in campus_files():
         batch = _vary(core_inputs(load_scenario(path)), 64, 7)
         assert_matches_reference(batch, simulate_kernel(batch))
 
@@ -106,6 +109,81 @@ def test_policy_kernel_equals_the_reference_on_random_regimes(inputs, parallel) 
     """Random holders, pools (counted, licence, exempt; units, H100e, TPP; per year or carried
     over) and approvals: every allocation output equal to the reference's."""
     assert_matches_reference(inputs, simulate_kernel(inputs, parallel=parallel))
+
+
+@settings(max_examples=60, deadline=None)
+@given(policy_campus(exempt=True, shares=True), st.booleans())
+def test_policy_kernel_equals_the_reference_with_shares_pass_unused_and_uncounted_items(inputs, parallel) -> None:
+    """Reserved holder shares (held back in the shared counted pools), unused shares passed on
+    and phases whose accelerator the regime does not count: every output equal to the reference's."""
+    assert_matches_reference(inputs, simulate_kernel(inputs, parallel=parallel))
+
+
+def _shares_batch(pass_unused: bool, counted: list[bool] | None, n: int = 64) -> CampusInputs:
+    """Holders A (phases 0, 2), B (1, 2) and C (none) under one national cap with shares reserved
+    for B and C (listed after A), the caps and phase powers varied over ``n`` variants."""
+    phases = [{"power_mw": 10.0, "online_year": 2026 + i, "h100e": 0.5 + i, "tpp": 1e4 * (i + 1)} for i in range(3)]
+    holders = [{"name": "A", "phases": [0, 2]}, {"name": "B", "phases": [1, 2]}, {"name": "C", "phases": []}]
+    pools = [
+        {"amount": 12_000.0, "members": ["A", "B", "C"]},
+        {"amount": 5_000.0, "members": ["B"], "reserved_for": "B"},
+        {"amount": 3_000.0, "members": ["C"], "reserved_for": "C"},
+        {"unit": "h100e", "amount": 20_000.0, "members": ["A", "B", "C"], "reset": "carry"},
+        {"unit": "h100e", "amount": 4_000.0, "members": ["B"], "reserved_for": "B", "reset": "carry"},
+    ]
+    base = with_policy(make_inputs(phases=phases), holders, pools, pass_unused=pass_unused, phase_counted=counted)
+    base = base.repeat(n)
+    rng = np.random.default_rng(9)
+    pol = base.policy
+    return dataclasses.replace(
+        base,
+        phase_power_mw=base.phase_power_mw * rng.uniform(0.1, 3.0, base.phase_power_mw.shape),
+        policy=dataclasses.replace(pol, pool_refill=pol.pool_refill * rng.uniform(0.0, 2.0, pol.pool_refill.shape)),
+    )
+
+
+@pytest.mark.parametrize("counted", [None, [True, False, True]])
+@pytest.mark.parametrize("pass_unused", [False, True])
+def test_policy_kernel_equals_the_reference_on_reserved_shares(pass_unused: bool, counted: list[bool] | None) -> None:
+    batch = _shares_batch(pass_unused, counted)
+    want = REFERENCE(batch)
+    # the case is not vacuous: passing unused shares on changes what A receives
+    other = REFERENCE(dataclasses.replace(batch, policy=dataclasses.replace(batch.policy, pass_unused=not pass_unused)))
+    assert not np.array_equal(want.allocation.shipped, other.allocation.shipped)
+    _same(simulate_kernel(batch), want, EXACT)
+
+
+def _flagship_varied(overrides: list[str], n: int = 48) -> CampusInputs:
+    base = campus_inputs(load_scenario(SCENARIOS / "stargate-uae.toml", overrides=overrides)).repeat(n)
+    rng = np.random.default_rng(5)
+    pol = base.policy
+    return dataclasses.replace(
+        base,
+        pue=rng.uniform(1.05, 1.6, n),
+        phase_power_mw=base.phase_power_mw * rng.uniform(0.2, 6.0, (n, 1)),
+        policy=dataclasses.replace(pol, pool_refill=pol.pool_refill * rng.uniform(0.05, 3.0, (n, 1, 1))),
+    )
+
+
+# xAI's 30% share of the national cap, reserved against OpenAI/Oracle (tests/test_policy_shares.py)
+XAI_SHARE = ["phase[1].power_mw=4800", 'policy.holder[3].phases=["Expansion to 1 GW"]', "policy.holder[3].share=0.3"]
+
+
+@pytest.mark.parametrize("pass_unused", [False, True])
+def test_policy_kernel_equals_the_reference_on_the_flagship_with_a_reserved_share(pass_unused: bool) -> None:
+    batch = _flagship_varied(XAI_SHARE)
+    assert (batch.policy.pool_reserved_for >= 0).any()
+    batch = dataclasses.replace(batch, policy=dataclasses.replace(batch.policy, pass_unused=pass_unused))
+    assert_matches_reference(batch, simulate_kernel(batch))
+
+
+def test_policy_kernel_equals_the_reference_on_the_flagship_with_an_uncounted_item() -> None:
+    # the H20 is not an item controlled by 3A090 under us-uae-2025: it draws on no pool
+    batch = _flagship_varied(
+        ["phase[0].accelerator=h20", "phase[0].system_power_kw=10", "finance.system_price_usd={hgx-h20=1e5}"]
+    )
+    assert not batch.policy.phase_counted.all()
+    assert_matches_reference(batch, simulate_kernel(batch))
 
 
 @pytest.mark.parametrize("regime", ["us-uae-2025", "ai-diffusion-2025", "none"])

@@ -12,8 +12,13 @@ from tests.strategies import campus
 
 
 @st.composite
-def policy_campus(draw: st.DrawFn, exempt: bool = False, pools: bool = True, unhindered: bool = False) -> CampusInputs:
+def policy_campus(
+    draw: st.DrawFn, exempt: bool = False, pools: bool = True, unhindered: bool = False, shares: bool = False
+) -> CampusInputs:
     """A random campus with 1-3 holders and (if ``pools``) 0-4 pools.
+
+    shares: counted pools may be reserved for one of their members (a holder's share), the
+    regime may pass unused reservations on, and phases may be items the regime does not count.
 
     unhindered: unlimited supply, every holder approved in every year, and every phase filled by at
     least one holder, so that only the pools (if any) can hold shipments back.
@@ -47,7 +52,21 @@ def policy_campus(draw: st.DrawFn, exempt: bool = False, pools: bool = True, unh
                 "reset": draw(st.sampled_from(["year", "once", "carry"])),
             }
         )
-    return with_policy(inputs, holders, pool_list)
+        if shares and pool_list[-1]["kind"] == "counted" and draw(st.booleans()):
+            pool_list[-1]["reserved_for"] = draw(st.sampled_from(pool_list[-1]["members"]))
+    if not shares:
+        return with_policy(inputs, holders, pool_list)
+    if draw(st.booleans()):  # a cap shared by every holder, with shares of it reserved for some
+        unit = draw(st.sampled_from(["units", "h100e", "tpp"]))
+        amount = draw(st.floats(0, 50_000)) * (1.0 if unit != "tpp" else 30_000.0)
+        reset = draw(st.sampled_from(["year", "once", "carry"]))
+        pool_list.append({"kind": "counted", "unit": unit, "members": names, "amount": amount, "reset": reset})
+        for name in names:
+            if draw(st.booleans()):
+                share = {"members": [name], "reserved_for": name, "amount": amount * draw(st.floats(0, 1))}
+                pool_list.append({"kind": "counted", "unit": unit, "reset": reset, **share})
+    counted = draw(st.one_of(st.none(), st.lists(st.booleans(), min_size=n_p, max_size=n_p)))
+    return with_policy(inputs, holders, pool_list, pass_unused=draw(st.booleans()), phase_counted=counted)
 
 
 @settings(max_examples=150, deadline=None)

@@ -6,7 +6,8 @@ for a ``[policy]``) is the reference: numpy over the whole batch, one pass per o
 one pass per variant (numba, ``cache=True``), each variant's years, phases, holders and pools
 in registers and small working rows, writing into preallocated outputs; with ``parallel=True``
 the variants are spread over the cores. The equations are the reference's, line for line
-(docs/model.md, docs/policy.md); the test suite checks the kernel against the reference on
+(docs/model.md, docs/policy.md), reserved holder shares, ``pass_unused``, ``phase_counted``
+and the per-phase cuts included; the test suite checks the kernel against the reference on
 random batches (tests/test_kernel.py): every count, code, cut and allocation output bit for
 bit, the per-year sums over phases (power, energy, H100e, FLOP/s) to 1e-12 relative, because
 the kernel adds the phases in order where numpy's reduction may pair them. A change to the
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from gigacampus.model.allocation import AllocationOutputs
+from gigacampus.model.allocation import COUNTED, AllocationOutputs, PolicyInputs
 from gigacampus.model.campus import CampusOutputs, simulate
 from gigacampus.model.inputs import CampusInputs
 from gigacampus.units import HOURS_PER_YEAR
@@ -47,10 +48,10 @@ def _kernel(
     h_pa, tpp_pa, bf16_pa, fp8_pa, quota_units, quota_h, quota_tpp, supply, scratch, supply_left,
     # the policy (has_policy; else empty holders and pools): structure, batched, working rooms
     has_policy, holder_phase, holder_unit_phase, pool_unit, pool_kind, member_ptr, member_idx, pool_reset,
-    holder_active, pool_refill, room, accs,
+    holder_active, pool_refill, res_ptr, res_pool, res_owner, pass_unused, phase_counted, room, accs, pending,
     # outputs
     facility, it_power, slots, installed, systems, added, retired, demand, cut_supply, cut_quota,
-    binding, h100e, tpp, bf16, fp8, power_used, stranded, remainder, it_energy, energy,
+    binding, h100e, tpp, bf16, fp8, power_used, stranded, remainder, it_energy, energy, phase_cuts,
     a_shipped, a_allocated, a_wanted, a_short, a_available, a_used, a_bound, a_cut_app,
 ):  # fmt: skip
     n_s, n_p = power.shape
@@ -68,6 +69,16 @@ def _kernel(
         acc_mw = scratch[s, 2]
         h_room = scratch[s, 3]
         tpp_room = scratch[s, 4]
+        # the policy's per-phase amounts of each pool unit in one accelerator (0 for an item the
+        # regime does not count) and room -> accelerators factors (inf where the amount is 0)
+        per_u = scratch[s, 5]
+        per_h = scratch[s, 6]
+        per_t = scratch[s, 7]
+        inv_u = scratch[s, 8]
+        inv_h = scratch[s, 9]
+        inv_t = scratch[s, 10]
+        want_row = scratch[s, 11]
+        pend = pending[s]
         for p in range(n_p):
             w = per_acc_w[s, p]
             n = per_system[s, p]
@@ -78,6 +89,13 @@ def _kernel(
             acc_mw[p] = w / 1e6
             h_room[p] = 1.0 / h_pa[s, p] if h_pa[s, p] > 0 else inf
             tpp_room[p] = 1.0 / tpp_pa[s, p] if tpp_pa[s, p] > 0 else inf
+            wt = 1.0 if phase_counted[p] else 0.0
+            per_u[p] = wt
+            per_h[p] = h_pa[s, p] * wt
+            per_t[p] = tpp_pa[s, p] * wt
+            inv_u[p] = 1.0 / per_u[p] if per_u[p] > 0 else inf
+            inv_h[p] = 1.0 / per_h[p] if per_h[p] > 0 else inf
+            inv_t[p] = 1.0 / per_t[p] if per_t[p] > 0 else inf
         rem_supply = supply_left[s]
         life = lifetime[s]
         for t in range(n_t):
@@ -89,7 +107,24 @@ def _kernel(
             c_sup = 0.0
             c_quo = 0.0
             c_app = 0.0
+            src = t - life
+            for p in range(n_p):
+                sl = cap[p] if years[t] >= online_year[s, p] else 0.0
+                ret = added[s, src, p] if src >= 0 else 0.0
+                prev = installed[s, t - 1, p] if t > 0 else 0.0
+                x = sl - (prev - ret)
+                want_row[p] = x if x > 0.0 else 0.0
             if has_policy:
+                if pass_unused:
+                    # what each holder wants this year in its phases, per pool unit
+                    for h in range(n_h):
+                        for un in range(3):
+                            pend[h, un] = 0.0
+                        for p in range(n_p):
+                            if holder_phase[h, p]:
+                                pend[h, 0] += want_row[p] * per_u[p]
+                                pend[h, 1] += want_row[p] * per_h[p]
+                                pend[h, 2] += want_row[p] * per_t[p]
                 # start of the year: refill the pools, record what each holder could receive
                 for k in range(n_k):
                     if pool_reset[t, k]:
@@ -100,8 +135,9 @@ def _kernel(
                 for h in range(n_h):
                     q = holder_unit_phase[h]
                     r_cnt, r_lic, r_ex = _rooms(
-                        s, q, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_room, tpp_room
-                    )
+                        s, q, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_u, inv_h, inv_t,
+                        res_ptr, res_pool, res_owner, pass_unused, pend,
+                    )  # fmt: skip
                     x = r_ex + r_cnt
                     x = r_lic if r_lic < x else x
                     nq = per_system[s, q]
@@ -151,8 +187,9 @@ def _kernel(
                             continue
                         act = holder_active[s, t, h]
                         r_cnt, r_lic, r_ex = _rooms(
-                            s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, h_room, tpp_room
-                        )
+                            s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_u, inv_h, inv_t,
+                            res_ptr, res_pool, res_owner, pass_unused, pend,
+                        )  # fmt: skip
                         under = r_ex + r_cnt
                         room_h = (r_lic if r_lic < under else under) if act else 0.0
                         after = np.floor((left if left < sup else sup) / n) * n
@@ -170,7 +207,7 @@ def _kernel(
                             k = member_idx[j]
                             kind = pool_kind[k]
                             un = pool_unit[k]
-                            per = 1.0 if un == 0 else (h_pa[s, p] if un == 1 else tpp_pa[s, p])
+                            per = per_u[p] if un == 0 else (per_h[p] if un == 1 else per_t[p])
                             if kind == 0:
                                 amount = from_cnt
                                 tight = ql and accs[s, k] <= r_cnt + tiny
@@ -192,6 +229,14 @@ def _kernel(
                             a_short[s, t, h, 1] += short
                         a_wanted[s, t, h] += left
                         a_shipped[s, t, h, p] = got
+                        if pass_unused:
+                            # the holder has had its turn in this phase: it no longer wants the phase's rest
+                            x = pend[h, 0] - want * per_u[p]
+                            pend[h, 0] = x if x > 0.0 else 0.0
+                            x = pend[h, 1] - want * per_h[p]
+                            pend[h, 1] = x if x > 0.0 else 0.0
+                            x = pend[h, 2] - want * per_t[p]
+                            pend[h, 2] = x if x > 0.0 else 0.0
                         last_quota = not by_app
                         left -= got
                         sup -= got
@@ -202,6 +247,9 @@ def _kernel(
                     cq = cp if last_quota else 0.0
                     ca = cp - cq
                     a_cut_app[s, t] += ca
+                    phase_cuts[s, t, p, 0] = cs
+                    phase_cuts[s, t, p, 1] = cq
+                    phase_cuts[s, t, p, 2] = ca
                     c_sup += cs
                     c_quo += cq
                     c_app += ca
@@ -209,6 +257,8 @@ def _kernel(
                     ship = np.floor((lim if lim > 0.0 else 0.0) / n) * n
                     c_sup += want - after_supply
                     c_quo += after_supply - ship
+                    phase_cuts[s, t, p, 0] = want - after_supply
+                    phase_cuts[s, t, p, 1] = after_supply - ship
                     rem_units -= ship
                     rem_h -= ship * h_pa[s, p]
                     rem_tpp -= ship * tpp_pa[s, p]
@@ -266,8 +316,13 @@ def _kernel(
             energy[s, t] = ite * HOURS * u
 
 
-def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_h, inv_tpp):  # fmt: skip
-    """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each pool's in ``accs``."""
+def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_u, inv_h, inv_tpp,
+           res_ptr, res_pool, res_owner, pass_unused, pend):  # fmt: skip
+    """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each pool's in ``accs``.
+
+    A counted pool's room excludes what is reserved in it for other holders (``res_*``: the
+    reservation pools held inside each pool and their holders), with ``pass_unused`` no more
+    than those holders still want this year (``pend``)."""
     inf = np.inf
     r_cnt = inf
     r_lic = inf
@@ -277,11 +332,23 @@ def _rooms(s, p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, in
         k = member_idx[j]
         un = pool_unit[k]
         # accelerators per unit of the pool: 1, 1 / H100e, 1 / TPP (inf where the part has none)
-        inv = 1.0 if un == 0 else (inv_h[p] if un == 1 else inv_tpp[p])
+        inv = inv_u[p] if un == 0 else (inv_h[p] if un == 1 else inv_tpp[p])
         rm = room[s, k]
-        a = (rm if rm > 0.0 else 0.0) * inv
-        if a != a:  # 0 x inf: no limit
+        for i in range(res_ptr[k], res_ptr[k + 1]):
+            o = res_owner[i]
+            if o != h:
+                rj = room[s, res_pool[i]]
+                held = rj if rj > 0.0 else 0.0
+                if pass_unused:
+                    pj = pend[o, pool_unit[res_pool[i]]]
+                    held = pj if pj < held else held
+                rm = rm - held  # inf - finite stays inf; inf - inf: no limit (below)
+        if rm != rm:
             a = inf
+        else:
+            a = (rm if rm > 0.0 else 0.0) * inv
+            if a != a:  # 0 x inf: no limit
+                a = inf
         accs[s, k] = a
         kind = pool_kind[k]
         if kind == 0:
@@ -324,6 +391,33 @@ def _members(member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return ptr, idx
 
 
+def _reservations(pol: PolicyInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The reservations held inside each counted pool, as the reference's ``Allocator.reserved_in``:
+    (K + 1,) offsets into (nnz,) reserving pools and (nnz,) their holders."""
+    kind, member, unit = pol.pool_kind, pol.pool_member, pol.pool_unit
+    n_k = len(kind)
+    owner = pol.pool_reserved_for if pol.pool_reserved_for is not None else np.full(n_k, -1)
+    owner = [int(o) for o in owner]
+    per_pool = [
+        [
+            j
+            for j in range(n_k)
+            if j != k
+            and owner[j] >= 0
+            and kind[j] == COUNTED
+            and member[k, owner[j]]
+            and unit[j] == unit[k]
+            and owner[k] != owner[j]
+        ]
+        if kind[k] == COUNTED
+        else []
+        for k in range(n_k)
+    ]
+    ptr = np.concatenate([[0], np.cumsum([len(r) for r in per_pool])]).astype(np.int64)
+    pools = np.asarray([j for r in per_pool for j in r], dtype=np.int64)
+    return ptr, pools, np.asarray([owner[j] for j in pools], dtype=np.int64)
+
+
 def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> CampusOutputs:
     """:func:`simulate` by the compiled kernel, with the export-policy allocation when the batch has one.
 
@@ -360,12 +454,15 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
         "it_energy_mwh": np.empty(st),
         "energy_mwh": np.empty(st),
     }
+    phase_cuts = np.zeros((n_s, n_t, n_p, 3))
     pol = inputs.policy
     if pol is None:
         n_h, n_k = 0, 0
         structure = (np.zeros((0, n_p), np.bool_), np.zeros(0, np.int64), np.zeros(0, np.int64),
                      np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros((n_t, 0), np.bool_),
-                     np.zeros((n_s, n_t, 0), np.bool_), np.zeros((n_s, n_t, 0)))  # fmt: skip
+                     np.zeros((n_s, n_t, 0), np.bool_), np.zeros((n_s, n_t, 0)),
+                     np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), False,
+                     np.ones(n_p, np.bool_))  # fmt: skip
     else:
         n_h, n_k = len(pol.holder_names), len(pol.pool_ids)
         structure = (
@@ -377,6 +474,9 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
             c(pol.pool_reset, np.bool_),
             c(pol.holder_active, np.bool_),
             c(pol.pool_refill),
+            *_reservations(pol),
+            bool(pol.pass_unused),
+            c(np.ones(n_p, bool) if pol.phase_counted is None else pol.phase_counted, np.bool_),
         )
     alloc = {
         "shipped": np.zeros((n_s, n_t, n_h, n_p)),
@@ -407,16 +507,20 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
         c(inputs.quota_h100e),
         c(inputs.quota_tpp),
         c(inputs.supply_units),
-        np.empty((n_s, 5, n_p)),
+        np.empty((n_s, 12, n_p)),
         np.empty((n_s, inputs.supply_units.shape[1])),
         pol is not None,
         *structure,
         np.zeros((n_s, n_k)),
         np.zeros((n_s, n_k)),
+        np.full((n_s, n_h, 3), np.inf),
         *out.values(),
+        phase_cuts,
         *alloc.values(),
     )
-    return CampusOutputs(**out, allocation=AllocationOutputs(**alloc) if pol is not None else None)
+    return CampusOutputs(
+        **out, allocation=AllocationOutputs(**alloc) if pol is not None else None, phase_cuts=phase_cuts
+    )
 
 
 def simulate_fast(inputs: CampusInputs) -> CampusOutputs:
