@@ -2,7 +2,7 @@
 #   make demo   set up .venv and run the flagship scenario (Stargate UAE)
 #   make test   set up .venv with test dependencies (and Debian's chromium for the browser
 #               tests, when missing) and run the whole test suite
-#   make compare   run the shipped scenarios side by side into out/compare/report.html
+#   make compare   run the shipped campus scenarios side by side into out/compare/report.html
 #   make api       the Python API reference (pdoc, from the docstrings) into docs/api/index.html
 
 PYTHON ?= python3
@@ -47,7 +47,7 @@ test: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 compare: $(VENV)/.installed
-	$(BIN)/gigacampus compare scenarios/*.toml --out $(OUT)/compare
+	$(BIN)/gigacampus compare scenarios/colossus.toml scenarios/stargate-*.toml --out $(OUT)/compare
 
 # Rewrite docs/img/dashboard.png and docs/img/report.png from the browser tests.
 screenshots: $(VENV)/.installed-test $(CHROMIUM)
