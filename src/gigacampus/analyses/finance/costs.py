@@ -181,7 +181,9 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     n_s = flows.shape[0]
     scale = np.abs(flows).max(axis=1, keepdims=True, initial=0.0)
     signs = np.sign(np.where(np.abs(flows) > 1e-9 * scale, flows, 0.0))
-    values = np.stack([npv(np.full(n_s, r), flows) for r in _IRR_GRID], axis=1)  # (S, G)
+    # the NPV at every grid rate in one product: flows (S, T) x discount factors (T, G)
+    t = np.arange(flows.shape[1]) + 0.5
+    values = flows @ ((1.0 + _IRR_GRID)[None, :] ** -t[:, None])  # (S, G)
     crossings = np.signbit(values[:, :-1]) != np.signbit(values[:, 1:])
     n_roots = crossings.sum(axis=1)
     first = np.argmax(crossings, axis=1)
