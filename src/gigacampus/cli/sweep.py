@@ -17,8 +17,10 @@ from gigacampus.errors import InputError, Problem
 from gigacampus.jsonable import jsonable
 from gigacampus.report.html import write_html
 from gigacampus.report.sweep import query_table, query_text, render_sweep_report, sweep_json, sweep_lines, sweep_table
+from gigacampus.scenario.country import is_country_file
 from gigacampus.scenario.uncertainty import METHODS
 from gigacampus.sweep import ENGINES, prepare_sweep, run_sweep
+from gigacampus.sweep.country import prepare_country_sweep, run_country_sweep
 from gigacampus.sweep.store import output_folder
 from gigacampus.sweep.store import query as run_query
 
@@ -81,6 +83,11 @@ def sweep(
         raise InputError([Problem("--engine", "", f"found {engine!r}; allowed: {', '.join(ENGINES)}")])
     if scheduler and engine != "dask":
         raise InputError([Problem("--scheduler", "", "needs --engine dask")])
+    if is_country_file(file):
+        if engine != "local":
+            raise InputError([Problem("--engine", "", f"found {engine!r}; allowed: local for a country file")])
+        _sweep_country(file, samples, method, seed, set_ or (), vary or (), grid or (), out, fmt)
+        return
     spec = prepare_sweep(
         file,
         samples=samples,
@@ -107,12 +114,41 @@ def sweep(
     _print(doc, out)
 
 
-def _print(doc: dict[str, Any], out: Path | None) -> None:
+def _sweep_country(
+    file: Path,
+    samples: int | None,
+    method: str | None,
+    seed: int | None,
+    sets: list[str] | tuple[str, ...],
+    vary: list[str] | tuple[str, ...],
+    grid: list[str] | tuple[str, ...],
+    out: Path | None,
+    fmt: TableOrJson,
+) -> None:
+    """A country file: each variant's country run as ``gigacampus run`` would (sweep.json and
+    variants.parquet; no report.html, no engines, no sensitivity)."""
+    spec = prepare_country_sweep(file, samples=samples, method=method, seed=seed, sets=sets, vary=vary, grid=grid)
+    if out is None:
+        with tempfile.TemporaryDirectory(prefix="gigacampus-sweep-") as tmp:
+            doc = run_country_sweep(spec, Path(tmp))
+    else:
+        with output_folder(out) as folder:
+            doc = run_country_sweep(spec, folder)
+            (folder / "sweep.json").write_text(sweep_json(doc), encoding="utf-8")
+    if fmt is TableOrJson.json:
+        print_json(jsonable(doc))
+        return
+    _print(doc, out, ("sweep.json", "variants.parquet"))
+
+
+def _print(
+    doc: dict[str, Any], out: Path | None, written: tuple[str, ...] = ("sweep.json", "variants.parquet", "report.html")
+) -> None:
     con = console()
     con.print(sweep_table(doc))
     for line in sweep_lines(doc):
         con.print(line, markup=False)
-    for name in ("sweep.json", "variants.parquet", "report.html") if out is not None else ():
+    for name in written if out is not None else ():
         con.print(f"wrote {out / name}", markup=False)
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "CountryBatch",
     "CountryResult",
     "country_inputs",
+    "national_cap_bound",
     "national_inputs",
     "run_country",
     "run_country_batch",
@@ -293,6 +294,16 @@ def _spans(years: Sequence[int], flags: Sequence[bool]) -> list[list[int]]:
     return spans
 
 
+def national_cap_bound(batch: CountryBatch) -> np.ndarray:
+    """(S, T) whether a national (or group) cap binds in the year: any of its pools is used up."""
+    alloc = batch.outputs.allocation
+    assert alloc is not None
+    cap_pools = [k for k, p in enumerate(batch.setup.pools) if p.scope in ("national", "group")]
+    if not cap_pools:
+        return np.zeros(batch.wanted.shape[:2], dtype=bool)
+    return alloc.pool_bound[:, :, cap_pools].any(axis=2)
+
+
 def country_summary(batch: CountryBatch, results: Mapping[str, Result], catalog: Catalog) -> dict[str, Any]:
     """The national summary for ``batch.variant``: per year and campus wanted, shipped, held back,
     binding; shipped against the national cap; the first binding year; stranded MW by campus."""
@@ -302,8 +313,7 @@ def country_summary(batch: CountryBatch, results: Mapping[str, Result], catalog:
     years = [int(y) for y in batch.inputs.years]
     block = policy_block(_merged_scenario(country), setup, batch.inputs, batch.outputs, catalog, v)
     national_pools = [k for k, p in enumerate(setup.pools) if p.scope == "national"]
-    cap_pools = [k for k, p in enumerate(setup.pools) if p.scope in ("national", "group")]
-    cap_bound = [bool(alloc.pool_bound[v, t, cap_pools].any()) if cap_pools else False for t in range(len(years))]
+    cap_bound = [bool(b) for b in national_cap_bound(batch)[v]]
     records = []
     campus_results = [results[n] for n in batch.campus_names]
     for t, year in enumerate(years):

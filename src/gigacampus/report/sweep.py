@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
+from rich.text import Text
 
 from gigacampus.charting import INK, Chart, bar, figure, line, palette_color, style_figure
 from gigacampus.jsonable import jsonable
@@ -65,8 +66,39 @@ def top_inputs(doc: Mapping[str, Any], column: str, k: int = 3) -> list[tuple[st
     return [(path, v["total_order"]) for path, v in ranked[:k] if v["total_order"] > 0.005]
 
 
+def country_sweep_table(doc: Mapping[str, Any]) -> Table:
+    """A country sweep by year: national shipments (p5 / p50 / p95), held back, P(national cap binds);
+    then each campus's shipped and held back at the last year."""
+    out, binds = doc["outputs"], doc["probabilities"]["national_cap_binds"]["by_year"]
+    t = Table(title=f"{doc['variants']:,} variants of a country ({doc['method']}, seed {doc['seed']})")
+    for name in ("Year", "wanted p50", "shipped p5", "shipped p50", "shipped p95", "held back p50", "P(cap binds)"):
+        t.add_column(name, justify="left" if name == "Year" else "right")
+    unit = "accelerators/year"
+    for i, y in enumerate(doc["years"]):
+        w, s, h = out["national_wanted"], out["national_shipped"], out["national_held_back"]
+        t.add_row(
+            str(y),
+            fmt(w["p50"][i], unit),
+            *(fmt(s[q][i], unit) for q in ("p5", "p50", "p95")),
+            fmt(h["p50"][i], unit),
+            f"{binds[str(y)]:.0%}",
+        )
+    for c in doc["campuses"]:
+        s, h = out[f"shipped[{c}]"], out[f"held_back[{c}]"]
+        t.add_row(
+            Text(f"{c} ({doc['years'][-1]})"),
+            "",
+            *(fmt(s[q][-1], unit) for q in ("p5", "p50", "p95")),
+            fmt(h["p50"][-1], unit),
+            "",
+        )
+    return t
+
+
 def sweep_table(doc: Mapping[str, Any]) -> Table:
     """Headline columns at the last year: p5 / p50 / p95 and the inputs that matter most."""
+    if doc.get("kind") == "country":
+        return country_sweep_table(doc)
     year = doc["years"][-1]
     t = Table(title=f"{doc['variants']:,} variants ({doc['method']}, seed {doc['seed']}): {year}")
     for name, right in (("Column", False), ("Unit", False), ("p5", True), ("p50", True), ("p95", True)):

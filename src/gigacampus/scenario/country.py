@@ -39,8 +39,9 @@ reliability, training, network) stays its own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,10 +67,12 @@ __all__ = [
     "Campus",
     "Country",
     "CountryInfo",
+    "campus_key",
     "is_country_data",
     "is_country_file",
     "load_country",
     "phase_key",
+    "split_overrides",
 ]
 
 #: Between a campus name and a phase name in a country's phase names ("Stargate UAE / Phase 1").
@@ -77,6 +80,38 @@ CAMPUS_SEPARATOR = " / "
 #: Most campuses a country may hold (bounds the work of one run, includes counted).
 MAX_CAMPUSES = 64
 _CAMPUS_KEYS = ("name", "file", "priority")
+#: ``campus[<campus name>].<key path>``: a key of one campus's own scenario (``--set``, ``--vary``).
+_CAMPUS_KEY = re.compile(r"campus\[([^\]]*[^\]\d][^\]]*)\]\.(.+)")
+
+
+def campus_key(key: str) -> tuple[str, str] | None:
+    """``"campus[Stargate UAE].site.pue"`` -> ``("Stargate UAE", "site.pue")``; ``None`` for any
+    other key (``campus[0].priority`` is an edit of the country file's own ``[[campus]]`` entry)."""
+    m = _CAMPUS_KEY.fullmatch(key.strip())
+    return (m.group(1), m.group(2)) if m is not None else None
+
+
+def split_overrides(overrides: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """The country file's own overrides, and each named campus's (``key.path=value``, by campus)."""
+    own: list[str] = []
+    by_campus: dict[str, list[str]] = {}
+    for item in overrides:
+        key, sep, value = item.partition("=")
+        scoped = campus_key(key) if sep else None
+        if scoped is None:
+            own.append(item)
+        else:
+            by_campus.setdefault(scoped[0], []).append(f"{scoped[1]}={value}")
+    return own, by_campus
+
+
+def _campus_overrides(raw: Mapping[str, Any], name: str, sets: Sequence[str]) -> dict[str, Any]:
+    try:
+        return apply_overrides(raw, sets)
+    except InputError as err:
+        raise InputError(
+            [replace(p, path=f"campus[{name}].{p.path}") if p.source == "--set" else p for p in err.problems]
+        ) from None
 
 
 class CountryInfo(Section):
@@ -305,8 +340,9 @@ def load_country(path: str | Path, *, overrides: Sequence[str] = (), catalog: Ca
     p = Path(path).resolve()
     src = str(path)
     data = parse_toml(_read_file(Path(path)), src)
-    if overrides:
-        data = apply_overrides(data, overrides)
+    own_sets, campus_sets = split_overrides(overrides)
+    if own_sets:
+        data = apply_overrides(data, own_sets)
     if not is_country_data(data):
         raise InputError([Problem(src, "country", "missing; a country file needs a [country] table")])
     unknown = [k for k in data if k not in ("country", "policy", "campus")]
@@ -369,11 +405,23 @@ def load_country(path: str | Path, *, overrides: Sequence[str] = (), catalog: Ca
             continue
         seen[name] = source
         try:
+            if name in campus_sets:
+                raw = _campus_overrides(raw, name, campus_sets[name])
             scn = scenario_from_dict(raw, source, catalog=cat)
         except InputError as err:
             problems.extend(err.problems)
             continue
         campuses.append(Campus(name=name, priority=prio, scenario=scn, source=source, notes=tuple(notes)))
+    for name in campus_sets:
+        if name not in seen:
+            problems.append(
+                Problem(
+                    "--set",
+                    f"campus[{name}]",
+                    f"no campus named {name!r}; allowed: {', '.join(repr(n) for n in seen)}",
+                    closest(name, list(seen)),
+                )
+            )
     if problems:
         raise InputError(list(dict.fromkeys(problems)))
     campuses.sort(key=lambda c: c.priority)  # stable: file order breaks ties

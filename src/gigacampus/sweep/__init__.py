@@ -22,6 +22,7 @@ from gigacampus.sweep.engine import (
     SweepSpec,
     chunk_plan,
     default_chunk_size,
+    input_records,
     parse_grid,
     prepare_sweep,
     run_chunk,
@@ -122,19 +123,7 @@ def _document(spec: SweepSpec, target: Path) -> dict[str, Any]:
         "variants": spec.n_variants,
         "seed": spec.seed,
         "method": spec.method,
-        "inputs": [
-            {
-                "path": u.path,
-                "distribution": u.distribution.to_dict(),
-                "written": u.distribution.describe(),
-                "unit": u.type.unit,
-                "origin": u.origin,
-                "discrete": u.discrete,
-                "note": u.note,
-                "source": u.distribution.source,
-            }
-            for u in spec.inputs
-        ],
+        "inputs": input_records(spec.inputs),
         "grid": [{"path": a.path, "values": list(a.values)} for a in spec.grid],
         "set": list(spec.sets),
         "years": years,

@@ -37,6 +37,8 @@ __all__ = [
     "SweepSpec",
     "chunk_plan",
     "default_chunk_size",
+    "input_records",
+    "object_column",
     "parse_grid",
     "prepare_sweep",
     "run_chunk",
@@ -280,13 +282,30 @@ def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) ->
     values, grid = variant_values(spec, start, stop)
     outputs = evaluator.outputs(values, grid)
     columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
-    columns.update({a.path: _column(g) for a, g in zip(spec.grid, grid, strict=True)})
+    columns.update({a.path: object_column(g) for a, g in zip(spec.grid, grid, strict=True)})
     return store.write_part(
         Path(parts) / f"part-{index:06d}.parquet", np.arange(start, stop), columns, outputs, spec.years
     )
 
 
-def _column(values: np.ndarray) -> np.ndarray:
+def input_records(inputs: Sequence[UncertainInput]) -> list[dict[str, Any]]:
+    """The sweep document's ``inputs``: each varied key, its distribution and where it was given."""
+    return [
+        {
+            "path": u.path,
+            "distribution": u.distribution.to_dict(),
+            "written": u.distribution.describe(),
+            "unit": u.type.unit,
+            "origin": u.origin,
+            "discrete": u.discrete,
+            "note": u.note,
+            "source": u.distribution.source,
+        }
+        for u in inputs
+    ]
+
+
+def object_column(values: np.ndarray) -> np.ndarray:
     """An object column as numbers when it holds numbers."""
     if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
         return values.astype(float) if any(isinstance(v, float) for v in values) else values.astype(np.int64)
