@@ -35,6 +35,8 @@ __all__ = [
     "MAX_QUEUE_WAIT_S",
     "MAX_REPLICA_YEARS",
     "MAX_RUNS_PER_COMPARISON",
+    "MAX_SWEEP_SAMPLES",
+    "MAX_SWEEP_SENSITIVITY_SAMPLES",
     "MAX_YEARS",
     "MAX_DEPTH",
     "MAX_INT_DIGITS",
@@ -78,6 +80,11 @@ MAX_REPLICA_YEARS = 2_000
 MAX_JOB_DAYS = 90.0
 #: Computations (runs, reports, comparisons) the server runs at once; more requests wait.
 MAX_CONCURRENT_RUNS = 2
+#: Most samples one web sweep (POST /api/sweep) may ask for; each chunk of them is a batched run
+#: under :data:`WEB` (the command line allows 1,000,000).
+MAX_SWEEP_SAMPLES = 256
+#: Base points of the Sobol design of a web sweep's sensitivity (evaluations: this x (inputs + 2)).
+MAX_SWEEP_SENSITIVITY_SAMPLES = 32
 #: Longest a request waits for a free computation slot before it is answered 503 [s].
 MAX_QUEUE_WAIT_S = 20.0
 

@@ -94,12 +94,12 @@ def run_sweep(
     for f in files:
         f.unlink()
     parts.rmdir()
-    doc = _document(spec, target)
+    doc = _document(spec, target, chunk_size)
     doc["engine"] = {"engine": engine, "workers": n_workers if engine == "dask" else 1, "chunk_size": size}
     return doc
 
 
-def _document(spec: SweepSpec, target: Path) -> dict[str, Any]:
+def _document(spec: SweepSpec, target: Path, chunk_size: int | None = None) -> dict[str, Any]:
     years = list(spec.years)
     names = [c for c in _columns(target) if "." in c]
     by_column: dict[str, list[int]] = {}
@@ -137,7 +137,7 @@ def _document(spec: SweepSpec, target: Path) -> dict[str, Any]:
         "notes": list(spec.notes),
     }
     if spec.sensitivity:
-        doc["sensitivity"], doc["sensitivity_design"] = _sensitivity(spec)
+        doc["sensitivity"], doc["sensitivity_design"] = _sensitivity(spec, chunk_size)
     return doc
 
 
@@ -191,8 +191,8 @@ def _probabilities(target: Path, years: list[int], have: set[str]) -> dict[str, 
     return out
 
 
-def _sensitivity(spec: SweepSpec) -> tuple[dict[str, Any], dict[str, Any]]:
-    f_a, f_b, f_ab, names, evaluations = sensitivity_outputs(spec)
+def _sensitivity(spec: SweepSpec, chunk_size: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    f_a, f_b, f_ab, names, evaluations = sensitivity_outputs(spec, chunk_size)
     first, total = sobol(f_a, f_b, f_ab)
     out: dict[str, Any] = {}
     for s, name in enumerate(names):

@@ -23,7 +23,7 @@ import numpy as np
 from gigacampus import pipeline
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import InputError, Problem
-from gigacampus.scenario import apply_overrides, raw_scenario, scenario_from_dict
+from gigacampus.scenario import apply_overrides, parse_toml, raw_scenario, scenario_from_dict
 from gigacampus.scenario.uncertainty import MAX_SAMPLES, METHODS, Distribution, parse_vary
 from gigacampus.sweep import store
 from gigacampus.sweep.plan import OPTIONS, GroupPlan, build_group, outputs_of
@@ -119,11 +119,14 @@ def prepare_sweep(
     sensitivity: bool = True,
     sensitivity_samples: int = 512,
     catalog: Catalog | None = None,
+    text: str | None = None,
 ) -> SweepSpec:
-    """Read and check a sweep: the file (with ``--set``), its ``[uncertainty]``, ``--vary`` and ``--grid``."""
+    """Read and check a sweep: the file (with ``--set``), its ``[uncertainty]``, ``--vary`` and ``--grid``.
+
+    With ``text`` (the file's TOML, e.g. a shipped scenario) no file is read: ``path`` only names it."""
     cat = catalog or load_catalog()
     source = str(path)
-    raw = apply_overrides(raw_scenario(path), sets)
+    raw = apply_overrides(raw_scenario(path) if text is None else parse_toml(text, source), sets)
     scn = scenario_from_dict(raw, source, catalog=cat)
     section = scn.uncertainty
     from_file: dict[str, Distribution] = section.distributions() if section is not None else {}
@@ -312,15 +315,17 @@ def object_column(values: np.ndarray) -> np.ndarray:
     return values.astype(str) if all(isinstance(v, str) for v in values) else values
 
 
-def sensitivity_outputs(spec: SweepSpec) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], int]:
+def sensitivity_outputs(
+    spec: SweepSpec, chunk_size: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str], int]:
     """The Saltelli design's outputs at the last year (grid point 0): ``f_A``, ``f_B`` (s, n), ``f_AB``
-    (d, s, n), the numeric column names, and the evaluations it took."""
+    (d, s, n), the numeric column names, and the evaluations it took (``chunk_size`` at a time)."""
     evaluator, _ = _cached(spec)
     n, d = spec.sensitivity_samples, len(spec.inputs)
     a, b, ab = saltelli_design(n, d, spec.seed)
     points = np.concatenate([a, b, ab.reshape(d * n, d)])
     grid0 = spec.grid_points[0]
-    size = default_chunk_size(spec)
+    size = chunk_size or default_chunk_size(spec)
     cols: dict[str, list[np.ndarray]] = {}
     for start in range(0, len(points), size):
         u = points[start : start + size]

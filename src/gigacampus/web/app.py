@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import logging
+import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any
@@ -39,6 +40,8 @@ from gigacampus.limits import (
     MAX_QUEUE_WAIT_S,
     MAX_REPLICA_YEARS,
     MAX_RUNS_PER_COMPARISON,
+    MAX_SWEEP_SAMPLES,
+    MAX_SWEEP_SENSITIVITY_SAMPLES,
     MAX_YEARS,
     WEB,
     use_budget,
@@ -52,6 +55,7 @@ from gigacampus.report.summary import headline_sentences
 from gigacampus.scenario import Scenario, apply_overrides, format_path, parse_toml, scenario_from_dict
 from gigacampus.scenario.reference import json_schema
 from gigacampus.scenario.shipped import shipped_scenarios
+from gigacampus.sweep import HEADLINE, prepare_sweep, run_sweep
 from gigacampus.web.controls import key_controls
 
 __all__ = ["create_app"]
@@ -91,6 +95,26 @@ class CompareRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     runs: list[ScenarioRequest] = Field(min_length=2, max_length=MAX_RUNS_PER_COMPARISON)
+
+
+class SweepRequest(BaseModel):
+    """A bounded sweep of a shipped scenario: its ``[uncertainty]`` inputs and ``vary``, as ``gigacampus sweep``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scenario_id: str = Field(max_length=64, description="Id of a shipped scenario (GET /api/scenarios).")
+    overrides: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list, max_length=MAX_OVERRIDES, description="key.path=value overrides, as --set."
+    )
+    vary: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list,
+        max_length=MAX_OVERRIDES,
+        description="KEY=DIST(...) inputs, as the command line's --vary (e.g. site.pue=uniform(1.1,1.4)).",
+    )
+    samples: int = Field(64, description=f"Samples (1 to {MAX_SWEEP_SAMPLES} in a web request).")
+    method: str | None = Field(None, max_length=32, description="Sampling method (default: the scenario's).")
+    seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Seed (default: the scenario's).")
+    sensitivity: bool = Field(False, description="Sobol indices at the last year (a small design).")
 
 
 class ProblemOut(BaseModel):
@@ -340,6 +364,50 @@ def computes(func: Callable[..., Any]) -> Callable[..., Any]:
             _SLOTS.release()
 
     return wrapper
+
+
+#: The columns a web sweep answers (the dashboard's fan charts and the headline table).
+SWEEP_COLUMNS = HEADLINE
+
+
+def _sweep(req: SweepRequest) -> dict[str, Any]:
+    """Run a bounded sweep in a temporary folder (always removed) and answer its document without paths."""
+    if not 1 <= req.samples <= MAX_SWEEP_SAMPLES:
+        raise InputError(
+            [
+                Problem(
+                    "--samples",
+                    "",
+                    f"found {req.samples}; allowed: 1 to {MAX_SWEEP_SAMPLES} in a web request "
+                    "(the command line allows more)",
+                )
+            ]
+        )
+    with use_budget(WEB):
+        scn = _scenario_from(ScenarioRequest(scenario_id=req.scenario_id, overrides=req.overrides))  # 404, limits
+        spec = prepare_sweep(
+            f"{req.scenario_id}.toml",
+            text=shipped_scenarios()[req.scenario_id],
+            samples=req.samples,
+            method=req.method,
+            seed=req.seed,
+            sets=req.overrides,
+            vary=req.vary,
+            sensitivity=req.sensitivity,
+            sensitivity_samples=MAX_SWEEP_SENSITIVITY_SAMPLES,
+        )
+        # each chunk is one batched run within the web budget's variants and variant-year-phase cells
+        cells = len(spec.years) * max(1, len(scn.phase))
+        chunk = max(1, min(WEB.variants, WEB.batch_cells // cells))
+        with tempfile.TemporaryDirectory(prefix="gigacampus-web-sweep-") as tmp:
+            doc = run_sweep(spec, tmp, chunk_size=chunk)
+    keep = ("scenario", "samples", "variants", "seed", "method", "inputs", "set", "years", "probabilities", "notes")
+    out = {k: doc[k] for k in keep}
+    out["outputs"] = {c: doc["outputs"][c] for c in SWEEP_COLUMNS if c in doc["outputs"]}
+    if "sensitivity" in doc:
+        out["sensitivity"] = {c: doc["sensitivity"][c] for c in SWEEP_COLUMNS if c in doc["sensitivity"]}
+        out["sensitivity_design"] = doc["sensitivity_design"]
+    return out
 
 
 def _compare_summaries(req: CompareRequest) -> tuple[list[dict[str, Any]], list[str]]:
@@ -630,6 +698,13 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES, allowed_hosts: Sequence[
         return CompareResponse(
             labels=labels, differences=differences(summaries, labels), charts=[ChartOut(**c) for c in charts]
         )
+
+    @app.post("/api/sweep", tags=["runs"], responses=ERRORS)
+    @computes
+    def sweep(req: SweepRequest) -> dict[str, Any]:
+        """Run a small sweep of a shipped scenario (at most MAX_SWEEP_SAMPLES samples): p5 / p50 / p95 by
+        year of the headline columns, event probabilities and (if asked) Sobol indices; no file paths."""
+        return _sweep(req)
 
     @app.post(
         "/api/compare.html",

@@ -10,6 +10,7 @@
     controls: [],
     summary: null,
     seq: 0,            // answers to older requests are dropped
+    rangesSeq: 0,      // the same for sweeps
   };
 
   function $(id) { return document.getElementById(id); }
@@ -208,6 +209,117 @@
     draw(answer.data);
     var changes = req.overrides && req.overrides.length ? req.overrides.join(", ") : "the scenario's own values";
     status("Showing " + answer.data.summary.scenario.name + " with " + changes + ".");
+    if ($("ranges-panel").open) runRanges();  // the ranges follow the scenario and its inputs
+  }
+
+  // --- ranges: a small sweep (POST /api/sweep) drawn as fan charts ---------------------------
+
+  // used when the scenario has no [uncertainty] section: two of the flagship's ranges (scenarios/stargate-uae.toml)
+  var DEFAULT_VARY = ["site.pue=triangular(1.1,1.3,1.58)", "site.electricity_usd_per_mwh=uniform(46.3,77.9)"];
+  var FAN_COLUMNS = [
+    { column: "accelerators", title: "Accelerators", color: "31,119,180", unit: "" },
+    { column: "h100e", title: "H100-equivalents (H100e)", color: "44,160,44", unit: "" },
+    { column: "capex_usd", title: "Capex", color: "214,39,40", scale: 1e9, unit: "billion USD" },
+  ];
+  var compact = new Intl.NumberFormat("en-US", { notation: "compact", maximumSignificantDigits: 3 });
+
+  function fanFigure(spec, raw) {
+    var scale = spec.scale || 1;
+    var out = { year: raw.year };
+    ["p5", "p50", "p95"].forEach(function (k) {
+      out[k] = raw[k].map(function (v) { return v === null ? null : v / scale; });
+    });
+    var x = out.year;
+    var rgb = spec.color;
+    var data = [
+      { x: x, y: out.p5, type: "scatter", mode: "lines", name: "p5", line: { width: 1, color: "rgba(" + rgb + ",0.6)" } },
+      { x: x, y: out.p95, type: "scatter", mode: "lines", name: "p5 to p95", fill: "tonexty",
+        fillcolor: "rgba(" + rgb + ",0.2)", line: { width: 1, color: "rgba(" + rgb + ",0.6)" } },
+      { x: x, y: out.p50, type: "scatter", mode: "lines+markers", name: "median (p50)",
+        line: { width: 3, color: "rgb(" + rgb + ")" } },
+    ];
+    var last = x.length - 1;
+    var annotations = [["p95", out.p95], ["median", out.p50], ["p5", out.p5]].filter(function (a) {
+      return a[1][last] !== null && a[1][last] !== undefined;
+    }).map(function (a, i) {  // the end values written beside the lines: readable without hovering
+      return { x: x[last], y: a[1][last], xanchor: "left", yanchor: "middle", showarrow: false, xshift: 6, yshift: (1 - i) * 10,
+        text: a[0] + " " + compact.format(a[1][last]), font: { size: 12 } };
+    });
+    // the column's unit as the server gives it (capex: USD per year, shown in billions)
+    var shownUnit = spec.unit + (raw.unit && raw.unit.indexOf("/") >= 0 ? raw.unit.slice(raw.unit.indexOf("/")) : "");
+    var unit = shownUnit ? " [" + shownUnit + "]" : "";
+    var layout = {
+      title: { text: spec.title + unit },
+      xaxis: { title: { text: "year" }, dtick: 1 },
+      yaxis: { title: { text: spec.title + unit }, rangemode: "tozero", tickformat: "~s" },
+      margin: { l: 70, r: 110, t: 50, b: 50 },
+      height: 340,
+      legend: { orientation: "h", y: -0.25 },
+      annotations: annotations,
+    };
+    return { data: data, layout: layout };
+  }
+
+  function sweepRequest(vary) {
+    var base = state.base || {};
+    if (!base.scenario_id) return null;
+    return { scenario_id: base.scenario_id, overrides: overrides(), vary: vary,
+      samples: Number($("ranges-samples").value) };
+  }
+
+  async function runRanges() {
+    var seq = ++state.rangesSeq;
+    var rangeStatus = function (t) { $("ranges-status").textContent = t; };
+    var req = sweepRequest([]);
+    if (!req) { rangeStatus("Ranges are available for the shipped scenarios only."); return; }
+    rangeStatus("Running a sweep of " + req.samples + " samples...");
+    var answer = await api("POST", "/api/sweep", req);
+    var defaults = false;
+    if (!answer.ok && (answer.data.problems || []).some(function (p) { return p.path === "uncertainty.inputs"; })) {
+      defaults = true;  // the scenario has nothing to vary: the flagship's ranges, stated below
+      req.vary = DEFAULT_VARY;
+      answer = await api("POST", "/api/sweep", req);
+    }
+    if (seq !== state.rangesSeq) return;
+    if (!answer.ok) {
+      showProblems((answer.data.detail || "The server refused the sweep") + ":", answer.data.problems);
+      rangeStatus("No ranges: see the message above.");
+      return;
+    }
+    drawRanges(answer.data, defaults);
+    rangeStatus((defaults ? "This scenario has no [uncertainty] section: the ranges vary the flagship's PUE and " +
+      "electricity price. " : "") + answer.data.variants + " variants, " + answer.data.method + " sample, seed " +
+      answer.data.seed + ".");
+  }
+
+  function drawRanges(doc, defaults) {
+    $("ranges-inputs").replaceChildren.apply($("ranges-inputs"), doc.inputs.map(function (u) {
+      return el("li", {}, u.path + " ~ " + u.written + (u.unit && u.unit !== "-" ? " " + u.unit : "") +
+        " (from " + u.origin + ")");
+    }));
+    var holder = $("ranges-charts");
+    FAN_COLUMNS.forEach(function (spec) {
+      var id = "fan-" + spec.column;
+      var out = doc.outputs[spec.column];
+      var box = holder.querySelector('[data-box="' + id + '"]');
+      if (!out) { if (box) { Plotly.purge($(id)); box.remove(); } return; }
+      if (!box) {
+        box = el("div", { class: "chart-box", "data-box": id });
+        box.appendChild(el("div", { class: "chart fan", id: id }));
+        holder.appendChild(box);
+      }
+      var fig = fanFigure(spec, out);
+      Plotly.react($(id), fig.data, fig.layout, PLOT_CONFIG);
+      $(id).dataset.drawn = "true";
+    });
+    var probs = doc.probabilities || {};
+    var items = Object.keys(probs).map(function (k) {
+      var p = probs[k];
+      var shown = p.probability === null ? "n/a" : Math.round(p.probability * 100) + "%";
+      return el("li", { "data-event": k }, shown + " " + p.over + ": " + p.description);
+    });
+    if (!items.length) items = [el("li", {}, "No named events apply to this scenario.")];
+    $("ranges-probabilities").replaceChildren.apply($("ranges-probabilities"), items);
   }
 
   function download(name, type, content) {
@@ -268,6 +380,8 @@
     $("download-summary").addEventListener("click", function () {
       if (state.summary) download("summary.json", "application/json", JSON.stringify(state.summary, null, 2));
     });
+    $("ranges-panel").addEventListener("toggle", function () { if ($("ranges-panel").open) runRanges(); });
+    $("ranges-run").addEventListener("click", runRanges);
     var first = list.data.find(function (s) { return s.id === "stargate-uae"; }) || list.data[0];
     select.value = first.id;
     state.base = { scenario_id: first.id };
