@@ -210,3 +210,20 @@ def test_requests_at_the_web_limits_answer_under_500_mb_and_health_stays_up(serv
         status, body = _post(f"{url}/api/run", {"scenario_id": "stargate-uae", "overrides": overrides})
         assert status == 422 and "web request" in body["problems"][0]["message"]
     assert _peak_rss_mb(pid) < 500
+
+
+def test_the_dashboards_report_endpoint_runs_under_the_web_budget() -> None:
+    """/api/report (what the dashboard calls) refuses what /api/run refuses: the web budget, not the CLI's."""
+    from fastapi.testclient import TestClient
+
+    from gigacampus.web import create_app
+
+    # between the two budgets: a crew-limited fleet of 7 years with 0.2-day repairs
+    work = estimate_work(7, RepairPolicy(0.2, 1, crews=1_000_000), replicas=100, job_days=1.0, jobs=[])
+    assert WEB.fleet_steps < work.fleet_steps < CLI.fleet_steps
+    overrides = ["reliability.repair_days=0.2", "reliability.replicas=100", "reliability.repair_crews=1000000"]
+    client = TestClient(create_app(), base_url="http://127.0.0.1")
+    for endpoint in ("/api/run", "/api/report"):
+        response = client.post(endpoint, json={"scenario_id": "stargate-uae", "overrides": overrides})
+        assert 400 <= response.status_code < 500, (endpoint, response.text[:300])
+        assert "reliability.repair_days" in response.text, endpoint

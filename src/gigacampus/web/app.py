@@ -666,7 +666,8 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES, allowed_hosts: Sequence[
     def report(req: Annotated[ScenarioRequest, SCENARIO_BODY]) -> ReportResponse:
         """Run a scenario and return what the dashboard draws: summary, headline, Plotly charts, controls."""
         scn = _scenario_from(req)
-        summary = run(scn, seed=req.seed).to_summary()
+        with use_budget(WEB):  # as /api/run: every loop's work is refused above the web budget first
+            summary = run(scn, seed=req.seed).to_summary()
         return ReportResponse(
             summary=summary,
             headline=headline_sentences(summary),
