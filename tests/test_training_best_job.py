@@ -41,7 +41,7 @@ def test_useful_compute_never_decreases_when_accelerators_are_added(
 ) -> None:
     def best_useful(installed: int) -> float:
         n = renewal.best_job_size(installed, H100_RATE, c, r, False, fixed)
-        assert 1 <= n <= installed
+        assert 1 <= n <= installed, f"best job {n} outside 1..{installed}: it must be a job the campus can run"
         lam = H100_RATE * n
         g = renewal.optimal_goodput(lam, c, r) if fixed is None else renewal.expected_goodput(lam, max(fixed, c), c, r)
         return float(n * g)

@@ -13,7 +13,7 @@ A country file looks like::
     [[policy.holder]]
     name = "OpenAI/Oracle"
     campuses = ["Stargate UAE"]    # the campuses it fills (default: all); or phases = ["Campus / Phase"]
-    ...
+    share = 0.8                    # and the holder's other keys, as in a scenario's [[policy.holder]]
 
     [[campus]]
     file = "stargate-uae.toml"     # a campus scenario, relative to this file
@@ -23,9 +23,9 @@ A country file looks like::
     name = "Microsoft UAE"         # an inline campus: the scenario's sections below it
     priority = 2
     [campus.site]
-    ...
+    pue = 1.3                      # and the rest of a scenario's [site]
     [[campus.phase]]
-    ...
+    name = "Khazna 200 MW"         # and the rest of a scenario's [[phase]] entries
 
 A campus entry's ``file`` may also be another country file: its campuses join this country
 (at the entry's priority, in their order); its national ``[policy]`` is not used. Files that
