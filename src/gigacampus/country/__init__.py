@@ -4,24 +4,5 @@
 :func:`run_country_batch` is its batched form (a leading variant axis, for sweeps).
 """
 
-from gigacampus.country.runner import (
-    CountryBatch,
-    CountryResult,
-    country_inputs,
-    national_cap_bound,
-    national_inputs,
-    run_country,
-    run_country_batch,
-    run_country_file,
-)
-
-__all__ = [
-    "CountryBatch",
-    "CountryResult",
-    "country_inputs",
-    "national_cap_bound",
-    "national_inputs",
-    "run_country",
-    "run_country_batch",
-    "run_country_file",
-]
+from gigacampus.country.runner import *  # noqa: F403  (the public names: runner.__all__)
+from gigacampus.country.runner import __all__  # noqa: F401
