@@ -119,6 +119,36 @@ def _year_against_monte_carlo(installed_before: float, installed: float, seed: i
     assert abs(exact.spares(job, 0.99, days) - sm) <= 2
 
 
+def test_monte_carlo_spares_of_a_job_most_of_the_campus_match_the_exact_path() -> None:
+    # A pool that is 90% of the campus: drawn without replacement from the campus's down
+    # accelerators its count is Poisson(pool / campus x mean down) as the exact path says; the
+    # binomial stand-in adds pool x u x (1 - u) of variance, and so spares, which this test
+    # measures too so that it cannot pass with either draw.
+    years, inst, rate = np.array([2031]), np.array([328_205.0]), np.array([0.15])
+    policy = RepairPolicy(7.0)
+    exact = exact_availability(years, inst, rate, policy, installed_before=328_205.0)
+    mc = campus_availability(years, inst, rate, policy, 200, 5, installed_before=328_205.0)
+    days = np.ones(365, dtype=bool)
+    job = 295_000
+    want = exact.spares(job, 0.99, days)
+    down = 1.0 - mc.available_fraction
+    without = spares_needed(job, down, 0.99, 5, installed=mc.installed)
+    binomial = spares_needed(job, down, 0.99, 5)
+    # the 99% quantile of ~73,000 samples of a count with sd ~ 30: within 3 counts of the exact one
+    assert abs(without - want) <= 3, (without, want)
+    # the binomial stand-in's extra variance moves its 99% quantile by about 2.33 x (sqrt(2) - 1) sd
+    assert binomial - want > 15, (binomial, want)
+    cold = spares_needed(job, down, 0.99, 5, installed=mc.installed, cold=True)
+    assert abs(cold - exact.spares(job, 0.99, days, cold=True)) <= 3
+
+
+def test_spares_of_a_pool_as_large_as_the_campus_are_its_down_count() -> None:
+    # a pool holding the whole campus (and more) has exactly the campus's down count
+    down_fraction = np.array([[0.01, 0.02, 0.03]])
+    installed = np.array([1_000.0, 1_000.0, 1_000.0])
+    assert spares_needed(5_000, down_fraction, 1.0, 0, installed=installed, cold=True) == 30
+
+
 def test_exact_availability_matches_the_monte_carlo_in_a_steady_year() -> None:
     # the flagship's last years: 328,205 GB300 at the H100's hardware rate
     _year_against_monte_carlo(328_205.0, 328_205.0, 11)

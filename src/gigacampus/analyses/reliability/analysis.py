@@ -229,7 +229,8 @@ class _Fleet:
             return self.exact.spares(job_accelerators, probability, days, cold=cold)
         assert self.samples is not None
         down = 1.0 - self.samples.available_fraction[:, days]
-        return spares_needed(job_accelerators, down, probability, seed, cold=cold)
+        installed = self.samples.installed[days]
+        return spares_needed(job_accelerators, down, probability, seed, cold=cold, installed=installed)
 
 
 _fleet = _Fleet

@@ -6,10 +6,13 @@ waits for a repair crew, is repaired after a random repair time and returns to s
 queue is simulated for all replicas at once by :func:`gigacampus.analyses.reliability.engine.simulate_fleet`.
 
 Spares for a job of N accelerators: the job draws on a pool of N + s accelerators that is a
-random part of the campus, so given the campus's down fraction u at a moment the pool's down
-count is Binomial(pool, u) (binomial thinning; with unlimited crews the campus's down count
-is Poisson and so is the pool's). The spares needed are the smallest s such that, at a random
-moment of the year, at most s of the pool are down with the target probability. Hot spares
+random part of the campus, so given that D of the campus's I installed accelerators are down at
+a moment, the pool's down count is Hypergeometric(I, D, pool) (sampling without replacement;
+with unlimited crews the campus's down count is Poisson and so, by thinning, is the pool's).
+Given only the down fraction u = D / I, Binomial(pool, u) stands in for it, which is close
+only for a pool that is a small part of the campus (it adds pool x u x (1 - u) of variance).
+The spares needed are the smallest s such that, at a random moment of the year, at most s of
+the pool are down with the target probability. Hot spares
 are powered and fail like the rest (pool N + s); cold spares sit unpowered and do not fail
 (pool N).
 """
@@ -137,19 +140,35 @@ def spares_needed(
     seed: int | np.random.SeedSequence,
     *,
     cold: bool = False,
+    installed: NDArray[np.float64] | None = None,
 ) -> int:
     """Spares that keep ``job_accelerators`` working with ``probability``, given samples of
-    the campus's down fraction (any shape; each sample a moment of some replica)."""
-    u = np.clip(np.asarray(down_fraction, dtype=np.float64).ravel(), 0.0, 1.0)
-    u = u[np.isfinite(u)]
-    u = u[:: max(1, -(-u.size // MAX_SPARES_SAMPLES))]
+    the campus's down fraction (any shape; each sample a moment of some replica).
+
+    With ``installed`` (the campus's installed accelerators at each sample, broadcast to
+    ``down_fraction``'s shape) the pool's down count is drawn without replacement from the
+    campus (hypergeometric), exact for a pool of any size up to the campus; without it, it is
+    Binomial(pool, down fraction), which overstates the spread of a pool that is a large part
+    of the campus."""
+    frac = np.asarray(down_fraction, dtype=np.float64)
+    inst = None if installed is None else np.broadcast_to(np.asarray(installed, dtype=np.float64), frac.shape).ravel()
+    u = np.clip(frac.ravel(), 0.0, 1.0)
+    ok = np.isfinite(u) if inst is None else np.isfinite(u) & (inst >= 1)
+    step = max(1, -(-int(ok.sum()) // MAX_SPARES_SAMPLES))
+    u = u[ok][::step]
     if job_accelerators <= 0 or u.size == 0:
         return 0
+    if inst is not None:
+        campus = np.floor(inst[ok][::step]).astype(np.int64)
+        down_campus = np.minimum(np.rint(u * campus).astype(np.int64), campus)
     rng = np.random.default_rng(seed)
     spares = 0
     for _ in range(4):  # the pool grows with its spares (hot); converges in one or two rounds
         pool = job_accelerators if cold else job_accelerators + spares
-        down = rng.binomial(pool, u)
+        if inst is None:
+            down = rng.binomial(pool, u)
+        else:  # a pool larger than the campus at that moment holds all of it
+            down = rng.hypergeometric(down_campus, campus - down_campus, np.minimum(pool, campus))
         new = int(np.quantile(down, probability, method="inverted_cdf"))
         if new == spares:
             break
