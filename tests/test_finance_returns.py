@@ -243,3 +243,15 @@ def test_a_rent_table_with_gaps_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2, result.output
     assert "finance.rent_by_year: missing 2028, 2030; allowed: a price for every year 2026-2030" in result.stderr
     assert str(path) in result.stderr
+
+
+def test_missing_rates_name_which_of_a_partners_sources_lacks_one() -> None:
+    # Stargate US has two SoftBank sources; giving the first a rate leaves only the second
+    # missing, named by its key path so that the next --set is obvious
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-us.toml"
+    before = gc.run_file(path).blocks["finance"]["wacc_missing_rates"]
+    assert "SoftBank (finance.source[0])" in before and "SoftBank (finance.source[1])" in before
+    assert "OpenAI" in before  # a partner with one source keeps its plain name
+    after = gc.run_file(path, overrides=["finance.source[0].rate=0.08"]).blocks["finance"]["wacc_missing_rates"]
+    assert "SoftBank (finance.source[0])" not in after and "SoftBank (finance.source[1])" in after
+    assert len(after) == len(before) - 1

@@ -276,9 +276,7 @@ def _block(scenario: Scenario, ev: _Evaluated, columns: dict[str, np.ndarray], v
             "wacc_of_sources": None if np.isnan(wacc_value) else wacc_value,
             "returns": returns_block,
             CASH_FLOW_TABLE: cash_flows,
-            "wacc_missing_rates": list(
-                dict.fromkeys(s["partner"] for s in sources if s["rate"] is None and s["available_usd"] > 0)
-            ),
+            "wacc_missing_rates": _missing_rates(sources),
             "system_prices": ev.prices,
             "not_included": not_included,
             "by_year": by_year,
@@ -753,3 +751,17 @@ FINANCE = Analysis(
     inputs=_inputs,
     charts=finance_charts,
 )
+
+
+def _missing_rates(sources: list[dict]) -> list[str]:
+    """The funding sources with money but no rate, by partner; a partner with more than one
+    source is named with the source's key path (``SoftBank (finance.source[1])``), so that
+    setting one source's rate shows which of the partner's others still lacks one."""
+    count: dict[str, int] = {}
+    for s in sources:
+        count[s["partner"]] = count.get(s["partner"], 0) + 1
+    return [
+        s["partner"] if count[s["partner"]] == 1 else f"{s['partner']} (finance.source[{i}])"
+        for i, s in enumerate(sources)
+        if s["rate"] is None and s["available_usd"] > 0
+    ]
