@@ -52,6 +52,14 @@ def sweep(
         list[str] | None,
         typer.Option("--grid", help="A full-factorial axis, e.g. --grid phase[1].online_year=2027,2028 (repeatable)."),
     ] = None,
+    correlate: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--correlate",
+            help="A Spearman rank correlation of two sampled inputs, "
+            "e.g. --correlate 'site.pue,phase[1].rack_power_kw=0.5' (repeatable).",
+        ),
+    ] = None,
     engine: Annotated[str, typer.Option("--engine", help=f"Where chunks run: {', '.join(ENGINES)}.")] = "local",
     workers: Annotated[
         int | None, typer.Option("--workers", min=1, max=256, help="dask worker processes (default: the cores).")
@@ -86,6 +94,9 @@ def sweep(
     if is_country_file(file):
         if engine != "local":
             raise InputError([Problem("--engine", "", f"found {engine!r}; allowed: local for a country file")])
+        if correlate:
+            allowed = "allowed: campus scenario files only (a country sweep's inputs are independent)"
+            raise InputError([Problem("--correlate", "", allowed)])
         _sweep_country(file, samples, method, seed, set_ or (), vary or (), grid or (), out, fmt)
         return
     spec = prepare_sweep(
@@ -98,6 +109,7 @@ def sweep(
         grid=grid or (),
         sensitivity=sensitivity,
         sensitivity_samples=sensitivity_samples,
+        correlate=correlate or (),
     )
     kwargs = {"engine": engine, "workers": workers, "scheduler": scheduler, "chunk_size": chunk_size}
     if out is None:

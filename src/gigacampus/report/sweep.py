@@ -120,6 +120,10 @@ def sweep_lines(doc: Mapping[str, Any]) -> list[str]:
         lines.append(f"  {u['path']} = {u['written']}" + (f" ({u['note']})" if u["note"] else ""))
     for g in doc["grid"]:
         lines.append(f"  {g['path']} on the grid: {', '.join(map(str, g['values']))}")
+    for c in doc.get("correlations", []):
+        a, b = c["inputs"]
+        lines.append(f"  rank correlation {a} ~ {b} = {c['rank']:g} (reached {c['achieved_rank']:.3f})")
+    lines += [f"note: {n}" for n in doc.get("notes", [])]
     return lines
 
 
@@ -247,9 +251,26 @@ def render_sweep_report(doc: Mapping[str, Any]) -> str:
     ]
     rows += [[esc(g["path"]), esc("grid: " + ", ".join(map(str, g["values"]))), "", "--grid", "-"] for g in doc["grid"]]
     notes = "".join(f"<li>{esc(n)}</li>" for n in doc.get("notes", []))
+    pairs = [
+        [
+            esc(c["inputs"][0]),
+            esc(c["inputs"][1]),
+            esc(f"{c['rank']:g}"),
+            esc(f"{c['achieved_rank']:.3f}"),
+            linkify(c.get("source") or "-"),
+        ]
+        for c in doc.get("correlations", [])
+    ]
+    correlations = (
+        "<h3>Rank correlations (Spearman, induced by Iman-Conover)</h3>"
+        + table_html(["input", "input", "asked", "reached", "source"], pairs, [False, False, True, True, False])
+        if pairs
+        else ""
+    )
     body.append(
         '<section id="inputs"><h2>Inputs</h2>'
         + table_html(["key path", "distribution", "unit", "given in", "source"], rows)
+        + correlations
         + (f'<ul class="explanations">{notes}</ul>' if notes else "")
         + "</section>"
     )

@@ -5,7 +5,14 @@ A distribution is written as a TOML table in ``[uncertainty.inputs]``::
     [uncertainty.inputs]
     "site.pue" = { dist = "triangular", low = 1.1, mode = 1.3, high = 1.5 }
 
-or on the command line as ``--vary 'site.pue=triangular(1.1, 1.3, 1.5)'``. This module only reads
+or on the command line as ``--vary 'site.pue=triangular(1.1, 1.3, 1.5)'``. Two sampled inputs may
+be given a Spearman rank correlation::
+
+    [[uncertainty.correlation]]
+    inputs = ["finance.system_price_usd.gb300-nvl72", "phase[1].rack_power_kw"]
+    rank = 0.5
+
+or ``--correlate 'finance.system_price_usd.gb300-nvl72,phase[1].rack_power_kw=0.5'``. This module only reads
 and checks what is written (names, parameters, their order); sampling lives in
 :mod:`gigacampus.uncertainty`, which also checks each key path against the schema.
 ``gigacampus run`` ignores the section: it runs the point values written in the file.
@@ -23,15 +30,18 @@ from pydantic import Field, field_validator
 
 from gigacampus.catalog import Catalog
 from gigacampus.errors import InputError, Problem, closest
-from gigacampus.scenario.base import Problems, Section, choice, is_number, table_at
+from gigacampus.scenario.base import Problems, ScenarioChecksFailed, Section, choice, is_number, table_at
 
 __all__ = [
     "DISTRIBUTIONS",
     "MAX_SAMPLES",
     "METHODS",
+    "MAX_RANK",
+    "Correlation",
     "Distribution",
     "Uncertainty",
     "distribution_problems",
+    "parse_correlate",
     "parse_distribution",
     "parse_vary",
 ]
@@ -50,6 +60,8 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "choice": ("values", "weights"),
 }
 _MAX_CHOICES = 1000
+#: Largest size of a rank correlation (1 would make two inputs one: give one input instead).
+MAX_RANK = 0.99
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,47 @@ def _bare(text: str) -> Any:
         return text
 
 
+def parse_correlate(item: str, source: str = "--correlate") -> tuple[str, str, float]:
+    """``'a.path,b.path=0.5'`` -> ``("a.path", "b.path", 0.5)`` (a Spearman rank correlation)."""
+    pair, sep, text = item.partition("=")
+    first, comma, second = pair.partition(",")
+    first, second = first.strip(), second.strip()
+    example = (
+        f"allowed: key.path,other.path=rank, rank between -{MAX_RANK} and {MAX_RANK}, "
+        "e.g. site.pue,phase[1].rack_power_kw=0.5"
+    )
+    try:
+        rank = float(text)
+    except ValueError:
+        rank = math.nan
+    if not (sep and comma and first and second) or not math.isfinite(rank):
+        raise InputError([Problem(source, item, example)])
+    if first == second:
+        raise InputError([Problem(source, item, "the two key paths are the same; allowed: two different inputs")])
+    if not -MAX_RANK <= rank <= MAX_RANK:
+        raise InputError([Problem(source, item, f"rank {rank:g}; {example}")])
+    return first, second, rank
+
+
+class Correlation(Section):
+    """``[[uncertainty.correlation]]``: a Spearman rank correlation between two sampled inputs,
+    induced in the sample by the Iman-Conover method (each input keeps its own distribution)."""
+
+    inputs: tuple[str, str]
+    """The two key paths, each also in ``[uncertainty.inputs]`` (or given by ``--vary``)."""
+    rank: float = Field(ge=-MAX_RANK, le=MAX_RANK, allow_inf_nan=False, json_schema_extra={"unit": "1"})
+    """Spearman rank correlation, -0.99 to 0.99."""
+    source: str = Field(default="", max_length=2000)
+    """Where the correlation comes from."""
+
+    @field_validator("inputs")
+    @classmethod
+    def _two(cls, value: tuple[str, str]) -> tuple[str, str]:
+        if value[0] == value[1]:
+            raise ScenarioChecksFailed([("", f"found {list(value)!r}; allowed: two different key paths", None)])
+        return value
+
+
 class Uncertainty(Section):
     """``[uncertainty]``: what ``gigacampus sweep`` varies and how it samples (``gigacampus run``
     ignores it and runs the point values written in the file); see docs/uncertainty.md."""
@@ -232,6 +285,8 @@ class Uncertainty(Section):
     inputs: dict[str, dict[str, Any]] = Field(default_factory=dict, max_length=200)
     """Scenario key path (as ``--set`` writes it) -> distribution table, e.g.
     ``"site.pue" = { dist = "triangular", low = 1.1, mode = 1.3, high = 1.5 }``."""
+    correlation: list[Correlation] = Field(default_factory=list, max_length=100)
+    """Rank correlations between pairs of sampled inputs (none: the inputs are independent)."""
 
     @field_validator("method")
     @classmethod

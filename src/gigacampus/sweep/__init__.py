@@ -27,8 +27,10 @@ from gigacampus.sweep.engine import (
     prepare_sweep,
     run_chunk,
     sensitivity_outputs,
+    unit_points,
 )
 from gigacampus.uncertainty import sobol
+from gigacampus.uncertainty.correlation import rank_correlation
 
 __all__ = ["ENGINES", "HEADLINE", "GridAxis", "SweepSpec", "parse_grid", "prepare_sweep", "run_sweep"]
 
@@ -124,6 +126,7 @@ def _document(spec: SweepSpec, target: Path, chunk_size: int | None = None) -> d
         "seed": spec.seed,
         "method": spec.method,
         "inputs": input_records(spec.inputs),
+        "correlations": _correlation_records(spec),
         "grid": [{"path": a.path, "values": list(a.values)} for a in spec.grid],
         "set": list(spec.sets),
         "years": years,
@@ -139,6 +142,22 @@ def _document(spec: SweepSpec, target: Path, chunk_size: int | None = None) -> d
     if spec.sensitivity:
         doc["sensitivity"], doc["sensitivity_design"] = _sensitivity(spec, chunk_size)
     return doc
+
+
+def _correlation_records(spec: SweepSpec) -> list[dict[str, Any]]:
+    """Each rank correlation asked for, with the one the sample reached (Spearman, on the points)."""
+    if not spec.correlations:
+        return []
+    u = unit_points(spec)
+    return [
+        {
+            "inputs": [spec.inputs[i].path, spec.inputs[j].path],
+            "rank": rho,
+            "achieved_rank": rank_correlation(u[:, i], u[:, j]),
+            "source": src,
+        }
+        for i, j, rho, src in spec.correlations
+    ]
 
 
 def _columns(target: Path) -> list[str]:

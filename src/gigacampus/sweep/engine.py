@@ -24,10 +24,11 @@ from gigacampus import pipeline
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import InputError, Problem
 from gigacampus.scenario import apply_overrides, parse_toml, raw_scenario, scenario_from_dict
-from gigacampus.scenario.uncertainty import MAX_SAMPLES, METHODS, Distribution, parse_vary
+from gigacampus.scenario.uncertainty import MAX_SAMPLES, METHODS, Distribution, parse_correlate, parse_vary
 from gigacampus.sweep import store
 from gigacampus.sweep.plan import OPTIONS, GroupPlan, build_group, outputs_of
 from gigacampus.uncertainty import UncertainInput, resolve_inputs, saltelli_design, unit_sample
+from gigacampus.uncertainty.correlation import rank_correlate, target_matrix
 
 __all__ = [
     "MAX_GRID_POINTS",
@@ -42,6 +43,7 @@ __all__ = [
     "parse_grid",
     "prepare_sweep",
     "run_chunk",
+    "unit_points",
     "variant_values",
 ]
 
@@ -95,6 +97,8 @@ class SweepSpec:
     sensitivity: bool
     sensitivity_samples: int
     notes: tuple[str, ...] = ()
+    correlations: tuple[tuple[int, int, float, str], ...] = ()
+    """Rank correlations: (input index, input index, Spearman rho, source)."""
     token: str = field(default="", compare=False)
     """A digest of the above (each process caches its groups and sample under it)."""
 
@@ -118,6 +122,7 @@ def prepare_sweep(
     grid: Sequence[str] = (),
     sensitivity: bool = True,
     sensitivity_samples: int = 512,
+    correlate: Sequence[str] = (),
     catalog: Catalog | None = None,
     text: str | None = None,
 ) -> SweepSpec:
@@ -157,9 +162,13 @@ def prepare_sweep(
         )
     if sensitivity_samples < 2 or sensitivity_samples & (sensitivity_samples - 1):
         problems.append(Problem("--sensitivity-samples", "", f"found {sensitivity_samples}; allowed: a power of 2"))
+    correlations = _correlations(source, section, correlate, inputs, problems)
     if problems:
         raise InputError(problems)
     notes = tuple(f"{u.path}: {u.note}" for u in inputs if u.note)
+    if correlations and sensitivity and inputs:
+        given = "1 rank correlation is" if len(correlations) == 1 else f"{len(correlations)} rank correlations are"
+        notes += (f"no Sobol sensitivity: its indices assume independent inputs, and {given} given",)
     spec = SweepSpec(
         source,
         raw,
@@ -170,12 +179,70 @@ def prepare_sweep(
         m,
         scn.scenario.seed if seed is None else seed,
         tuple(scn.years),
-        sensitivity and bool(inputs),
+        sensitivity and bool(inputs) and not correlations,
         sensitivity_samples,
         notes,
+        correlations,
     )
     digest = hashlib.sha256(pickle.dumps((spec, str(cat.__class__)))).hexdigest()[:16]
     return SweepSpec(**{**spec.__dict__, "token": digest})
+
+
+def _correlations(
+    source: str,
+    section: Any,
+    correlate: Sequence[str],
+    inputs: Sequence[UncertainInput],
+    problems: list[Problem],
+) -> tuple[tuple[int, int, float, str], ...]:
+    """The file's ``[[uncertainty.correlation]]`` and ``--correlate`` (which replaces the file's
+    for the same pair) as input indices, checked: both paths sampled, the matrix valid."""
+    given: dict[frozenset[str], tuple[str, str, float, str, str, str]] = {}
+    for k, c in enumerate(section.correlation if section is not None else ()):
+        where = (source, f"uncertainty.correlation[{k}].inputs")
+        given[frozenset(c.inputs)] = (*c.inputs, c.rank, c.source, *where)
+    for item in correlate:
+        try:
+            a, b, rho = parse_correlate(item)
+        except InputError as err:
+            problems.extend(err.problems)
+            continue
+        given[frozenset((a, b))] = (a, b, rho, "", "--correlate", item)
+    index = {u.path: i for i, u in enumerate(inputs)}
+    out: list[tuple[int, int, float, str]] = []
+    origins = {file for *_, file, _ in given.values()}
+    for a, b, rho, src, file, where in given.values():
+        missing = [p for p in (a, b) if p not in index]
+        if missing:
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    f"{', '.join(missing)} is not sampled; allowed: a path of [uncertainty.inputs] or --vary",
+                )
+            )
+            continue
+        out.append((index[a], index[b], rho, src))
+    if out and not problems:
+        try:
+            np.linalg.cholesky(target_matrix(len(inputs), [(i, j, r) for i, j, r, _ in out]))
+        except np.linalg.LinAlgError:
+            pairs = "; ".join(f"{inputs[i].path} ~ {inputs[j].path} = {r:g}" for i, j, r, _ in out)
+            problems.append(
+                Problem(
+                    " and ".join(sorted(origins)),
+                    "uncertainty.correlation",
+                    f"these rank correlations cannot hold together ({pairs}); allowed: a positive definite set "
+                    "(weaken one of them)",
+                )
+            )
+    return tuple(sorted(out))
+
+
+def unit_points(spec: SweepSpec) -> np.ndarray:
+    """The sweep's ``(samples, inputs)`` unit-cube points, with its rank correlations induced."""
+    u = unit_sample(spec.method, spec.samples, len(spec.inputs), spec.seed)
+    return rank_correlate(u, [(i, j, r) for i, j, r, _ in spec.correlations], spec.seed)
 
 
 class Evaluator:
@@ -253,7 +320,7 @@ def _cached(spec: SweepSpec) -> tuple[Evaluator, np.ndarray]:
     """This process's evaluator and unit-cube sample for ``spec`` (one kept at a time)."""
     if spec.token not in _CACHE:
         _CACHE.clear()
-        _CACHE[spec.token] = (Evaluator(spec), unit_sample(spec.method, spec.samples, len(spec.inputs), spec.seed))
+        _CACHE[spec.token] = (Evaluator(spec), unit_points(spec))
     return _CACHE[spec.token]
 
 

@@ -111,6 +111,11 @@ class SweepRequest(BaseModel):
         max_length=MAX_OVERRIDES,
         description="KEY=DIST(...) inputs, as the command line's --vary (e.g. site.pue=uniform(1.1,1.4)).",
     )
+    correlate: list[Annotated[str, Field(max_length=300)]] = Field(
+        default_factory=list,
+        max_length=MAX_OVERRIDES,
+        description="A,B=RHO rank correlations of two sampled inputs, as the command line's --correlate.",
+    )
     samples: int = Field(64, description=f"Samples (1 to {MAX_SWEEP_SAMPLES} in a web request).")
     method: str | None = Field(None, max_length=32, description="Sampling method (default: the scenario's).")
     seed: int | None = Field(None, ge=0, le=2**63 - 1, description="Seed (default: the scenario's).")
@@ -393,6 +398,7 @@ def _sweep(req: SweepRequest) -> dict[str, Any]:
             seed=req.seed,
             sets=req.overrides,
             vary=req.vary,
+            correlate=req.correlate,
             sensitivity=req.sensitivity,
             sensitivity_samples=MAX_SWEEP_SENSITIVITY_SAMPLES,
         )
@@ -401,7 +407,19 @@ def _sweep(req: SweepRequest) -> dict[str, Any]:
         chunk = max(1, min(WEB.variants, WEB.batch_cells // cells))
         with tempfile.TemporaryDirectory(prefix="gigacampus-web-sweep-") as tmp:
             doc = run_sweep(spec, tmp, chunk_size=chunk)
-    keep = ("scenario", "samples", "variants", "seed", "method", "inputs", "set", "years", "probabilities", "notes")
+    keep = (
+        "scenario",
+        "samples",
+        "variants",
+        "seed",
+        "method",
+        "inputs",
+        "correlations",
+        "set",
+        "years",
+        "probabilities",
+        "notes",
+    )
     out = {k: doc[k] for k in keep}
     out["outputs"] = {c: doc["outputs"][c] for c in SWEEP_COLUMNS if c in doc["outputs"]}
     if "sensitivity" in doc:
