@@ -234,7 +234,7 @@ class _PoissonTable:
         """P(X_i <= k_i) for each row i (k whole)."""
         pos = np.asarray(k, dtype=np.float64) - self.lo
         inside = np.clip(pos, 0, self.width - 1).astype(np.int64)
-        value = np.take_along_axis(self.cdf, inside[:, None], axis=1)[:, 0]
+        value = self.cdf[np.arange(inside.size), inside]  # row i's entry at column inside[i]
         return np.where(pos < 0, 0.0, np.where(pos >= self.width, 1.0, value))
 
 
