@@ -7,7 +7,14 @@ three commands so that a change in the machine's load hits all of them alike; th
 ratio of medians (targets from issue 12: ``run --out`` of the flagship <= 1.6 x floor,
 ``--version`` <= 0.5 x floor).
 
-    PYTHONPATH=src python benchmarks/bench_coldstart.py [--rounds 7] [--before OLD/src]
+Bytecode: by default every interpreter reads and writes compiled bytecode in one temporary
+``PYTHONPYCACHEPREFIX`` folder (``PYTHONDONTWRITEBYTECODE`` removed), filled by the untimed
+round, so gigacampus is timed from bytecode as the installed libraries of the floor are (pip
+compiles a package when it installs it). ``--bytecode as-is`` keeps the environment's setting
+instead: with ``PYTHONDONTWRITEBYTECODE=1`` and a source checkout, gigacampus is then compiled
+from source in every interpreter while the floor's libraries load their installed bytecode.
+
+    PYTHONPATH=src python benchmarks/bench_coldstart.py [--rounds 7] [--before OLD/src] [--bytecode as-is]
 """
 
 from __future__ import annotations
@@ -46,23 +53,32 @@ def _commands(out: str, before: Path | None) -> dict[str, tuple[list[str], Path]
     return commands
 
 
-def _time(cmd: list[str], src: Path) -> float:
+def _env(src: Path, pycache: str | None) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(src)}
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = pycache
+    return env
+
+
+def _time(cmd: list[str], src: Path, pycache: str | None = None) -> float:
+    env = _env(src, pycache)
     start = time.perf_counter()
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     return time.perf_counter() - start
 
 
-def run(rounds: int, before: Path | None = None) -> list[dict]:
-    with tempfile.TemporaryDirectory() as out:
+def run(rounds: int, before: Path | None = None, *, bytecode: str = "cached") -> list[dict]:
+    with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
+        pycache = cache if bytecode == "cached" else None
         commands = _commands(out, before)
-        for cmd, src in commands.values():  # warm the file cache
-            _time(cmd, src)
+        for cmd, src in commands.values():  # warm the file cache (and, by default, compile to bytecode)
+            _time(cmd, src, pycache)
         times: dict[str, list[float]] = {name: [] for name in commands}
         load = []
         for _ in range(rounds):
             for name, (cmd, src) in commands.items():
-                times[name].append(_time(cmd, src))
+                times[name].append(_time(cmd, src, pycache))
             load.append(os.getloadavg()[0])
     floor_name = next(iter(commands))
     floor = statistics.median(times[floor_name])
@@ -77,6 +93,7 @@ def run(rounds: int, before: Path | None = None) -> list[dict]:
                 "unit": "s",
                 "ratio_to_floor": med / floor,
                 "load_average_1min": statistics.median(load),
+                "bytecode": bytecode,
             }
         )
     return rows
@@ -86,9 +103,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--before", type=Path, help="another src/ tree to time beside (e.g. git archive of a commit)")
+    parser.add_argument(
+        "--bytecode",
+        choices=("cached", "as-is"),
+        default="cached",
+        help="cached: a temporary bytecode cache for every interpreter (default); as-is: the environment's setting",
+    )
     args = parser.parse_args()
-    print(f"load average before: {os.getloadavg()}")
-    for row in run(args.rounds, args.before):
+    print(f"load average before: {os.getloadavg()}; bytecode: {args.bytecode}")
+    for row in run(args.rounds, args.before, bytecode=args.bytecode):
         print(f"{row['name']:<55} {row['value']:6.3f} s  x{row['ratio_to_floor']:.2f} of floor  ({row['metric']})")
     print(f"load average after: {os.getloadavg()}")
 

@@ -59,3 +59,23 @@ def test_a_run_never_loads_the_web_server_or_plotly_py(tmp_path: Path) -> None:
     assert "gigacampus.cli.core" in modules
     assert not {m for m in modules if m.startswith(("gigacampus.web", "fastapi", "uvicorn", "plotly"))}
     assert "gigacampus.cli.reliability" not in modules  # another command's module
+
+
+def test_a_run_loads_none_of_the_heavy_or_unused_modules(tmp_path: Path) -> None:
+    """Cold start (issue 12, part 3): a single run of the flagship needs neither the compiled
+    kernel nor scipy, nor the country, sweep, validation, web, schema or column-reference code."""
+    modules = _modules_after("run", str(ROOT / "scenarios" / "stargate-uae.toml"), "--out", str(tmp_path))
+    assert "gigacampus.pipeline" in modules and (tmp_path / "report.html").is_file()
+    heavy = ("scipy", "numba", "llvmlite", "jinja2", "plotly", "xarray", "duckdb", "pyarrow", "matplotlib")
+    assert not {m for m in modules if m.split(".")[0] in heavy}
+    unused = (
+        "gigacampus.country",
+        "gigacampus.scenario.country",
+        "gigacampus.sweep",
+        "gigacampus.validation",
+        "gigacampus.web",
+        "gigacampus.scenario.reference",
+        "gigacampus.report.columns",
+        "gigacampus.uncertainty",
+    )
+    assert not {m for m in modules if m.startswith(unused)}

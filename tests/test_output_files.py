@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import errno
+import json
 import os
 from pathlib import Path
 
@@ -34,10 +35,10 @@ def test_a_failed_run_leaves_the_folder_as_it_was(tmp_path: Path, result, monkey
     for name in ("summary.json", "report.html", "notes.txt"):
         (out / name).write_text(f"old {name}", encoding="utf-8")
 
-    def disk_full(_summary: object) -> str:
+    def disk_full(_summary: object) -> bytes:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(html_module, "render_report", disk_full)  # the last file written fails
+    monkeypatch.setattr(html_module, "render_report_bytes", disk_full)  # the last file written fails
     with pytest.raises(InputError) as info:
         write_run(result, out)
     assert "No space left on device" in str(info.value)
@@ -47,6 +48,16 @@ def test_a_failed_run_leaves_the_folder_as_it_was(tmp_path: Path, result, monkey
         "notes.txt": "old notes.txt",
     }
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary folder left behind
+
+
+def test_the_report_file_holds_the_text_report_as_utf8(tmp_path: Path, result) -> None:
+    """report.html is written from plotly.js's own bytes (never decoded and encoded again): the
+    file is exactly the text report, UTF-8 encoded, and the text keeps the whole bundle."""
+    write_run(result, tmp_path)
+    summary = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    text = html_module.render_report(summary)
+    assert (tmp_path / "report.html").read_bytes() == text.encode("utf-8")
+    assert html_module.plotly_js() in text and len(html_module.plotly_js()) > 1_000_000
 
 
 def test_a_run_replaces_every_file_and_keeps_others(tmp_path: Path, result) -> None:

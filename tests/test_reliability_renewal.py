@@ -108,3 +108,17 @@ def test_more_failures_never_raise_the_best_goodput(lam: float, c: float, r: flo
         assert rn.optimal_goodput(lam * factor, c, r, rf) <= rn.optimal_goodput(lam, c, r, rf) + 1e-12
         # failures during restarts can only hurt
     assert rn.optimal_goodput(lam, c, r, True) <= rn.optimal_goodput(lam, c, r, False) + 1e-12
+
+
+def test_the_scalar_path_of_the_optimal_interval_agrees_with_the_array_path() -> None:
+    """One number (a bisection's call) takes a scalar path, a batch the array path: the same root
+    (to the Newton steps' 1e-14 stopping rule, which a batch applies to all its numbers at once)."""
+    rng = np.random.default_rng(12)
+    cs = np.concatenate([10 ** rng.uniform(-300, 4, 2000), [1e-300, 1e-3, 1.0, np.nextafter(1.0, 2.0), 700.0]])
+    xs, ys = rn._optimal_xy(cs)
+    for c, x_batch, y_batch in zip(cs, xs, ys, strict=True):
+        x, y = rn._optimal_xy(np.float64(c))
+        assert x.shape == () and y.shape == ()
+        assert x == pytest.approx(x_batch, rel=1e-12, abs=0) and y == pytest.approx(y_batch, rel=1e-12, abs=0)
+        if c <= 1.0:  # the root of -log(1 - x) - x = c (in the series form for tiny x)
+            assert float(-np.log1p(-x) - x) == pytest.approx(c, rel=1e-6 if x < 1e-5 else 1e-12)

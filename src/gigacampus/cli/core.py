@@ -18,12 +18,10 @@ from gigacampus.cli.policy import show_policy
 from gigacampus.errors import InputError
 from gigacampus.pipeline import run_file
 from gigacampus.report import catalog_table, run_table, write_run
-from gigacampus.report.columns import columns_json, markdown_columns
 from gigacampus.report.finance import headline_finance
 from gigacampus.report.terminal import headline_text, section_lines
 from gigacampus.scenario import load_scenario
-from gigacampus.scenario.country import is_country_file, load_country
-from gigacampus.scenario.reference import json_schema, markdown_reference
+from gigacampus.scenario.load import is_country_file
 
 
 @command
@@ -91,6 +89,8 @@ def validate(
     fmt: FormatOption = TableOrJson.table,
 ) -> None:
     """Check scenario files; print one line per problem (exit code 2 if any)."""
+    from gigacampus.scenario.country import load_country
+
     report = []
     for file in files:
         try:
@@ -174,6 +174,8 @@ def schema(
     ),
 ) -> None:
     """Print the scenario file reference (every key, its bounds, unit and default)."""
+    from gigacampus.scenario.reference import json_schema, markdown_reference
+
     if fmt is SchemaFormat.json:
         print_json(json_schema())
     else:
@@ -187,6 +189,8 @@ def columns(
     ),
 ) -> None:
     """Print every result column: unit, type, the analysis that writes it, and its meaning."""
+    from gigacampus.report.columns import columns_json, markdown_columns
+
     if fmt is ColumnsFormat.json:
         print_json(columns_json())
     elif fmt is ColumnsFormat.csv:

@@ -25,7 +25,7 @@ from gigacampus.report.policy import (
     years_table,
 )
 from gigacampus.results import Result
-from gigacampus.scenario.country import is_country_file
+from gigacampus.scenario.load import is_country_file
 
 __all__ = ["show_block", "show_policy"]
 

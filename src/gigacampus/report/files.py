@@ -118,9 +118,9 @@ def write_run(result: Result, out_dir: str | Path, *, html: bool = True) -> list
             )
             (tmp / "phases.csv").write_text(csv_safe(result.by_phase).to_csv(index=False), encoding="utf-8", newline="")
             if html:
-                from gigacampus.report.html import render_report  # plotly loads only when a report is drawn
+                from gigacampus.report.html import render_report_bytes  # only when a report is drawn
 
-                (tmp / "report.html").write_text(render_report(json.loads(text)), encoding="utf-8")
+                (tmp / "report.html").write_bytes(render_report_bytes(json.loads(text)))
         except OSError as exc:
             raise InputError([Problem(str(out_dir), "", f"cannot write results: {exc.strerror or exc}")]) from None
     return [Path(out_dir) / n for n in names]

@@ -11,6 +11,7 @@ import functools
 import html
 import importlib.resources
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -30,8 +31,10 @@ __all__ = [
     "fmt",
     "linkify",
     "page",
+    "page_bytes",
     "plotly_js",
     "render_report",
+    "render_report_bytes",
     "source_list",
     "table_html",
     "report_css",
@@ -45,16 +48,29 @@ _URL = re.compile(r"https?://[^\s;,<>\"']+")
 
 
 @functools.cache
-def plotly_js() -> str:
-    """The plotly.js bundle shipped inside the installed plotly package (read as a file, without
-    importing plotly.py)."""
+def _plotly_js_raw() -> bytes:
+    """The bytes of the plotly.js bundle shipped inside the installed plotly package (read as a
+    file, without importing plotly.py)."""
     import importlib.util
 
     spec = importlib.util.find_spec("plotly")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("the plotly package (which ships plotly.js) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js"
-    return path.read_text(encoding="utf-8")
+    return (Path(next(iter(spec.submodule_search_locations))) / "package_data" / "plotly.min.js").read_bytes()
+
+
+@functools.cache
+def plotly_js() -> str:
+    """The plotly.js bundle shipped inside the installed plotly package, as text (newlines read
+    as ``\\n``, as a file read in text mode reads them)."""
+    return _plotly_js_raw().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _plotly_js_utf8() -> bytes:
+    """:func:`plotly_js` encoded as UTF-8: the file's own bytes when it has no carriage return
+    (it has none), so a report's 4.8 MB of plotly.js are never decoded and encoded again."""
+    raw = _plotly_js_raw()
+    return raw if b"\r" not in raw else plotly_js().encode("utf-8")
 
 
 @functools.cache
@@ -139,10 +155,12 @@ _DRAW = """
 """
 
 
-def page(title: str, header_html: str, toc: Sequence[tuple[str, str]], body_html: str, footer_html: str) -> str:
-    """The whole HTML document around already-built, escaped body parts."""
+def _page_parts(
+    title: str, header_html: str, toc: Sequence[tuple[str, str]], body_html: str, footer_html: str
+) -> tuple[str, str]:
+    """The HTML document around already-built, escaped body parts, before and after plotly.js."""
     nav = "".join(f'<a href="#{esc(anchor)}">{esc(label)}</a>' for anchor, label in toc)
-    return (
+    head = (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n<link rel="icon" href="data:,">\n'
         f'<meta name="generator" content="gigacampus {esc(__version__)}">\n'
@@ -150,9 +168,24 @@ def page(title: str, header_html: str, toc: Sequence[tuple[str, str]], body_html
         f'<header class="report-header"><div class="inner">{header_html}</div></header>\n'
         f'<main>\n<nav class="toc">{nav}</nav>\n{body_html}\n'
         f'<footer class="report-footer">{footer_html}</footer>\n</main>\n'
-        f"<script>{plotly_js()}</script>\n<script>{_DRAW % json.dumps(PLOTLY_CONFIG)}</script>\n"
-        "</body>\n</html>\n"
+        "<script>"
     )
+    tail = f"</script>\n<script>{_DRAW % json.dumps(PLOTLY_CONFIG)}</script>\n</body>\n</html>\n"
+    return head, tail
+
+
+def page(title: str, header_html: str, toc: Sequence[tuple[str, str]], body_html: str, footer_html: str) -> str:
+    """The whole HTML document around already-built, escaped body parts."""
+    head, tail = _page_parts(title, header_html, toc, body_html, footer_html)
+    return head + plotly_js() + tail
+
+
+def page_bytes(title: str, header_html: str, toc: Sequence[tuple[str, str]], body_html: str, footer_html: str) -> bytes:
+    """:func:`page` as the bytes a text file of it holds (UTF-8, newlines as ``os.linesep``), built
+    around plotly.js's own bytes."""
+    head, tail = _page_parts(title, header_html, toc, body_html, footer_html)
+    out = b"".join((head.encode("utf-8"), _plotly_js_utf8(), tail.encode("utf-8")))
+    return out if os.linesep == "\n" else out.replace(b"\n", os.linesep.encode("ascii"))
 
 
 # --- parts of a single-run report -------------------------------------------------------
@@ -368,6 +401,16 @@ def _block_explanations(summary: Mapping[str, Any], block: str | None) -> str:
 
 def render_report(summary: Mapping[str, Any]) -> str:
     """The HTML report of one run, from its summary document (as written to summary.json)."""
+    return page(*_report_parts(summary))
+
+
+def render_report_bytes(summary: Mapping[str, Any]) -> bytes:
+    """:func:`render_report` as the bytes of its file (see :func:`page_bytes`)."""
+    return page_bytes(*_report_parts(summary))
+
+
+def _report_parts(summary: Mapping[str, Any]) -> tuple[str, str, list[tuple[str, str]], str, str]:
+    """Title, header, table of contents, body and footer of a single-run report."""
     toc = [("headline", "Headline")]
     body = [
         '<section id="headline" class="headline"><h2>Headline</h2>',
@@ -408,7 +451,7 @@ def render_report(summary: Mapping[str, Any]) -> str:
         "</section>",
         f'<section id="sources"><h2>Sources</h2>{sources_html(summary)}</section>',
     ]
-    return page(
+    return (
         f"{summary['scenario']['name']}: gigacampus report",
         _header_html(summary),
         toc,

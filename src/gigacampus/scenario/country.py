@@ -56,6 +56,8 @@ from gigacampus.scenario.load import (
     _read_file,
     _unwrap,
     apply_overrides,
+    is_country_data,
+    is_country_file,
     parse_toml,
     scenario_from_dict,
 )
@@ -170,21 +172,6 @@ class Country:
 def phase_key(campus: str, phase: str) -> str:
     """A phase's name in the country: ``"<campus> / <phase>"``."""
     return f"{campus}{CAMPUS_SEPARATOR}{phase}"
-
-
-def is_country_data(data: Mapping[str, Any]) -> bool:
-    return isinstance(data, Mapping) and "country" in data
-
-
-def is_country_file(path: str | Path) -> bool:
-    """Whether ``path`` is a country file (a TOML file with a ``[country]`` table)."""
-    p = Path(path)
-    if not p.is_file():
-        return False
-    try:
-        return is_country_data(parse_toml(_read_file(p), str(p)))
-    except InputError:
-        return False
 
 
 def _info(data: Mapping[str, Any], source: str) -> CountryInfo:

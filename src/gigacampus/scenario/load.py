@@ -31,6 +31,8 @@ __all__ = [
     "apply_overrides",
     "check_depth",
     "format_path",
+    "is_country_data",
+    "is_country_file",
     "concrete_types",
     "key_field",
     "parse_key_path",
@@ -180,6 +182,21 @@ def parse_toml(text: str, source: str) -> dict[str, Any]:
 _HEADER = re.compile(r"\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?")
 _ASSIGN = re.compile(r"\s*([^=\s][^=]*?)\s*=")
 _LONG_DIGITS = re.compile(rf"[0-9_]{{{MAX_INT_DIGITS + 1},}}")
+
+
+def is_country_data(data: Mapping[str, Any]) -> bool:
+    return isinstance(data, Mapping) and "country" in data
+
+
+def is_country_file(path: str | Path) -> bool:
+    """Whether ``path`` is a country file (a TOML file with a ``[country]`` table)."""
+    p = Path(path)
+    if not p.is_file():
+        return False
+    try:
+        return is_country_data(parse_toml(_read_file(p), str(p)))
+    except InputError:
+        return False
 
 
 def _locate(text: str, bad_line: typing.Callable[[str], bool]) -> tuple[str, str]:

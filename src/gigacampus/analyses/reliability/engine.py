@@ -90,16 +90,21 @@ def simulate_job(
             exposed = rng.exponential(stretch_mean, size=(m, cols))
             blocks += 1
             peak = max(peak, m * cols)
-            ends = np.cumsum(exposed + gap, axis=1)
+            # each array below is computed in place where it can be (the same operations in the
+            # same order as with temporaries, so the same numbers)
+            wall = exposed + gap  # wall time of each stretch
+            ends = np.cumsum(wall, axis=1)
             ends += t[active, None]
-            starts = ends - (exposed + gap)
+            starts = np.subtract(ends, wall, out=wall)
             inside = starts < horizon_s
-            work = np.minimum(exposed, horizon_s - starts)
-            work -= offset
-            if offset:
+            work = np.subtract(horizon_s, starts)
+            np.minimum(exposed, work, out=work)
+            if offset:  # (subtracting an offset of 0 changes no number)
+                work -= offset
                 work[first[active], 0] += offset  # the run starts at a checkpoint, not a restart
             np.maximum(work, 0.0, out=work)
-            done_ck = np.floor(work / cycle)
+            work /= cycle
+            done_ck = np.floor(work, out=work)
             done_ck[~inside] = 0.0
             checkpoints[active] += done_ck.sum(axis=1).astype(np.int64)
             failures[active] += np.count_nonzero(starts + exposed < horizon_s, axis=1)

@@ -237,16 +237,23 @@ class _PoissonTable:
         log_fact = _log_factorial(span)  # one pass over the whole support, gathered per row below
         idx = (self.lo - first).astype(np.int64)[:, None] + np.arange(self.width)[None, :]
         support = span[idx]
+        # log pmf, pmf and cdf in one buffer (in place: the same operations, in the same order)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_pmf = support * np.log(mean)[:, None] - mean[:, None] - log_fact[idx]
-        pmf = np.where(mean[:, None] > 0, np.exp(log_pmf), (support == 0).astype(np.float64))
-        self.cdf = np.minimum(np.cumsum(pmf, axis=1), 1.0)
+            pmf = support * np.log(mean)[:, None]
+            pmf -= mean[:, None]
+            pmf -= log_fact[idx]
+        np.exp(pmf, out=pmf)
+        positive = mean > 0
+        if not positive.all():  # a mean of 0: all its mass at 0
+            pmf = np.where(positive[:, None], pmf, (support == 0).astype(np.float64))
+        np.cumsum(pmf, axis=1, out=pmf)
+        self.cdf = np.minimum(pmf, 1.0, out=pmf)
 
     def at(self, k: NDArray[np.float64]) -> NDArray[np.float64]:
         """P(X_i <= k_i) for each row i (k whole)."""
         pos = np.asarray(k, dtype=np.float64) - self.lo
         inside = np.clip(pos, 0, self.width - 1).astype(np.int64)
-        value = np.take_along_axis(self.cdf, inside[:, None], axis=1)[:, 0]
+        value = self.cdf[np.arange(inside.size), inside]  # row i's entry at column inside[i]
         return np.where(pos < 0, 0.0, np.where(pos >= self.width, 1.0, value))
 
 

@@ -160,6 +160,8 @@ def _optimal_xy(c: Array) -> tuple[Array, Array]:
     monotonically from the left.
     """
     c = np.asarray(c, dtype=np.float64)
+    if c.ndim == 0:
+        return _optimal_xy_scalar(c[()])
     low = c <= 1.0
     x = np.where(low, np.minimum(np.sqrt(2.0 * c), -np.expm1(-1.0 - c)), 0.5)
     for _ in range(100):
@@ -178,6 +180,34 @@ def _optimal_xy(c: Array) -> tuple[Array, Array]:
         if np.all(np.abs(step) <= 1e-14 * y):
             break
     return np.where(low, x, 1.0 - y), np.where(low, 1.0 - x, y)
+
+
+def _optimal_xy_scalar(c: np.float64) -> tuple[Array, Array]:
+    """:func:`_optimal_xy` of one number: the same numpy operations on the same values, in the
+    same order, on numpy scalars (only the branch taken is computed), without the per-call cost
+    of arrays (a bisection such as :func:`max_common_scale` calls it hundreds of times)."""
+    if c <= 1.0:
+        # x starts as an array of no dimensions and is a numpy scalar after one step, as in the
+        # array path (x**2 squares the one and calls pow on the other: they can differ by an ulp)
+        x = np.asarray(np.minimum(np.sqrt(2.0 * c), -np.expm1(-1.0 - c)))
+        for _ in range(100):
+            if x < 1e-3:
+                h = x**2 * (1 / 2 + x * (1 / 3 + x * (1 / 4 + x * (1 / 5 + x * (1 / 6 + x / 7))))) - c
+            else:
+                h = (-np.log1p(-x) - x) - c
+            step = h * (1.0 - x) / x
+            x = x - step
+            if np.abs(step) <= 1e-14 * x:
+                break
+        return np.asarray(x), np.asarray(1.0 - x)
+    y = np.maximum(np.exp(-1.0 - c), 1e-300)
+    for _ in range(100):
+        g = -np.log(y) - (1.0 - y) - c
+        y_new = np.maximum(y + g * y / (1.0 - y), 1e-300)
+        step, y = y_new - y, y_new
+        if np.abs(step) <= 1e-14 * y:
+            break
+    return np.asarray(1.0 - y), np.asarray(y)
 
 
 def _optimal_x(c: Array) -> Array:
