@@ -49,7 +49,7 @@ def _kernel(
     years, phase_model, online_year, power, is_it, pue, per_acc_w, per_system, util, lifetime,
     h_pa, tpp_pa, bf16_pa, fp8_pa, quota_units, quota_h, quota_tpp, supply,
     # the policy (has_policy; else empty holders and pools): structure and batched inputs
-    has_policy, holder_phase, holder_unit_phase, pool_unit, pool_kind, member_ptr, member_idx, pool_reset,
+    has_policy, holder_phase, holder_unit_phase, pool_unit, member_kind, member_ptr, member_idx, pool_reset,
     holder_active, pool_refill, res_ptr, res_pool, res_owner, pass_unused, phase_counted,
     # outputs
     facility, it_power, slots, installed, systems, added, retired, demand, cut_supply, cut_quota,
@@ -64,6 +64,7 @@ def _kernel(
     tiny = 1e-9
     inf = np.inf
     n_chunks = (n_s + CHUNK - 1) // CHUNK
+    has_res = res_ptr[n_k] > 0
     for c in prange(n_chunks):
         # working rows, one set per chunk of variants (registers and cache, not the outputs)
         cap = np.empty(n_p)
@@ -80,7 +81,7 @@ def _kernel(
         per_pk = np.empty((n_p, n_k))
         inv_pk = np.empty((n_p, n_k))
         room = np.empty(n_k)
-        accs = np.empty(n_k)
+        accs = np.empty(member_idx.shape[0])  # each holder's pools' rooms, by membership
         k_used = np.empty(n_k)
         k_bound = np.empty(n_k, np.bool_)
         h_wanted = np.empty(n_h)
@@ -162,8 +163,8 @@ def _kernel(
                             continue
                         q = holder_unit_phase[h]
                         r_cnt, r_lic, r_ex = _rooms(
-                            q, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_pk,
-                            res_ptr, res_pool, res_owner, pass_unused, pend,
+                            q, h, member_ptr, member_idx, member_kind, room, accs, inv_pk,
+                            has_res, res_ptr, res_pool, res_owner, pool_unit, pass_unused, pend,
                         )  # fmt: skip
                         x = r_ex + r_cnt
                         x = r_lic if r_lic < x else x
@@ -217,8 +218,8 @@ def _kernel(
                                 continue
                             act = holder_active[s, t, h]
                             r_cnt, r_lic, r_ex = _rooms(
-                                p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_pk,
-                                res_ptr, res_pool, res_owner, pass_unused, pend,
+                                p, h, member_ptr, member_idx, member_kind, room, accs, inv_pk,
+                                has_res, res_ptr, res_pool, res_owner, pool_unit, pass_unused, pend,
                             )  # fmt: skip
                             under = r_ex + r_cnt
                             room_h = (r_lic if r_lic < under else under) if act else 0.0
@@ -235,13 +236,13 @@ def _kernel(
                             ll = limited and by_app and act
                             for j in range(member_ptr[h], member_ptr[h + 1]):
                                 k = member_idx[j]
-                                kind = pool_kind[k]
+                                kind = member_kind[j]
                                 if kind == 0:
                                     amount = from_cnt
-                                    tight = ql and accs[k] <= r_cnt + tiny
+                                    tight = ql and accs[j] <= r_cnt + tiny
                                 elif kind == 1:
                                     amount = got
-                                    tight = ll and accs[k] <= r_lic + tiny
+                                    tight = ll and accs[j] <= r_lic + tiny
                                 else:
                                     amount = from_ex
                                     tight = ql
@@ -358,13 +359,14 @@ def _kernel(
                         a_short[s, t, h, 2] = h_short[h, 2]
 
 
-def _rooms(p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_pk,
-           res_ptr, res_pool, res_owner, pass_unused, pend):  # fmt: skip
-    """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each pool's in ``accs``.
+def _rooms(p, h, member_ptr, member_idx, member_kind, room, accs, inv_pk,
+           has_res, res_ptr, res_pool, res_owner, pool_unit, pass_unused, pend):  # fmt: skip
+    """Holder ``h``'s room in accelerators of phase ``p``: (counted, licence, exempt); each of its
+    pools' in ``accs`` (by membership slot ``member_ptr[h]`` ...).
 
     A counted pool's room excludes what is reserved in it for other holders (``res_*``: the
-    reservation pools held inside each pool and their holders), with ``pass_unused`` no more
-    than those holders still want this year (``pend``)."""
+    reservation pools held inside each pool and their holders, ``has_res``: any), with
+    ``pass_unused`` no more than those holders still want this year (``pend``)."""
     inf = np.inf
     r_cnt = inf
     r_lic = inf
@@ -373,15 +375,16 @@ def _rooms(p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_p
     for j in range(member_ptr[h], member_ptr[h + 1]):
         k = member_idx[j]
         rm = room[k]
-        for i in range(res_ptr[k], res_ptr[k + 1]):
-            o = res_owner[i]
-            if o != h:
-                rj = room[res_pool[i]]
-                held = rj if rj > 0.0 else 0.0
-                if pass_unused:
-                    pj = pend[o, pool_unit[res_pool[i]]]
-                    held = pj if pj < held else held
-                rm = rm - held  # inf - finite stays inf; inf - inf: no limit (below)
+        if has_res:
+            for i in range(res_ptr[k], res_ptr[k + 1]):
+                o = res_owner[i]
+                if o != h:
+                    rj = room[res_pool[i]]
+                    held = rj if rj > 0.0 else 0.0
+                    if pass_unused:
+                        pj = pend[o, pool_unit[res_pool[i]]]
+                        held = pj if pj < held else held
+                    rm = rm - held  # inf - finite stays inf; inf - inf: no limit (below)
         if rm != rm:
             a = inf
         else:
@@ -389,8 +392,8 @@ def _rooms(p, h, member_ptr, member_idx, pool_unit, pool_kind, room, accs, inv_p
             a = (rm if rm > 0.0 else 0.0) * inv_pk[p, k]
             if a != a:  # 0 x inf: no limit
                 a = inf
-        accs[k] = a
-        kind = pool_kind[k]
+        accs[j] = a
+        kind = member_kind[j]
         if kind == 0:
             r_cnt = a if a < r_cnt else r_cnt
         elif kind == 1:
@@ -423,12 +426,13 @@ def _per_acc_w(inputs: CampusInputs) -> np.ndarray:
     return np.ascontiguousarray(inputs.accelerator_power_w * (1.0 + o))
 
 
-def _members(member: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pools of each holder, ascending (as the reference's order): (H + 1,) offsets into (nnz,) pool ids."""
+def _members(member: np.ndarray, kind: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pools of each holder, ascending (as the reference's order): (nnz,) their kinds, (H + 1,)
+    offsets into (nnz,) pool ids."""
     per_holder = [np.flatnonzero(member[:, h]) for h in range(member.shape[1])]
     ptr = np.concatenate([[0], np.cumsum([len(k) for k in per_holder])]).astype(np.int64)
     idx = np.concatenate(per_holder).astype(np.int64) if per_holder else np.zeros(0, np.int64)
-    return ptr, idx
+    return np.ascontiguousarray(np.asarray(kind)[idx], dtype=np.int64), ptr, idx
 
 
 def _reservations(pol: PolicyInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -527,8 +531,7 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
             c(pol.holder_phase, np.bool_),
             c(pol.holder_unit_phase, np.int64),
             c(pol.pool_unit, np.int64),
-            c(pol.pool_kind, np.int64),
-            *_members(pol.pool_member),
+            *_members(pol.pool_member, pol.pool_kind),
             c(pol.pool_reset, np.bool_),
             c(pol.holder_active, np.bool_),
             c(pol.pool_refill),
