@@ -541,17 +541,19 @@ def simulate_kernel(inputs: CampusInputs, *, parallel: bool | None = None) -> Ca
         )
     n_sa = n_s if pol is not None else 0
     b = np.dtype(np.bool_)
-    arrays = _outputs({
-        **core,
-        "shipped": ((n_s, n_t, n_h, n_p), f8),
-        "allocated": ((n_s, n_t, n_h), f8),
-        "wanted": ((n_s, n_t, n_h), f8),
-        "holder_short": ((n_s, n_t, n_h, 3), f8),
-        "pool_available": ((n_s, n_t, n_k), f8),
-        "pool_used": ((n_s, n_t, n_k), f8),
-        "pool_bound": ((n_s, n_t, n_k), b),
-        "cut_by_approval": ((n_sa, n_t), f8),
-    })
+    arrays = _outputs(
+        {
+            **core,
+            "shipped": ((n_s, n_t, n_h, n_p), f8),
+            "allocated": ((n_s, n_t, n_h), f8),
+            "wanted": ((n_s, n_t, n_h), f8),
+            "holder_short": ((n_s, n_t, n_h, 3), f8),
+            "pool_available": ((n_s, n_t, n_k), f8),
+            "pool_used": ((n_s, n_t, n_k), f8),
+            "pool_bound": ((n_s, n_t, n_k), b),
+            "cut_by_approval": ((n_sa, n_t), f8),
+        }
+    )
     _compiled(par)(
         c(inputs.years, np.int64),
         c(inputs.phase_model, np.int64),
