@@ -4,8 +4,9 @@
 for a ``[policy]``) is the reference: numpy over the whole batch, one pass per operation.
 :func:`simulate_kernel` computes the same :class:`CampusOutputs` (and ``AllocationOutputs``) in
 one pass per variant (numba, ``cache=True``), each variant's years, phases, holders and pools
-in registers and small working rows, writing into preallocated outputs; with ``parallel=True``
-the variants are spread over the cores. The equations are the reference's, line for line
+in registers and small working rows (one set per chunk of :data:`CHUNK` variants), writing
+each output element once into one uninitialised block of memory (:func:`_outputs`); with
+``parallel=True`` the chunks are spread over the cores. The equations are the reference's, line for line
 (docs/model.md, docs/policy.md), reserved holder shares, ``pass_unused``, ``phase_counted``
 and the per-phase cuts included; the test suite checks the kernel against the reference on
 random batches (tests/test_kernel.py): every count, code, cut and allocation output bit for
