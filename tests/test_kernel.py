@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gigacampus.model import CampusInputs, CampusOutputs, core_inputs, simulate
-from gigacampus.model.kernel import KERNEL_MIN_ELEMENTS, simulate_fast, simulate_kernel
+from gigacampus.model.kernel import CHUNK, KERNEL_MIN_ELEMENTS, simulate_fast, simulate_kernel
 from gigacampus.pipeline import campus_inputs
 from gigacampus.scenario import load_scenario
 from tests.conftest import SCENARIOS, campus_files
@@ -209,3 +209,29 @@ def test_fast_path_keeps_small_batches_on_the_reference() -> None:
     assert_matches_reference(large, simulate_fast(large))
     large_policy = campus_inputs(scn).repeat(KERNEL_MIN_ELEMENTS // 14 + 1)
     assert_matches_reference(large_policy, simulate_fast(large_policy))
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_kernel_equals_the_reference_across_chunks(parallel: bool) -> None:
+    """Batches that span several chunks of variants and end in a partial one: the core path and
+    a regime with reserved shares and pass_unused (each chunk reuses its working rows)."""
+    n = 2 * CHUNK + 3
+    core = _vary(core_inputs(load_scenario(SCENARIOS / "stargate-uae.toml")), n, 13)
+    assert_matches_reference(core, simulate_kernel(core, parallel=parallel))
+    shares = _shares_batch(True, [True, False, True], n=n)
+    assert_matches_reference(shares, simulate_kernel(shares, parallel=parallel))
+
+
+def test_kernel_outputs_are_separate_contiguous_arrays() -> None:
+    """The outputs are views into one block: each C-contiguous, writeable, and none overlapping another."""
+    out = simulate_kernel(_shares_batch(False, None, n=CHUNK + 1))
+    arrays = [getattr(out, f.name) for f in dataclasses.fields(out) if f.name != "allocation"]
+    arrays += [getattr(out.allocation, f.name) for f in dataclasses.fields(out.allocation)]
+    for a in arrays:
+        assert a.flags.c_contiguous and a.flags.writeable
+    for i, a in enumerate(arrays):
+        for b in arrays[i + 1 :]:
+            assert not np.shares_memory(a, b)
+    before = out.accelerators.copy()
+    out.slots[...] = -1.0
+    np.testing.assert_array_equal(out.accelerators, before)
