@@ -235,3 +235,13 @@ def test_kernel_outputs_are_separate_contiguous_arrays() -> None:
     before = out.accelerators.copy()
     out.slots[...] = -1.0
     np.testing.assert_array_equal(out.accelerators, before)
+
+
+def test_serial_and_parallel_builds_are_cached_under_different_names() -> None:
+    # numba's disk cache keys a function by name, line and bytecode, not by ``parallel``: under one
+    # name both builds would load whichever was cached first (the parallel path then ran serially)
+    from gigacampus.model import kernel
+
+    serial, parallel = kernel._compiled(False).py_func, kernel._compiled(True).py_func
+    assert serial.__qualname__ != parallel.__qualname__
+    assert serial.__code__ is parallel.__code__

@@ -21,6 +21,7 @@ kernel. numba is imported on first use only.
 
 from __future__ import annotations
 
+import types
 from functools import cache
 from typing import Any
 
@@ -416,7 +417,16 @@ def _compiled(parallel: bool) -> Any:
     prange = numba.prange
     if not hasattr(_rooms, "py_func"):  # compile the helper once, before the kernel that calls it
         _rooms = numba.njit(cache=True, nogil=True, inline="always")(_rooms)
-    return numba.njit(cache=True, parallel=parallel, nogil=True)(_kernel)
+    # numba's on-disk cache keys a function by its name, line, bytecode and argument types, not
+    # by ``parallel``: under one name the serial and the parallel build would share one cache
+    # entry, and whichever was compiled first would be loaded for both. The parallel build is
+    # therefore the same code under its own name.
+    fn = _kernel
+    if parallel:
+        fn = types.FunctionType(_kernel.__code__, _kernel.__globals__, "_kernel_parallel")
+        fn.__qualname__ = "_kernel_parallel"
+        fn.__module__ = _kernel.__module__
+    return numba.njit(cache=True, parallel=parallel, nogil=True)(fn)
 
 
 def _per_acc_w(inputs: CampusInputs) -> np.ndarray:
