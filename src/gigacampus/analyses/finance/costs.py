@@ -194,15 +194,21 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
         mid = 0.5 * (lo + hi)
         f_mid = npv(mid, flows)
         same = np.signbit(f_mid) == np.signbit(f_lo)
-        lo, f_lo = np.where(same, mid, lo), np.where(same, f_mid, f_lo)
-        hi = np.where(same, hi, mid)
+        new_lo, f_lo = np.where(same, mid, lo), np.where(same, f_mid, f_lo)
+        new_hi = np.where(same, hi, mid)
+        # every interval at adjacent floats (the midpoint is an end) and this halving moved no end:
+        # the same step repeats from here on, so the remaining halvings change nothing
+        settled = np.all(((mid == lo) | (mid == hi)) & (new_lo == lo) & (new_hi == hi))
+        lo, hi = new_lo, new_hi
+        if settled:
+            break
     rate = np.where(n_roots == 1, 0.5 * (lo + hi), np.nan)
+    one_sign = ~(signs > 0).any(axis=1) | ~(signs < 0).any(axis=1)
+    rate[one_sign] = np.nan
     reasons: list[str | None] = []
     for v in range(n_s):
-        nonzero = signs[v][signs[v] != 0]
-        if nonzero.size == 0 or (nonzero > 0).all() or (nonzero < 0).all():
+        if one_sign[v]:
             reasons.append("the cash flows never change sign (no money in, or none out), so no rate makes the NPV zero")
-            rate[v] = np.nan
         elif n_roots[v] == 0:
             reasons.append("no rate between -99% and +1,000% a year makes the NPV zero")
         elif n_roots[v] > 1:
