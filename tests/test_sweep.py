@@ -264,4 +264,35 @@ def test_dask_engine_gives_the_local_numbers(plain: Path, tmp_path: Path) -> Non
     dask = run_sweep(spec, tmp_path / "dask", engine="dask", workers=2, chunk_size=6)
     assert dask["engine"] == {"engine": "dask", "workers": 2, "chunk_size": 6}
     assert local["outputs"] == dask["outputs"] and local["probabilities"] == dask["probabilities"]
+    assert {k: v for k, v in local.items() if k != "engine"} == {k: v for k, v in dask.items() if k != "engine"}
     assert _rows(tmp_path / "local") == _rows(tmp_path / "dask")
+    assert sorted(p.name for p in (tmp_path / "dask").iterdir()) == ["variants.parquet"]
+
+
+def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
+    plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gigacampus.sweep as sweep
+
+    spec = prepare_sweep(plain, samples=20, vary=VARY[:4], sensitivity=False, seed=9)
+    memory = run_sweep(spec, tmp_path / "memory", chunk_size=7)
+    monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)  # every chunk a Parquet part, joined, read back
+    parts = run_sweep(spec, tmp_path / "parts", chunk_size=7)
+    assert memory == parts
+    assert _rows(tmp_path / "memory") == _rows(tmp_path / "parts")
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["variants.parquet"]
+    # against the file itself: numpy's percentiles of a column, the events as SQL over the variants
+    last = spec.years[-1]
+    names, rows = _rows(tmp_path / "memory")
+    x = np.asarray([r[names.index(f"accelerators.{last}")] for r in rows], dtype=float)
+    got = memory["outputs"]["accelerators"]
+    assert got["p5"][-1] == np.percentile(x, 5) and got["p95"][-1] == np.percentile(x, 95)
+    assert got["mean"][-1] == pytest.approx(x.mean(), rel=1e-12)
+    events = {
+        "funding_gap_above_zero": f'"funding_gap_usd.{last}" > 0',
+        "campus_full": f'"accelerators.{last}" >= "accelerator_slots.{last}"',
+        "quota_binds": " OR ".join(f"coalesce(\"binding_constraint.{y}\" = 'quota', false)" for y in spec.years),
+    }
+    for name, cond in events.items():
+        _, [(sql,)], _ = query(tmp_path / "memory", f"SELECT avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) FROM variants")
+        assert memory["probabilities"][name]["probability"] == sql, name

@@ -35,6 +35,7 @@ __all__ = [
     "Evaluator",
     "GridAxis",
     "SweepSpec",
+    "chunk_columns",
     "chunk_plan",
     "default_chunk_size",
     "input_records",
@@ -279,13 +280,20 @@ def chunk_plan(n: int, size: int) -> list[tuple[int, int, int]]:
     return [(c, s, min(s + size, n)) for c, s in enumerate(range(0, n, size))]
 
 
-def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) -> int:
-    """Evaluate variants ``start`` to ``stop - 1`` and write ``parts/part-<index>.parquet``; the row count."""
+def chunk_columns(spec: SweepSpec, start: int, stop: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Variants ``start`` to ``stop - 1`` through the whole chain: each input's column by key path
+    and each recorded output, ``(n, T)``."""
     evaluator, _ = _cached(spec)
     values, grid = variant_values(spec, start, stop)
     outputs = evaluator.outputs(values, grid)
     columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
     columns.update({a.path: object_column(g) for a, g in zip(spec.grid, grid, strict=True)})
+    return columns, outputs
+
+
+def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) -> int:
+    """Evaluate variants ``start`` to ``stop - 1`` and write ``parts/part-<index>.parquet``; the row count."""
+    columns, outputs = chunk_columns(spec, start, stop)
     return store.write_part(
         Path(parts) / f"part-{index:06d}.parquet", np.arange(start, stop), columns, outputs, spec.years
     )

@@ -12,6 +12,7 @@ full years after, and the last half in year ``L`` after purchase.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -94,25 +95,25 @@ class FinanceOutputs:
     funding_need_secured: np.ndarray
     """(S, T) money the campus needs, with only secured debt drawn [USD]."""
 
-    @property
+    @cached_property
     def capex(self) -> np.ndarray:
         """(S, T) capex [USD]."""
-        return self.capex_by_category.sum(axis=1)
+        return _frozen(self.capex_by_category.sum(axis=1))
 
-    @property
+    @cached_property
     def opex(self) -> np.ndarray:
         """(S, T) opex [USD]."""
-        return self.opex_by_category.sum(axis=1)
+        return _frozen(self.opex_by_category.sum(axis=1))
 
     @property
     def depreciation(self) -> np.ndarray:
         """(S, T) depreciation [USD]."""
         return self.depreciation_it + self.depreciation_facility
 
-    @property
+    @cached_property
     def interest(self) -> np.ndarray:
         """(S, T) interest on all debt sources [USD]."""
-        return self.source_interest.sum(axis=1)
+        return _frozen(self.source_interest.sum(axis=1))
 
     @property
     def tco(self) -> np.ndarray:
@@ -124,17 +125,23 @@ class FinanceOutputs:
         """(S, T) total cost of ownership without a cost of money = depreciation + opex [USD]."""
         return self.depreciation + self.opex
 
-    @property
+    @cached_property
     def project_cash_flow(self) -> np.ndarray:
         """(S, T) unlevered cash flow: revenue - opex - capex, plus the residual value in the last year [USD]."""
         flow = self.revenue - self.opex - self.capex
         flow[:, -1] += self.residual_value
-        return flow
+        return _frozen(flow)
 
     @property
     def equity_cash_flow(self) -> np.ndarray:
         """(S, T) the project cash flow with debt drawn, less interest and repayments [USD]."""
         return self.project_cash_flow + self.debt_drawn - self.interest - self.source_principal.sum(axis=1)
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    """``x`` made read-only: a sum :class:`FinanceOutputs` computes once and hands out to every caller."""
+    x.setflags(write=False)
+    return x
 
 
 def depreciation_weights(n_years: int, life_years: np.ndarray) -> np.ndarray:
@@ -178,6 +185,22 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     bisection. Undefined when the flows never change sign, when no rate in the range gives a zero,
     or when several do (the IRR is then ambiguous).
     """
+    rate, n_roots, one_sign = _irr_search(flows)
+    reasons: list[str | None] = []
+    for v in range(len(rate)):
+        if one_sign[v]:
+            reasons.append("the cash flows never change sign (no money in, or none out), so no rate makes the NPV zero")
+        elif n_roots[v] == 0:
+            reasons.append("no rate between -99% and +1,000% a year makes the NPV zero")
+        elif n_roots[v] > 1:
+            reasons.append(f"the NPV is zero at {int(n_roots[v])} rates (the cash flows change sign several times)")
+        else:
+            reasons.append(None)
+    return rate, reasons
+
+
+def _irr_search(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`irr`'s rates, the grid's sign changes of the NPV and whether the flows keep one sign, (S,) each."""
     n_s = flows.shape[0]
     scale = np.abs(flows).max(axis=1, keepdims=True, initial=0.0)
     signs = np.sign(np.where(np.abs(flows) > 1e-9 * scale, flows, 0.0))
@@ -205,17 +228,7 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     rate = np.where(n_roots == 1, 0.5 * (lo + hi), np.nan)
     one_sign = ~(signs > 0).any(axis=1) | ~(signs < 0).any(axis=1)
     rate[one_sign] = np.nan
-    reasons: list[str | None] = []
-    for v in range(n_s):
-        if one_sign[v]:
-            reasons.append("the cash flows never change sign (no money in, or none out), so no rate makes the NPV zero")
-        elif n_roots[v] == 0:
-            reasons.append("no rate between -99% and +1,000% a year makes the NPV zero")
-        elif n_roots[v] > 1:
-            reasons.append(f"the NPV is zero at {int(n_roots[v])} rates (the cash flows change sign several times)")
-        else:
-            reasons.append(None)
-    return rate, reasons
+    return rate, n_roots, one_sign
 
 
 def payback_year(years: np.ndarray, flows: np.ndarray) -> np.ndarray:
@@ -450,7 +463,7 @@ def returns(fin: FinanceInputs, res: FinanceOutputs) -> dict[str, np.ndarray]:
     t = np.arange(flows.shape[1]) + 0.5
     discounted = operating / (1.0 + rate[:, None]) ** t[None, :]
     value = npv(rate, flows)
-    rate_irr, _ = irr(flows)
+    rate_irr = _irr_search(flows)[0]
     pv_revenue = npv(rate, res.revenue)
     # with a contract price given, the contracted revenue does not scale with the rent path
     fixed = np.isfinite(fin.contract_usd_per_accelerator_hour) & (fin.contracted_share > 0)
