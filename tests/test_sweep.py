@@ -168,6 +168,24 @@ def test_a_key_an_analysis_reads_from_the_scenario_cannot_be_sampled_continuousl
         run_sweep(spec, Path("/nonexistent-never-written"))
 
 
+def test_a_later_group_checked_at_one_joint_point_still_rejects_a_key_read_from_the_scenario(plain: Path) -> None:
+    from gigacampus.catalog import load_catalog
+    from gigacampus.sweep.plan import _flat, build_group
+
+    cat = load_catalog()
+    bad = prepare_sweep(plain, samples=2, vary=["training.serve_parameters=uniform(1e11, 5e11)"], sensitivity=False)
+    with pytest.raises(InputError, match="training.serve_parameters.*choice"):
+        build_group(bad.raw, bad.sets, [], list(bad.inputs), bad.source, cat, every_probe=False)
+    good = prepare_sweep(plain, samples=2, vary=VARY[:4], sensitivity=False)
+    continuous = [u for u in good.inputs if not u.discrete]
+    assert len(continuous) >= 2
+    full = build_group(good.raw, good.sets, [], continuous, good.source, cat)
+    joint = build_group(good.raw, good.sets, [], continuous, good.source, cat, every_probe=False)
+    x = np.stack([full.anchor * 0.97, full.anchor * 1.02])
+    a, b = _flat(full.bundle(x)), _flat(joint.bundle(x))  # the same mapping whichever way it was checked
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f") for k in a)
+
+
 runner = CliRunner()
 
 

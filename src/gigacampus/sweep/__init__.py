@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -100,8 +101,12 @@ def _run_local(
     if n * (per_variant + 8) <= MEMORY_BYTES:
         columns = _in_memory(spec, chunks, first, progress)
         folder.mkdir(parents=True, exist_ok=True)
-        store.write_columns(target, columns, row_group_size=ROW_GROUP_SIZE)
-        return _numbers(spec, list(columns), summary.memory_reader(columns))
+        # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE)
+            numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
+            written.result()
+        return numbers
     parts = folder / "parts"
     parts.mkdir(parents=True, exist_ok=True)
     files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
@@ -134,16 +139,13 @@ def _in_memory(
         ins, outs = first if i == 0 else chunk_columns(spec, a, b)
         if i == 0:
             names = list(outs)
-            for name, col in outs.items():
-                for y in years:
-                    outputs[f"{name}.{y}"] = np.empty(n, dtype=col.dtype)
+            outputs = {name: np.empty((len(years), n), dtype=col.dtype) for name, col in outs.items()}
         elif list(outs) != names:
             raise RuntimeError(f"chunk {i} recorded other columns than the first chunk")
         for name, x in ins.items():
             inputs.setdefault(name, []).append(x)
         for name, col in outs.items():
-            for t, y in enumerate(years):
-                outputs[f"{name}.{y}"][a:b] = col[:, t]
+            outputs[name][:, a:b] = col.T
         if progress is not None:
             progress(b, n)
     columns: dict[str, np.ndarray] = {"variant": np.arange(n, dtype=np.int64)}
@@ -153,7 +155,8 @@ def _in_memory(
             if len({x.dtype.kind for x in xs}) == 1
             else np.concatenate([x.astype(object) for x in xs])
         )
-    columns.update(outputs)
+    for name, by_year in outputs.items():
+        columns.update({f"{name}.{y}": by_year[t] for t, y in enumerate(years)})  # each a contiguous row
     return columns
 
 

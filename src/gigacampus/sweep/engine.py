@@ -210,6 +210,7 @@ class Evaluator:
                 [self.spec.inputs[i] for i in self.continuous],
                 self.spec.source,
                 self.catalog,
+                every_probe=not self.groups,
             )
         return self.groups[key]
 
