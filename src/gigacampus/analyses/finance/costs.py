@@ -11,7 +11,8 @@ full years after, and the last half in year ``L`` after purchase.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 from functools import cached_property
 
 import numpy as np
@@ -94,6 +95,11 @@ class FinanceOutputs:
     """(S, T) money the campus needs, with every debt source drawn [USD]."""
     funding_need_secured: np.ndarray
     """(S, T) money the campus needs, with only secured debt drawn [USD]."""
+
+    def take(self, index: Sequence[int] | np.ndarray) -> FinanceOutputs:
+        """The variants at ``index`` (every field has the variants first)."""
+        idx = np.asarray(index)
+        return FinanceOutputs(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
 
     @cached_property
     def capex(self) -> np.ndarray:
