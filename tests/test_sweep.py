@@ -314,3 +314,18 @@ def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
     for name, cond in events.items():
         _, [(sql,)], _ = query(tmp_path / "memory", f"SELECT avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) FROM variants")
         assert memory["probabilities"][name]["probability"] == sql, name
+
+
+def test_variants_are_grouped_by_their_discrete_values_in_order_of_first_appearance() -> None:
+    from gigacampus.sweep.engine import _groups
+
+    year = np.asarray([2028, 2027, 2028, 2029, 2027, 2028])
+    kind = np.asarray(["a", "b", "a", "a", "b", "b"], dtype=object)
+    got = _groups([year, kind], 6)
+    # the reference: a dict of Python tuples filled variant by variant
+    ref: dict[tuple, list[int]] = {}
+    for i in range(6):
+        ref.setdefault((int(year[i]), str(kind[i])), []).append(i)
+    assert [k for k, _ in got] == list(ref) and [r.tolist() for _, r in got] == list(ref.values())
+    assert all(type(v) in (int, str) for k, _ in got for v in k)
+    assert [r.tolist() for _, r in _groups([], 3)] == [[0, 1, 2]]

@@ -217,15 +217,10 @@ class Evaluator:
     def outputs(self, values: Sequence[np.ndarray], grid: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
         """Every recorded per-year column, ``(n, T)``, for ``n`` variants: ``values`` per input, ``grid`` per axis."""
         n = len(values[0]) if values else len(grid[0])
-        keys = list(zip(*(values[i] for i in self.discrete), *grid, strict=True)) if self.discrete or grid else None
         x = np.column_stack([values[i] for i in self.continuous]) if self.continuous else np.zeros((n, 0))
-        by_group: dict[tuple[Any, ...], list[int]] = {}
-        for i in range(n):
-            by_group.setdefault(_plain(keys[i]) if keys is not None else (), []).append(i)
         out: dict[str, np.ndarray] = {}
-        for key, rows in by_group.items():
+        for key, idx in _groups([values[i] for i in self.discrete] + list(grid), n):
             plan = self.group(key)
-            idx = np.asarray(rows)
             bundle = plan.bundle(x[idx])
             res = outputs_of(
                 pipeline.run_batch(
@@ -246,6 +241,26 @@ class Evaluator:
 
 def _plain(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(v.item() if isinstance(v, np.generic) else v for v in key)
+
+
+def _groups(columns: Sequence[np.ndarray], n: int) -> list[tuple[tuple[Any, ...], np.ndarray]]:
+    """The distinct rows of the discrete ``columns`` (each a key, plain Python values) and the
+    variants having each, in the order each first appears."""
+    if not columns:
+        return [((), np.arange(n))]
+    codes = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        # a code per distinct value (by repr for objects, as a key compares them), then per combination
+        as_text = np.asarray([repr(v) for v in col.tolist()]) if col.dtype.kind == "O" else col
+        _, inverse = np.unique(as_text, return_inverse=True)
+        codes = codes * (int(inverse.max()) + 1) + inverse.reshape(-1)
+        codes = np.unique(codes, return_inverse=True)[1].reshape(-1)  # renumbered: below n, never overflows
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    out = []
+    for g in np.argsort(first, kind="stable"):
+        rows = np.flatnonzero(inverse.reshape(-1) == g)
+        out.append((_plain(tuple(col[rows[0]] for col in columns)), rows))
+    return out
 
 
 _CACHE: dict[str, tuple[Evaluator, np.ndarray]] = {}
