@@ -135,10 +135,12 @@ def summarise(
     stats: Sequence[str],
     have: Iterable[str] | None,
     histograms: Sequence[str],
+    batch: int = 16,
 ) -> dict[str, Any]:
-    """The numbers of a sweep's document from one reader: ``stats`` of these columns, the events
-    (``have``: the output columns; ``None``: none) and the ``histograms`` of these columns."""
-    out: dict[str, Any] = {"stats": column_stats(read, stats)}
+    """The numbers of a sweep's document from one reader: ``stats`` of these columns (``batch``
+    read at a time), the events (``have``: the output columns; ``None``: none) and the
+    ``histograms`` of these columns."""
+    out: dict[str, Any] = {"stats": column_stats(read, stats, batch)}
     if have is not None:
         out["probabilities"] = events(read, years, have)
     out["distributions"] = {c: h for c in histograms if (h := histogram(read([c])[c])) is not None}
@@ -152,10 +154,11 @@ def summarise_files(
     have: Iterable[str] | None,
     histograms: Sequence[str],
 ) -> dict[str, Any]:
-    """:func:`summarise` over Parquet files read in order (the parts of a sweep: a dask task)."""
+    """:func:`summarise` over Parquet files read in order (the parts of a sweep: a dask task; its
+    columns read at once, each read opening every part)."""
     from pathlib import Path
 
     from gigacampus.sweep.store import read_columns
 
     paths = [Path(f) for f in files]
-    return summarise(lambda names: read_columns(paths, names), years, stats, have, histograms)
+    return summarise(lambda names: read_columns(paths, names), years, stats, have, histograms, max(1, len(stats)))
