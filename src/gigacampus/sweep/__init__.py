@@ -48,7 +48,7 @@ HEADLINE = (
 #: Most chunks one sweep runs (bounds the parts written).
 MAX_CHUNKS = 100_000
 #: Largest sweep (its columns' bytes) the local engine holds in memory and writes once.
-MEMORY_BYTES = 512 * 2**20
+MEMORY_BYTES = 384 * 2**20
 #: Rows per Parquet row group of ``variants.parquet``.
 ROW_GROUP_SIZE = store.ROW_GROUP_SIZE
 
