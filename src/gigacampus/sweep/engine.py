@@ -53,8 +53,10 @@ MAX_GROUPS = 256
 #: Memory a chunk may take, which sets the default chunk size [bytes].
 CHUNK_BYTES = 256 * 2**20
 #: Bytes per variant, per year and per output column a chunk holds at its peak (the column, the
-#: model's intermediates and the Parquet frame), measured on the flagship.
-_BYTES_PER_VALUE = 96
+#: model's intermediates and the Parquet part), measured on the flagship: 96 with a pandas frame
+#: per part; since the parts are written from the numpy columns, a 20,000-variant chunk peaks
+#: about 86 MB above a 6,000-variant one (about 15 per value), so 32 keeps a factor of two.
+_BYTES_PER_VALUE = 32
 _MAX_CHUNK = 50_000
 
 
