@@ -9,6 +9,9 @@ Targets (issue #11):
 - dask workers with and without dask's ``MALLOC_TRIM_THRESHOLD_=65536`` (CPU seconds).
 
 Sensitivity is off (``--no-sensitivity``) so that every variant timed is a sample variant.
+
+With ``BASELINE_SRC=/path/to/an/older/src`` the 100,000-variant sweep is also timed with that
+source tree, interleaved with this one's (before / after in the same run).
 """
 
 from __future__ import annotations
@@ -34,11 +37,12 @@ run_sweep(spec, Path(sys.argv[3]), engine="dask", workers=2, keep_malloc_trim=sy
 """
 
 
-def _child(args: list[str]) -> tuple[float, float, float]:
+def _child(args: list[str], src: str | None = None) -> tuple[float, float, float]:
     """(wall s, CPU s of the process and everything it waited for, peak RSS of one child [GiB])."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=env)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -58,10 +62,19 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
 
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        cold = [_child([PY, "-c", RUN, "run", str(SCENARIO)])[0] for _ in range(max(repeat, 3))]
-        sweeps = [_child(_sweep(100_000, f"{tmp}/s100k"))[0] for _ in range(repeat)]
+        baseline = os.environ.get("BASELINE_SRC")
+        cold, sweeps, before = [], [], []
+        for i in range(max(repeat, 3)):
+            cold.append(_child([PY, "-c", RUN, "run", str(SCENARIO)])[0])
+            if i < repeat:
+                if baseline:
+                    before.append(_child(_sweep(100_000, f"{tmp}/b100k"), baseline)[0])
+                sweeps.append(_child(_sweep(100_000, f"{tmp}/s100k"))[0])
         c, s = statistics.median(cold), statistics.median(sweeps)
         add({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load})
+        if before:
+            b = statistics.median(before)
+            add({"name": f"sweep 100,000 ({baseline})", "metric": "median wall", "value": b, "ratio": b / c})
         add(
             {
                 "name": "sweep 100,000",

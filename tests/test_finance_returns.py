@@ -75,6 +75,44 @@ def test_irr_of_the_numpy_financial_example_and_against_npf() -> None:
     assert np.abs(npv(rate, flows)).max() < 1e-3  # it is a zero of the NPV
 
 
+def _irr_80_halvings(flows: np.ndarray) -> np.ndarray:
+    """The search irr documents, written out plainly: the first sign change of the NPV on the
+    rate grid, then all 80 halvings (irr stops once they change nothing; the rates must match)."""
+    from gigacampus.analyses.finance.costs import _IRR_GRID
+
+    out = np.full(len(flows), np.nan)
+    t = np.arange(flows.shape[1]) + 0.5
+    for v, f in enumerate(flows):
+        values = f @ ((1.0 + _IRR_GRID)[None, :] ** -t[:, None])
+        cross = np.flatnonzero(np.signbit(values[:-1]) != np.signbit(values[1:]))
+        big = np.abs(f).max()
+        if len(cross) != 1 or (f > 1e-9 * big).all() or (f >= -1e-9 * big).all() or (f <= 1e-9 * big).all():
+            continue
+        lo, hi, f_lo = _IRR_GRID[cross[0]], _IRR_GRID[cross[0] + 1], values[cross[0]]
+        for _ in range(80):
+            mid = 0.5 * (lo + hi)
+            f_mid = npv(np.asarray([mid]), f[None])[0]
+            if np.signbit(f_mid) == np.signbit(f_lo):
+                lo, f_lo = mid, f_mid
+            else:
+                hi = mid
+        out[v] = 0.5 * (lo + hi)
+    return out
+
+
+def test_irr_stopping_early_gives_the_rates_of_all_80_halvings() -> None:
+    rng = np.random.default_rng(7)
+    flows = rng.normal(size=(400, 10))
+    flows[:, 0] = -5.0 * np.abs(flows[:, 0])
+    flows[:20] = np.abs(flows[:20])  # never change sign
+    rate, reasons = irr(flows)
+    expected = _irr_80_halvings(flows)
+    assert np.isfinite(expected).sum() > 100
+    np.testing.assert_array_equal(rate, expected)  # bit for bit, NaN where undefined
+    assert all("never change sign" in r for r in reasons[:20])
+    assert [r is None for r in reasons] == list(np.isfinite(rate))
+
+
 def test_irr_is_null_with_a_reason_when_undefined() -> None:
     rate, reasons = irr(np.asarray([[-1.0, -2.0, -3.0], [1.0, 2.0, 3.0], [-1.0, 6.0, -11.0, 6.0][:3]]))
     assert np.isnan(rate[:2]).all()

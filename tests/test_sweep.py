@@ -168,6 +168,24 @@ def test_a_key_an_analysis_reads_from_the_scenario_cannot_be_sampled_continuousl
         run_sweep(spec, Path("/nonexistent-never-written"))
 
 
+def test_a_later_group_checked_at_one_joint_point_still_rejects_a_key_read_from_the_scenario(plain: Path) -> None:
+    from gigacampus.catalog import load_catalog
+    from gigacampus.sweep.plan import _flat, build_group
+
+    cat = load_catalog()
+    bad = prepare_sweep(plain, samples=2, vary=["training.serve_parameters=uniform(1e11, 5e11)"], sensitivity=False)
+    with pytest.raises(InputError, match="training.serve_parameters.*choice"):
+        build_group(bad.raw, bad.sets, [], list(bad.inputs), bad.source, cat, every_probe=False)
+    good = prepare_sweep(plain, samples=2, vary=VARY[:4], sensitivity=False)
+    continuous = [u for u in good.inputs if not u.discrete]
+    assert len(continuous) >= 2
+    full = build_group(good.raw, good.sets, [], continuous, good.source, cat)
+    joint = build_group(good.raw, good.sets, [], continuous, good.source, cat, every_probe=False)
+    x = np.stack([full.anchor * 0.97, full.anchor * 1.02])
+    a, b = _flat(full.bundle(x)), _flat(joint.bundle(x))  # the same mapping whichever way it was checked
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k], equal_nan=a[k].dtype.kind == "f") for k in a)
+
+
 runner = CliRunner()
 
 
@@ -264,4 +282,50 @@ def test_dask_engine_gives_the_local_numbers(plain: Path, tmp_path: Path) -> Non
     dask = run_sweep(spec, tmp_path / "dask", engine="dask", workers=2, chunk_size=6)
     assert dask["engine"] == {"engine": "dask", "workers": 2, "chunk_size": 6}
     assert local["outputs"] == dask["outputs"] and local["probabilities"] == dask["probabilities"]
+    assert {k: v for k, v in local.items() if k != "engine"} == {k: v for k, v in dask.items() if k != "engine"}
     assert _rows(tmp_path / "local") == _rows(tmp_path / "dask")
+    assert sorted(p.name for p in (tmp_path / "dask").iterdir()) == ["variants.parquet"]
+
+
+def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
+    plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gigacampus.sweep as sweep
+
+    spec = prepare_sweep(plain, samples=20, vary=VARY[:4], sensitivity=False, seed=9)
+    memory = run_sweep(spec, tmp_path / "memory", chunk_size=7)
+    monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)  # every chunk a Parquet part, joined, read back
+    parts = run_sweep(spec, tmp_path / "parts", chunk_size=7)
+    assert memory == parts
+    assert _rows(tmp_path / "memory") == _rows(tmp_path / "parts")
+    assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["variants.parquet"]
+    # against the file itself: numpy's percentiles of a column, the events as SQL over the variants
+    last = spec.years[-1]
+    names, rows = _rows(tmp_path / "memory")
+    x = np.asarray([r[names.index(f"accelerators.{last}")] for r in rows], dtype=float)
+    got = memory["outputs"]["accelerators"]
+    assert got["p5"][-1] == np.percentile(x, 5) and got["p95"][-1] == np.percentile(x, 95)
+    assert got["mean"][-1] == pytest.approx(x.mean(), rel=1e-12)
+    events = {
+        "funding_gap_above_zero": f'"funding_gap_usd.{last}" > 0',
+        "campus_full": f'"accelerators.{last}" >= "accelerator_slots.{last}"',
+        "quota_binds": " OR ".join(f"coalesce(\"binding_constraint.{y}\" = 'quota', false)" for y in spec.years),
+    }
+    for name, cond in events.items():
+        _, [(sql,)], _ = query(tmp_path / "memory", f"SELECT avg(CASE WHEN {cond} THEN 1.0 ELSE 0.0 END) FROM variants")
+        assert memory["probabilities"][name]["probability"] == sql, name
+
+
+def test_variants_are_grouped_by_their_discrete_values_in_order_of_first_appearance() -> None:
+    from gigacampus.sweep.engine import _groups
+
+    year = np.asarray([2028, 2027, 2028, 2029, 2027, 2028])
+    kind = np.asarray(["a", "b", "a", "a", "b", "b"], dtype=object)
+    got = _groups([year, kind], 6)
+    # the reference: a dict of Python tuples filled variant by variant
+    ref: dict[tuple, list[int]] = {}
+    for i in range(6):
+        ref.setdefault((int(year[i]), str(kind[i])), []).append(i)
+    assert [k for k, _ in got] == list(ref) and [r.tolist() for _, r in got] == list(ref.values())
+    assert all(type(v) in (int, str) for k, _ in got for v in k)
+    assert [r.tolist() for _, r in _groups([], 3)] == [[0, 1, 2]]

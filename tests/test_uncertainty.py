@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -101,3 +103,32 @@ def test_bad_distributions_name_the_key(text: str, message: str | None) -> None:
         return
     with pytest.raises(InputError, match=message):
         _one(text)
+
+
+@pytest.mark.parametrize(("d", "m", "seed"), [(1, 0, 0), (1, 3, 1), (2, 5, 2), (9, 12, 3), (18, 9, 4), (40, 4, 5)])
+def test_sobol_points_are_scipy_s_scrambled_sobol_bit_for_bit(d: int, m: int, seed: int) -> None:
+    from scipy.stats import qmc
+
+    from gigacampus.uncertainty.sampling import sobol_points
+
+    def rng() -> np.random.Generator:
+        return np.random.default_rng(np.random.SeedSequence([seed, 0]))
+
+    expected = qmc.Sobol(d, scramble=True, rng=rng()).random_base2(m)
+    np.testing.assert_array_equal(sobol_points(d, m, rng()), expected)
+
+
+def test_a_sweep_without_sensitivity_does_not_import_scipy_stats(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from gigacampus.sweep import prepare_sweep, run_sweep\n"
+        "spec = prepare_sweep(sys.argv[1], samples=16, sensitivity=False)\n"
+        f"run_sweep(spec, {str(tmp_path / 'out')!r})\n"
+        "print('scipy.stats' in sys.modules)\n"
+    )
+    scenario = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
+    got = subprocess.run([sys.executable, "-c", code, str(scenario)], capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "False"

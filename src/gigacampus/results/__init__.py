@@ -165,9 +165,7 @@ class Result:
         per_model = self.timeline[per_model_cols].to_numpy() if per_model_cols else None
         names = [ph.name for ph in self.scenario.phase]
         n_years, n_phases = len(self.timeline), len(names)
-        per_phase = {
-            name: self.by_phase[name].to_numpy().reshape(n_phases, n_years).T for name, _, _ in PHASE_FIELDS
-        }
+        per_phase = {name: self.by_phase[name].to_numpy().reshape(n_phases, n_years).T for name, _, _ in PHASE_FIELDS}
         phase_coords = {
             "phase_accelerator": (list(self.phases["accelerator"]), ""),
             "phase_online_year": (list(self.phases["online_year"]), "year"),

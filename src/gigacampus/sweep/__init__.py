@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +17,16 @@ import numpy as np
 
 from gigacampus import pipeline
 from gigacampus.errors import InputError, Problem
-from gigacampus.sweep import store
+from gigacampus.sweep import store, summary
 from gigacampus.sweep.engine import (
     GridAxis,
     SweepSpec,
+    chunk_columns,
     chunk_plan,
     default_chunk_size,
     input_records,
     parse_grid,
     prepare_sweep,
-    run_chunk,
     sensitivity_outputs,
     unit_points,
 )
@@ -48,6 +49,10 @@ HEADLINE = (
 )
 #: Most chunks one sweep runs (bounds the parts written).
 MAX_CHUNKS = 100_000
+#: Largest sweep (its columns' bytes) the local engine holds in memory and writes once.
+MEMORY_BYTES = 384 * 2**20
+#: Rows per Parquet row group of ``variants.parquet``.
+ROW_GROUP_SIZE = store.ROW_GROUP_SIZE
 
 
 def run_sweep(
@@ -62,7 +67,11 @@ def run_sweep(
     keep_malloc_trim: bool = False,
 ) -> dict[str, Any]:
     """Run every variant into ``folder`` (``variants.parquet``, Parquet parts removed) and return
-    the ``sweep.json`` document. The same spec gives the same document whatever the engine."""
+    the ``sweep.json`` document. The same spec gives the same document whatever the engine.
+
+    The local engine keeps a sweep whose columns fit in :data:`MEMORY_BYTES` in memory and writes
+    ``variants.parquet`` once; a larger one writes a Parquet part per chunk and joins them. dask
+    workers write the parts and then compute the statistics from them while this process joins."""
     if engine not in ENGINES:
         raise InputError([Problem("--engine", "", f"found {engine!r}; allowed: {', '.join(ENGINES)}")])
     n = spec.n_variants
@@ -72,53 +81,190 @@ def run_sweep(
             [Problem("--chunk-size", "", f"found {size}; allowed: 1 or more, at most {MAX_CHUNKS:,} chunks")]
         )
     folder = Path(folder)
-    parts = folder / "parts"
-    parts.mkdir(parents=True, exist_ok=True)
     chunks = chunk_plan(n, size)
     n_workers = workers or os.cpu_count() or 1
     if engine == "dask":
-        from gigacampus.sweep.distributed import run_on_dask
-
-        rows = run_on_dask(
-            spec, chunks, str(parts), workers=n_workers, scheduler=scheduler, keep_malloc_trim=keep_malloc_trim
-        )
+        numbers = _run_dask(spec, chunks, folder, n_workers, scheduler, keep_malloc_trim)
     else:
-        rows = 0
-        for i, a, b in chunks:
-            rows += run_chunk(spec, i, a, b, str(parts))
-            if progress is not None:
-                progress(b, n)
-    if rows != n:
-        raise RuntimeError(f"the chunks wrote {rows} rows for {n} variants")
-    target = folder / "variants.parquet"
-    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
-    store.join_parts(files, target)
-    for f in files:
-        f.unlink()
-    parts.rmdir()
-    doc = _document(spec, target, chunk_size)
+        numbers = _run_local(spec, chunks, folder, progress)
+    doc = _document(spec, numbers, chunk_size)
     doc["engine"] = {"engine": engine, "workers": n_workers if engine == "dask" else 1, "chunk_size": size}
     return doc
 
 
-def _document(spec: SweepSpec, target: Path, chunk_size: int | None = None) -> dict[str, Any]:
+def _run_local(
+    spec: SweepSpec, chunks: list[tuple[int, int, int]], folder: Path, progress: Callable[[int, int], None] | None
+) -> dict[str, Any]:
+    n = spec.n_variants
+    target = folder / "variants.parquet"
+    _, a0, b0 = chunks[0]
+    first = chunk_columns(spec, a0, b0)
+    per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for d in first for x in d.values())
+    if n * (per_variant + 8) <= MEMORY_BYTES:
+        columns = _in_memory(spec, chunks, first, progress)
+        folder.mkdir(parents=True, exist_ok=True)
+        # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE)
+            numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
+            written.result()
+        return numbers
+    parts = folder / "parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+    rows = 0
+    for (i, a, b), f in zip(chunks, files, strict=True):
+        inputs, outputs = first if i == 0 else chunk_columns(spec, a, b)
+        first = ({}, {})  # let the first chunk go
+        rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
+        if progress is not None:
+            progress(b, n)
+    _check_rows(rows, n)
+    store.join_parts(files, target)
+    _remove(files, parts)
+    return _numbers(spec, store.column_names(target), lambda names: store.read_columns([target], names))
+
+
+def _in_memory(
+    spec: SweepSpec,
+    chunks: list[tuple[int, int, int]],
+    first: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+    progress: Callable[[int, int], None] | None,
+) -> dict[str, np.ndarray]:
+    """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``)."""
+    n = spec.n_variants
+    years = spec.years
+    inputs: dict[str, list[np.ndarray]] = {}
+    outputs: dict[str, np.ndarray] = {}
+    names: list[str] = []
+    for i, a, b in chunks:
+        ins, outs = first if i == 0 else chunk_columns(spec, a, b)
+        if i == 0:
+            names = list(outs)
+            outputs = {name: np.empty((len(years), n), dtype=col.dtype) for name, col in outs.items()}
+        elif list(outs) != names:
+            raise RuntimeError(f"chunk {i} recorded other columns than the first chunk")
+        for name, x in ins.items():
+            inputs.setdefault(name, []).append(x)
+        for name, col in outs.items():
+            outputs[name][:, a:b] = col.T
+        if progress is not None:
+            progress(b, n)
+    columns: dict[str, np.ndarray] = {"variant": np.arange(n, dtype=np.int64)}
+    for name, xs in inputs.items():
+        columns[name] = (
+            np.concatenate(xs)
+            if len({x.dtype.kind for x in xs}) == 1
+            else np.concatenate([x.astype(object) for x in xs])
+        )
+    for name, by_year in outputs.items():
+        columns.update({f"{name}.{y}": by_year[t] for t, y in enumerate(years)})  # each a contiguous row
+    return columns
+
+
+def _run_dask(
+    spec: SweepSpec,
+    chunks: list[tuple[int, int, int]],
+    folder: Path,
+    workers: int,
+    scheduler: str | None,
+    keep_malloc_trim: bool,
+) -> dict[str, Any]:
+    from gigacampus.sweep.distributed import run_on_dask
+
+    parts = folder / "parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+    target = folder / "variants.parquet"
+
+    def jobs(rows: int) -> list[tuple[Any, ...]]:
+        _check_rows(rows, spec.n_variants)
+        return _summary_jobs(spec, store.column_names(files[0]), [str(f) for f in files], workers)
+
+    def join() -> None:
+        store.join_parts(files, target)
+
+    pieces = run_on_dask(
+        spec,
+        chunks,
+        str(parts),
+        workers=workers,
+        scheduler=scheduler,
+        keep_malloc_trim=keep_malloc_trim,
+        summary_jobs=jobs,
+        meanwhile=join,
+    )
+    _remove(files, parts)
+    merged: dict[str, Any] = {"stats": {}, "distributions": {}}
+    for piece in pieces:
+        merged["stats"].update(piece["stats"])
+        merged["distributions"].update(piece["distributions"])
+        if "probabilities" in piece:
+            merged["probabilities"] = piece["probabilities"]
+    return {**_layout(spec, store.column_names(target)), **merged}
+
+
+def _check_rows(rows: int, n: int) -> None:
+    if rows != n:
+        raise RuntimeError(f"the chunks wrote {rows} rows for {n} variants")
+
+
+def _remove(files: list[Path], parts: Path) -> None:
+    for f in files:
+        f.unlink()
+    parts.rmdir()
+
+
+def _layout(spec: SweepSpec, names: list[str]) -> dict[str, Any]:
+    """The output columns of a sweep's file: each base name's years, the numeric ones, the stats'
+    and histograms' ``<column>.<year>`` names."""
     years = list(spec.years)
-    names = [c for c in _columns(target) if "." in c]
     by_column: dict[str, list[int]] = {}
     for c in names:
+        if "." not in c:
+            continue
         base, _, year = c.rpartition(".")
         if year.isdigit() and int(year) in years:
             by_column.setdefault(base, []).append(int(year))
     numeric = [c for c in by_column if pipeline.COLUMNS.get(c) is None or pipeline.COLUMNS[c].dtype != "str"]
-    stats = store.column_stats(target, [f"{c}.{y}" for c in numeric for y in years])
+    return {
+        "numeric": numeric,
+        "have": set(by_column),
+        "stat_columns": [f"{c}.{y}" for c in numeric for y in years],
+        "histogram_columns": [f"{c}.{years[-1]}" for c in HEADLINE if c in numeric],
+    }
+
+
+def _numbers(spec: SweepSpec, names: list[str], read: summary.Reader) -> dict[str, Any]:
+    lay = _layout(spec, names)
+    got = summary.summarise(read, spec.years, lay["stat_columns"], lay["have"], lay["histogram_columns"])
+    return {**lay, **got}
+
+
+def _summary_jobs(spec: SweepSpec, names: list[str], files: list[str], workers: int) -> list[tuple[Any, ...]]:
+    """Arguments of :func:`summary.summarise_files` that split a sweep's numbers between workers:
+    the events and histograms in one, the statistics' columns in batches."""
+    lay = _layout(spec, names)
+    cols = lay["stat_columns"]
+    years = list(spec.years)
+    out: list[tuple[Any, ...]] = [(files, years, [], lay["have"], lay["histogram_columns"])]
+    step = max(1, min(32, -(-len(cols) // (4 * workers))))
+    out += [(files, years, cols[i : i + step], None, []) for i in range(0, len(cols), step)]
+    return out
+
+
+def _document(spec: SweepSpec, numbers: dict[str, Any], chunk_size: int | None = None) -> dict[str, Any]:
+    years = list(spec.years)
+    stats = numbers["stats"]
     outputs: dict[str, Any] = {}
-    for c in numeric:
+    for c in numbers["numeric"]:
         col = pipeline.COLUMNS.get(c)
         outputs[c] = {
             "unit": col.unit if col is not None else "",
             "year": years,
             **{k: [stats[f"{c}.{y}"][k] for y in years] for k in ("mean", "p5", "p50", "p95")},
         }
+    hist = numbers["distributions"]
     doc: dict[str, Any] = {
         "scenario": spec.source,
         "samples": spec.samples,
@@ -131,11 +277,11 @@ def _document(spec: SweepSpec, target: Path, chunk_size: int | None = None) -> d
         "set": list(spec.sets),
         "years": years,
         "outputs": outputs,
-        "probabilities": _probabilities(target, years, set(by_column)),
+        "probabilities": numbers["probabilities"],
         "distributions": {
-            c: {"year": years[-1], **h}
+            c: {"year": years[-1], **hist[f"{c}.{years[-1]}"]}
             for c in HEADLINE
-            if c in outputs and (h := store.histogram(target, f"{c}.{years[-1]}")) is not None
+            if c in outputs and f"{c}.{years[-1]}" in hist
         },
         "notes": list(spec.notes),
     }
@@ -158,56 +304,6 @@ def _correlation_records(spec: SweepSpec) -> list[dict[str, Any]]:
         }
         for i, j, rho, src in spec.correlations
     ]
-
-
-def _columns(target: Path) -> list[str]:
-    names, _, _ = store.query(target.parent, "SELECT * FROM variants LIMIT 0")
-    return names
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _probabilities(target: Path, years: list[int], have: set[str]) -> dict[str, Any]:
-    """Probabilities of the named events, by year and over the horizon."""
-    last = years[-1]
-    events: dict[str, tuple[str, Callable[[int], str], str]] = {}
-    if "binding_constraint" in have:
-        events["quota_binds"] = (
-            "the export quota is the binding constraint in the year",
-            lambda y: f"{_q(f'binding_constraint.{y}')} = 'quota'",
-            "any",
-        )
-    if {"accelerators", "accelerator_slots"} <= have:
-        events["campus_full"] = (
-            "by the year, every slot of the whole campus (all phases, at the last year's power) is filled",
-            lambda y: f"{_q(f'accelerators.{y}')} >= {_q(f'accelerator_slots.{last}')}",
-            "last",
-        )
-    if "funding_gap_usd" in have:
-        events["funding_gap_above_zero"] = (
-            "the cumulative funding gap is above zero at the year's end",
-            lambda y: f"{_q(f'funding_gap_usd.{y}')} > 0",
-            "last",
-        )
-    if {"campus_job_viable", "campus_job_accelerators"} <= have:
-        events["campus_job_not_viable"] = (
-            "the campus-wide job's expected goodput is below the viability threshold (reliability.min_goodput)",
-            lambda y: f"{_q(f'campus_job_accelerators.{y}')} > 0 AND {_q(f'campus_job_viable.{y}')} = 0",
-            "any",
-        )
-    out: dict[str, Any] = {}
-    for name, (text, cond, over) in events.items():
-        by_year = {str(y): store.scalar(target, f"avg(CASE WHEN {cond(y)} THEN 1.0 ELSE 0.0 END)") for y in years}
-        if over == "any":
-            anywhere = " OR ".join(f"coalesce({cond(y)}, false)" for y in years)
-            horizon = store.scalar(target, f"avg(CASE WHEN {anywhere} THEN 1.0 ELSE 0.0 END)")
-            when = "in some year"
-        else:
-            horizon, when = by_year[str(last)], f"by {last}"
-        out[name] = {"description": text, "probability": horizon, "over": when, "by_year": by_year}
-    return out
 
 
 def _sensitivity(spec: SweepSpec, chunk_size: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -3,7 +3,9 @@
 Without a scheduler address it starts a ``LocalCluster`` of ``workers`` processes (one thread
 each) on 127.0.0.1 and stops it afterwards; with one it uses that cluster. Each task writes its
 own Parquet part (the folder must be reachable from every worker: on several machines, a shared
-file system) and returns its row count. The spec is sent once to each worker (scattered).
+file system) and returns its row count. The spec is sent once to each worker (scattered). The
+workers then compute the sweep's statistics from the parts, a few columns a task, while the
+process that started the sweep joins the parts into ``variants.parquet``.
 
 dask's nanny sets ``MALLOC_TRIM_THRESHOLD_=65536`` in every worker it spawns; on this workload
 that makes glibc give memory back to the system after nearly every free, and costs CPU time
@@ -12,11 +14,13 @@ that makes glibc give memory back to the system after nearly every free, and cos
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
+from typing import Any
 
 from gigacampus.errors import InputError, Problem
 from gigacampus.sweep.engine import SweepSpec, run_chunk
+from gigacampus.sweep.summary import summarise_files
 
 __all__ = ["run_on_dask"]
 
@@ -31,8 +35,12 @@ def run_on_dask(
     workers: int,
     scheduler: str | None = None,
     keep_malloc_trim: bool = False,
-) -> int:
-    """Run every chunk on dask; the rows written."""
+    summary_jobs: Callable[[int], Sequence[tuple[Any, ...]]],
+    meanwhile: Callable[[], None],
+) -> list[dict[str, Any]]:
+    """Run every chunk on dask; then ``summary_jobs(rows written)`` gives the arguments of the
+    :func:`~gigacampus.sweep.summary.summarise_files` tasks the workers run while this process
+    runs ``meanwhile`` (the join of the parts). Their results, in order."""
     try:
         import dask
         from distributed import Client, LocalCluster
@@ -62,4 +70,7 @@ def run_on_dask(
             client = stack.enter_context(Client(cluster))
         [shared] = client.scatter([spec], broadcast=True)
         futures = [client.submit(run_chunk, shared, i, a, b, parts, pure=False) for i, a, b in chunks]
-        return int(sum(client.gather(futures)))
+        rows = int(sum(client.gather(futures)))
+        tasks = [client.submit(summarise_files, *job, pure=False) for job in summary_jobs(rows)]
+        meanwhile()
+        return list(client.gather(tasks))

@@ -36,6 +36,7 @@ __all__ = [
     "Evaluator",
     "GridAxis",
     "SweepSpec",
+    "chunk_columns",
     "chunk_plan",
     "default_chunk_size",
     "input_records",
@@ -54,8 +55,10 @@ MAX_GROUPS = 256
 #: Memory a chunk may take, which sets the default chunk size [bytes].
 CHUNK_BYTES = 256 * 2**20
 #: Bytes per variant, per year and per output column a chunk holds at its peak (the column, the
-#: model's intermediates and the Parquet frame), measured on the flagship.
-_BYTES_PER_VALUE = 96
+#: model's intermediates and the Parquet part), measured on the flagship: 96 with a pandas frame
+#: per part; since the parts are written from the numpy columns, a 20,000-variant chunk peaks
+#: about 86 MB above a 6,000-variant one (about 15 per value), so 32 keeps a factor of two.
+_BYTES_PER_VALUE = 32
 _MAX_CHUNK = 50_000
 
 
@@ -276,21 +279,17 @@ class Evaluator:
                 [self.spec.inputs[i] for i in self.continuous],
                 self.spec.source,
                 self.catalog,
+                every_probe=not self.groups,
             )
         return self.groups[key]
 
     def outputs(self, values: Sequence[np.ndarray], grid: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
         """Every recorded per-year column, ``(n, T)``, for ``n`` variants: ``values`` per input, ``grid`` per axis."""
         n = len(values[0]) if values else len(grid[0])
-        keys = list(zip(*(values[i] for i in self.discrete), *grid, strict=True)) if self.discrete or grid else None
         x = np.column_stack([values[i] for i in self.continuous]) if self.continuous else np.zeros((n, 0))
-        by_group: dict[tuple[Any, ...], list[int]] = {}
-        for i in range(n):
-            by_group.setdefault(_plain(keys[i]) if keys is not None else (), []).append(i)
         out: dict[str, np.ndarray] = {}
-        for key, rows in by_group.items():
+        for key, idx in _groups([values[i] for i in self.discrete] + list(grid), n):
             plan = self.group(key)
-            idx = np.asarray(rows)
             bundle = plan.bundle(x[idx])
             res = outputs_of(
                 pipeline.run_batch(
@@ -311,6 +310,26 @@ class Evaluator:
 
 def _plain(key: tuple[Any, ...]) -> tuple[Any, ...]:
     return tuple(v.item() if isinstance(v, np.generic) else v for v in key)
+
+
+def _groups(columns: Sequence[np.ndarray], n: int) -> list[tuple[tuple[Any, ...], np.ndarray]]:
+    """The distinct rows of the discrete ``columns`` (each a key, plain Python values) and the
+    variants having each, in the order each first appears."""
+    if not columns:
+        return [((), np.arange(n))]
+    codes = np.zeros(n, dtype=np.int64)
+    for col in columns:
+        # a code per distinct value (by repr for objects, as a key compares them), then per combination
+        as_text = np.asarray([repr(v) for v in col.tolist()]) if col.dtype.kind == "O" else col
+        _, inverse = np.unique(as_text, return_inverse=True)
+        codes = codes * (int(inverse.max()) + 1) + inverse.reshape(-1)
+        codes = np.unique(codes, return_inverse=True)[1].reshape(-1)  # renumbered: below n, never overflows
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    out = []
+    for g in np.argsort(first, kind="stable"):
+        rows = np.flatnonzero(inverse.reshape(-1) == g)
+        out.append((_plain(tuple(col[rows[0]] for col in columns)), rows))
+    return out
 
 
 _CACHE: dict[str, tuple[Evaluator, np.ndarray]] = {}
@@ -346,13 +365,20 @@ def chunk_plan(n: int, size: int) -> list[tuple[int, int, int]]:
     return [(c, s, min(s + size, n)) for c, s in enumerate(range(0, n, size))]
 
 
-def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) -> int:
-    """Evaluate variants ``start`` to ``stop - 1`` and write ``parts/part-<index>.parquet``; the row count."""
+def chunk_columns(spec: SweepSpec, start: int, stop: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Variants ``start`` to ``stop - 1`` through the whole chain: each input's column by key path
+    and each recorded output, ``(n, T)``."""
     evaluator, _ = _cached(spec)
     values, grid = variant_values(spec, start, stop)
     outputs = evaluator.outputs(values, grid)
     columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
     columns.update({a.path: object_column(g) for a, g in zip(spec.grid, grid, strict=True)})
+    return columns, outputs
+
+
+def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) -> int:
+    """Evaluate variants ``start`` to ``stop - 1`` and write ``parts/part-<index>.parquet``; the row count."""
+    columns, outputs = chunk_columns(spec, start, stop)
     return store.write_part(
         Path(parts) / f"part-{index:06d}.parquet", np.arange(start, stop), columns, outputs, spec.years
     )

@@ -15,7 +15,9 @@ Generic over the scenario schema: nothing here knows which key path feeds which 
   checked jointly.
 * Each group is then *verified*: at every probe point, the mapped batch through the whole chain
   gives the same columns (to ``1e-9``) as the exactly built scenario. An input an analysis
-  reads from the scenario rather than from its batched inputs fails here, with its name.
+  reads from the scenario rather than from its batched inputs fails here, with its name. The
+  groups after a process's first are verified at one point that moves every continuous input
+  at once (each to its first probe value), and at every probe point only if that one disagrees.
 """
 
 from __future__ import annotations
@@ -162,8 +164,13 @@ def build_group(
     continuous: Sequence[UncertainInput],
     source: str,
     catalog: Catalog,
+    *,
+    every_probe: bool = True,
 ) -> GroupPlan:
-    """The plan of one group: ``discrete`` (path, value) pairs fixed, ``continuous`` inputs mapped."""
+    """The plan of one group: ``discrete`` (path, value) pairs fixed, ``continuous`` inputs mapped.
+
+    ``every_probe``: verify at every probe point; else at one point that moves every continuous
+    input at once (a group after the first of a sweep), and at every probe only if that fails."""
     fixed = [*base_sets, *(f"{p}={set_literal(v)}" for p, v in discrete)]
     anchor = np.asarray([float(u.values(np.asarray([0.5]))[0]) for u in continuous])
 
@@ -191,7 +198,23 @@ def build_group(
         per_input.append(seen)
     maps = _maps(base, flat0, anchor, continuous, per_input, probes, scn, raw, sets_at, source, catalog)
     plan = GroupPlan(scn, base, anchor, maps)
-    _verify(plan, probes, continuous, source, catalog)
+    if every_probe or len(probes) < 2:
+        _verify(plan, probes, continuous, source, catalog)
+    else:
+        joint = anchor.copy()
+        for point, _, _ in probes:
+            moved = point != anchor
+            joint[moved & (joint == anchor)] = point[moved & (joint == anchor)]
+        j_scn, _ = _build(raw, sets_at(joint), source, catalog)
+        if not _agrees(plan, [(joint, j_scn)], catalog):
+            _verify(plan, probes, continuous, source, catalog)
+            names = ", ".join(u.path for u in continuous)
+            raise _problem(
+                source,
+                continuous[0].path,
+                f"{names} moved together change outputs other than through the batched inputs; give one of "
+                "them as choice(...) or with --grid",
+            )
     return plan
 
 
@@ -323,16 +346,11 @@ def _check_joint(
         )
 
 
-def _verify(
-    plan: GroupPlan,
-    probes: list[tuple[np.ndarray, Scenario, dict[tuple[str, ...], np.ndarray]]],
-    continuous: Sequence[UncertainInput],
-    source: str,
-    catalog: Catalog,
-) -> None:
-    if not probes:
-        return
-    x = np.stack([p for p, _, _ in probes])
+def _mapped_and_exact(
+    plan: GroupPlan, points: Sequence[tuple[np.ndarray, Scenario]], catalog: Catalog
+) -> tuple[dict[str, np.ndarray], list[dict[str, np.ndarray]], dict[str, float]]:
+    """The mapped batch's columns at ``points``, each point's exactly built run, and their unit scales."""
+    x = np.stack([p for p, _ in points])
     bundle = plan.bundle(x)
     mapped = outputs_of(
         pipeline.run_batch(
@@ -343,8 +361,29 @@ def _verify(
             analysis_inputs={k: v for k, v in bundle.items() if k != "campus"},
         )
     )
-    runs = [outputs_of(pipeline.run_batch(p_scn, catalog=catalog, options=OPTIONS)) for _, p_scn, _ in probes]
-    scale = _unit_scales(runs)
+    runs = [outputs_of(pipeline.run_batch(p_scn, catalog=catalog, options=OPTIONS)) for _, p_scn in points]
+    return mapped, runs, _unit_scales(runs)
+
+
+def _agrees(plan: GroupPlan, points: Sequence[tuple[np.ndarray, Scenario]], catalog: Catalog) -> bool:
+    mapped, runs, scale = _mapped_and_exact(plan, points, catalog)
+    return all(
+        _equal(mapped[name][i], col[0], scale.get(_unit(name), 0.0))
+        for i, exact in enumerate(runs)
+        for name, col in exact.items()
+    )
+
+
+def _verify(
+    plan: GroupPlan,
+    probes: list[tuple[np.ndarray, Scenario, dict[tuple[str, ...], np.ndarray]]],
+    continuous: Sequence[UncertainInput],
+    source: str,
+    catalog: Catalog,
+) -> None:
+    if not probes:
+        return
+    mapped, runs, scale = _mapped_and_exact(plan, [(p, p_scn) for p, p_scn, _ in probes], catalog)
     for i, ((point, _, _), exact) in enumerate(zip(probes, runs, strict=True)):
         bad = [name for name, col in exact.items() if not _equal(mapped[name][i], col[0], scale.get(_unit(name), 0.0))]
         if bad:

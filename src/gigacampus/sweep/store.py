@@ -3,7 +3,8 @@ and the statistics and SQL queries read back from it.
 
 DuckDB alone writes and reads the Parquet (no pyarrow): it is already a dependency for the
 queries, streams a join of parts without loading them, and its ``COPY ... (FORMAT parquet)``
-compresses each column. NaN outputs (a year with no campus job) are stored as NULL.
+compresses each column. NaN outputs (a year with no campus job) are stored as NULL. The
+statistics are computed in :mod:`gigacampus.sweep.summary`.
 """
 
 from __future__ import annotations
@@ -18,23 +19,24 @@ from typing import Any
 
 import duckdb
 import numpy as np
-import pandas as pd
 
 from gigacampus.errors import InputError, Problem
 
 __all__ = [
     "MAX_QUERY_ROWS",
-    "column_stats",
-    "histogram",
     "join_parts",
     "output_folder",
     "query",
-    "scalar",
+    "column_names",
+    "read_columns",
+    "write_columns",
     "write_part",
 ]
 
 #: Memory DuckDB may use to join the parts (it spills beyond it).
 JOIN_MEMORY = "256MB"
+#: Rows per row group of ``variants.parquet``.
+ROW_GROUP_SIZE = 16384
 #: Rows a ``gigacampus query`` prints at most (a query may select all 1,000,000 variants).
 MAX_QUERY_ROWS = 100_000
 
@@ -50,27 +52,62 @@ def write_part(
     outputs: Mapping[str, np.ndarray],
     years: Sequence[int],
 ) -> int:
-    """One Parquet part: a row per variant; ``variant``, each input by key path, ``<column>.<year>``."""
-    data: dict[str, Any] = {"variant": np.asarray(variants, dtype=np.int64)}
+    """One Parquet file: a row per variant; ``variant``, each input by key path, ``<column>.<year>``."""
+    data: dict[str, np.ndarray] = {"variant": np.asarray(variants, dtype=np.int64)}
     for name, values in inputs.items():
-        data[name] = values
+        data[name] = np.asarray(values)
     for name, col in outputs.items():
         for t, year in enumerate(years):
-            data[f"{name}.{year}"] = _nullable(col[:, t])
-    frame = pd.DataFrame(data)
+            data[f"{name}.{year}"] = np.ascontiguousarray(col[:, t])
+    return write_columns(path, data)
+
+
+def write_columns(path: Path, columns: Mapping[str, np.ndarray], *, row_group_size: int | None = None) -> int:
+    """``columns`` (1-D, one length) as one Parquet file, in this order; the row count."""
+    options = "FORMAT parquet" + (f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else "")
     con = duckdb.connect()
     try:
-        con.register("part", frame)
-        con.execute(f"COPY part TO {_sql_path(path)} (FORMAT parquet)")
+        con.register("part", dict(columns))  # numpy columns scanned in place; a NaN float is written as NULL
+        con.execute(f"COPY part TO {_sql_path(path)} ({options})")
     finally:
         con.close()
-    return len(frame)
+    return len(next(iter(columns.values())))
 
 
-def _nullable(values: np.ndarray) -> Any:
-    if values.dtype.kind == "f" and np.isnan(values).any():
-        return pd.array(values, dtype="Float64")  # NaN -> NULL
-    return values
+def column_names(path: Path) -> list[str]:
+    """The columns of a Parquet file, in order."""
+    con = duckdb.connect()
+    try:
+        return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_path(path)})").fetchall()]
+    finally:
+        con.close()
+
+
+def read_columns(files: Sequence[Path], names: Sequence[str]) -> dict[str, np.ndarray]:
+    """Columns of the Parquet ``files`` read in order (one after the other): numeric ones as float64
+    with NaN for NULL, text ones as object arrays with ``None`` for NULL."""
+    listed = "[" + ", ".join(_sql_path(p) for p in files) + "]"
+    con = duckdb.connect()
+    try:
+        con.execute("SET threads = 1")
+        described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({listed})").fetchall()
+        types = {r[0]: r[1] for r in described}
+        select = ", ".join(f"CAST({_q(c)} AS DOUBLE) AS {_q(c)}" if types[c] != "VARCHAR" else _q(c) for c in names)
+        got = con.execute(f"SELECT {select} FROM read_parquet({listed})").fetchnumpy()
+    finally:
+        con.close()
+    out: dict[str, np.ndarray] = {}
+    for c in names:
+        x = got[c]
+        if types[c] == "VARCHAR":
+            out[c] = np.ma.filled(x, None) if isinstance(x, np.ma.MaskedArray) else np.asarray(x, dtype=object)
+        else:
+            out[c] = np.ma.filled(np.ma.asarray(x, dtype=float), np.nan)
+    return out
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def join_parts(parts: Sequence[Path], target: Path) -> None:
@@ -84,62 +121,12 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
         con.execute(f"SET temp_directory = {_sql_path(target.parent / '.duckdb-tmp')}")
         con.execute("SET preserve_insertion_order = true")
         con.execute(
-            f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} (FORMAT parquet, ROW_GROUP_SIZE 16384)"
+            f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} "
+            f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
         )
     finally:
         con.close()
     shutil.rmtree(target.parent / ".duckdb-tmp", ignore_errors=True)
-
-
-def column_stats(target: Path, columns: Sequence[str], batch: int = 16) -> dict[str, dict[str, float | None]]:
-    """mean, p5, p50, p95 of each numeric column (NULLs left out; linear interpolation, as
-    ``numpy.percentile``), a few columns at a time so memory stays bounded."""
-    out: dict[str, dict[str, float | None]] = {}
-    con = duckdb.connect()
-    try:
-        for i in range(0, len(columns), batch):
-            names = columns[i : i + batch]
-            select = ", ".join(f'CAST("{c}" AS DOUBLE) AS "{c}"' for c in names)
-            got = con.execute(f"SELECT {select} FROM read_parquet({_sql_path(target)})").fetchnumpy()
-            for c in names:
-                x = np.ma.filled(np.ma.asarray(got[c], dtype=float), np.nan)
-                x = x[np.isfinite(x)]
-                if x.size == 0:
-                    out[c] = {"mean": None, "p5": None, "p50": None, "p95": None}
-                    continue
-                p5, p50, p95 = np.percentile(x, [5, 50, 95])
-                out[c] = {"mean": float(x.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
-    finally:
-        con.close()
-    return out
-
-
-def histogram(target: Path, column: str, bins: int = 30) -> dict[str, list[float]] | None:
-    """Counts of one numeric column's values in ``bins`` equal bins (``None``: no values)."""
-    con = duckdb.connect()
-    try:
-        got = con.execute(f'SELECT CAST("{column}" AS DOUBLE) AS x FROM read_parquet({_sql_path(target)})').fetchnumpy()
-    finally:
-        con.close()
-    x = np.ma.filled(np.ma.asarray(got["x"], dtype=float), np.nan)
-    x = x[np.isfinite(x)]
-    if x.size == 0:
-        return None
-    lo, hi = float(x.min()), float(x.max())
-    if not hi - lo > 1e-9 * max(1.0, abs(lo), abs(hi)):  # one value, up to rounding: one bin around it
-        bins, lo, hi = 1, lo - 0.5 * abs(lo) * 1e-9 - 0.5, hi + 0.5 * abs(hi) * 1e-9 + 0.5
-    counts, edges = np.histogram(x, bins=bins, range=(lo, hi))
-    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
-
-
-def scalar(target: Path, expression: str) -> float | None:
-    """One number computed over the variants (an SQL expression over the ``variants`` columns)."""
-    con = duckdb.connect()
-    try:
-        row = con.execute(f"SELECT {expression} FROM read_parquet({_sql_path(target)})").fetchone()
-    finally:
-        con.close()
-    return None if row is None or row[0] is None else float(row[0])
 
 
 def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[str], list[tuple[Any, ...]], bool]:

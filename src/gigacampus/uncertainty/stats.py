@@ -11,7 +11,6 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from scipy.stats import sobol_indices
 
 __all__ = ["sobol"]
 
@@ -29,6 +28,8 @@ def sobol(f_a: np.ndarray, f_b: np.ndarray, f_ab: np.ndarray) -> tuple[np.ndarra
     if not varies.any() or d == 0:
         return first, total
     k = np.flatnonzero(varies)
+    from scipy.stats import sobol_indices  # imported here: scipy.stats takes half a second to import
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # n is a power of two; nothing else to warn about
         res = sobol_indices(func={"f_A": f_a[k], "f_B": f_b[k], "f_AB": f_ab[:, k, :]}, n=n)

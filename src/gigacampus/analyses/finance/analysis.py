@@ -228,8 +228,9 @@ def _block(scenario: Scenario, ev: _Evaluated, columns: dict[str, np.ndarray], v
     ]
     wacc_value = float(wacc(fin, res)[v])
     rate = float(res.discount_rate[v])
-    back = returns(fin, res)
-    _, reasons = irr(res.project_cash_flow[v : v + 1])
+    one = res.take([v])
+    back = returns(fin.take([v]), one)  # variant v's alone (a sweep's batch has thousands)
+    _, reasons = irr(one.project_cash_flow)
     cash_flows = _cash_flow_table(ev, v)
     unknown = [scenario.phase[p].accelerator for p in range(len(scenario.phase)) if not res.revenue_known[v, p]]
     returns_block = _returns_block(scenario, fin, res, back, reasons[0], v, list(dict.fromkeys(unknown)))
@@ -327,7 +328,8 @@ def _returns_block(
     v: int,
     without_revenue: list[str],
 ) -> dict[str, Any]:
-    """The ``returns`` block: NPV at the WACC, IRR, payback, break-even, residual value, rent path."""
+    """The ``returns`` block: NPV at the WACC, IRR, payback, break-even, residual value, rent path
+    (``back``: variant ``v``'s :func:`returns`, one element each)."""
     years = fin.years
     rent = res.rent_usd_per_accelerator_hour[v]
     paths = {}
@@ -335,8 +337,8 @@ def _returns_block(
         if np.isfinite(rent[p]).all():
             paths.setdefault(ph.accelerator, {str(int(y)): float(rent[p, t]) for t, y in enumerate(years)})
     util = fin.rental_utilization[v]
-    payback = int(back["payback_year"][v])
-    discounted = int(back["discounted_payback_year"][v])
+    payback = int(back["payback_year"][0])
+    discounted = int(back["discounted_payback_year"][0])
     end = int(years[-1])
     no_rent = [ph.accelerator for p, ph in enumerate(scenario.phase) if not np.isfinite(rent[p]).all()]
     needs = []
@@ -352,10 +354,10 @@ def _returns_block(
         if without_revenue
         else None
     )
-    irr_value = float(back["irr"][v])
-    scale = float(back["break_even_rent_scale"][v])
+    irr_value = float(back["irr"][0])
+    scale = float(back["break_even_rent_scale"][0])
     return {
-        "npv_usd": float(back["npv_usd"][v]),
+        "npv_usd": float(back["npv_usd"][0]),
         "wacc": float(res.discount_rate[v]),
         "irr": None if np.isnan(irr_value) else irr_value,
         "irr_reason": irr_reason,
@@ -367,7 +369,7 @@ def _returns_block(
         else None,
         "break_even_rent_scale": None if np.isnan(scale) else scale,
         "revenue_usd": float(res.revenue[v].sum()),
-        "pv_revenue_usd": float(back["pv_revenue_usd"][v]),
+        "pv_revenue_usd": float(back["pv_revenue_usd"][0]),
         "residual_value_usd": float(res.residual_value[v]),
         "residual_method": _RESIDUAL_METHOD[fin.residual_book],
         "rental_utilization": None if np.isnan(util) else float(util),

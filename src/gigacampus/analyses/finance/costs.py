@@ -11,7 +11,9 @@ full years after, and the last half in year ``L`` after purchase.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from functools import cached_property
 
 import numpy as np
 
@@ -94,25 +96,30 @@ class FinanceOutputs:
     funding_need_secured: np.ndarray
     """(S, T) money the campus needs, with only secured debt drawn [USD]."""
 
-    @property
+    def take(self, index: Sequence[int] | np.ndarray) -> FinanceOutputs:
+        """The variants at ``index`` (every field has the variants first)."""
+        idx = np.asarray(index)
+        return FinanceOutputs(**{f.name: getattr(self, f.name)[idx] for f in fields(self)})
+
+    @cached_property
     def capex(self) -> np.ndarray:
         """(S, T) capex [USD]."""
-        return self.capex_by_category.sum(axis=1)
+        return _frozen(self.capex_by_category.sum(axis=1))
 
-    @property
+    @cached_property
     def opex(self) -> np.ndarray:
         """(S, T) opex [USD]."""
-        return self.opex_by_category.sum(axis=1)
+        return _frozen(self.opex_by_category.sum(axis=1))
 
     @property
     def depreciation(self) -> np.ndarray:
         """(S, T) depreciation [USD]."""
         return self.depreciation_it + self.depreciation_facility
 
-    @property
+    @cached_property
     def interest(self) -> np.ndarray:
         """(S, T) interest on all debt sources [USD]."""
-        return self.source_interest.sum(axis=1)
+        return _frozen(self.source_interest.sum(axis=1))
 
     @property
     def tco(self) -> np.ndarray:
@@ -124,17 +131,23 @@ class FinanceOutputs:
         """(S, T) total cost of ownership without a cost of money = depreciation + opex [USD]."""
         return self.depreciation + self.opex
 
-    @property
+    @cached_property
     def project_cash_flow(self) -> np.ndarray:
         """(S, T) unlevered cash flow: revenue - opex - capex, plus the residual value in the last year [USD]."""
         flow = self.revenue - self.opex - self.capex
         flow[:, -1] += self.residual_value
-        return flow
+        return _frozen(flow)
 
     @property
     def equity_cash_flow(self) -> np.ndarray:
         """(S, T) the project cash flow with debt drawn, less interest and repayments [USD]."""
         return self.project_cash_flow + self.debt_drawn - self.interest - self.source_principal.sum(axis=1)
+
+
+def _frozen(x: np.ndarray) -> np.ndarray:
+    """``x`` made read-only: a sum :class:`FinanceOutputs` computes once and hands out to every caller."""
+    x.setflags(write=False)
+    return x
 
 
 def depreciation_weights(n_years: int, life_years: np.ndarray) -> np.ndarray:
@@ -178,6 +191,22 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
     bisection. Undefined when the flows never change sign, when no rate in the range gives a zero,
     or when several do (the IRR is then ambiguous).
     """
+    rate, n_roots, one_sign = _irr_search(flows)
+    reasons: list[str | None] = []
+    for v in range(len(rate)):
+        if one_sign[v]:
+            reasons.append("the cash flows never change sign (no money in, or none out), so no rate makes the NPV zero")
+        elif n_roots[v] == 0:
+            reasons.append("no rate between -99% and +1,000% a year makes the NPV zero")
+        elif n_roots[v] > 1:
+            reasons.append(f"the NPV is zero at {int(n_roots[v])} rates (the cash flows change sign several times)")
+        else:
+            reasons.append(None)
+    return rate, reasons
+
+
+def _irr_search(flows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`irr`'s rates, the grid's sign changes of the NPV and whether the flows keep one sign, (S,) each."""
     n_s = flows.shape[0]
     scale = np.abs(flows).max(axis=1, keepdims=True, initial=0.0)
     signs = np.sign(np.where(np.abs(flows) > 1e-9 * scale, flows, 0.0))
@@ -194,22 +223,18 @@ def irr(flows: np.ndarray) -> tuple[np.ndarray, list[str | None]]:
         mid = 0.5 * (lo + hi)
         f_mid = npv(mid, flows)
         same = np.signbit(f_mid) == np.signbit(f_lo)
-        lo, f_lo = np.where(same, mid, lo), np.where(same, f_mid, f_lo)
-        hi = np.where(same, hi, mid)
+        new_lo, f_lo = np.where(same, mid, lo), np.where(same, f_mid, f_lo)
+        new_hi = np.where(same, hi, mid)
+        # every interval at adjacent floats (the midpoint is an end) and this halving moved no end:
+        # the same step repeats from here on, so the remaining halvings change nothing
+        settled = np.all(((mid == lo) | (mid == hi)) & (new_lo == lo) & (new_hi == hi))
+        lo, hi = new_lo, new_hi
+        if settled:
+            break
     rate = np.where(n_roots == 1, 0.5 * (lo + hi), np.nan)
-    reasons: list[str | None] = []
-    for v in range(n_s):
-        nonzero = signs[v][signs[v] != 0]
-        if nonzero.size == 0 or (nonzero > 0).all() or (nonzero < 0).all():
-            reasons.append("the cash flows never change sign (no money in, or none out), so no rate makes the NPV zero")
-            rate[v] = np.nan
-        elif n_roots[v] == 0:
-            reasons.append("no rate between -99% and +1,000% a year makes the NPV zero")
-        elif n_roots[v] > 1:
-            reasons.append(f"the NPV is zero at {int(n_roots[v])} rates (the cash flows change sign several times)")
-        else:
-            reasons.append(None)
-    return rate, reasons
+    one_sign = ~(signs > 0).any(axis=1) | ~(signs < 0).any(axis=1)
+    rate[one_sign] = np.nan
+    return rate, n_roots, one_sign
 
 
 def payback_year(years: np.ndarray, flows: np.ndarray) -> np.ndarray:
@@ -444,7 +469,7 @@ def returns(fin: FinanceInputs, res: FinanceOutputs) -> dict[str, np.ndarray]:
     t = np.arange(flows.shape[1]) + 0.5
     discounted = operating / (1.0 + rate[:, None]) ** t[None, :]
     value = npv(rate, flows)
-    rate_irr, _ = irr(flows)
+    rate_irr = _irr_search(flows)[0]
     pv_revenue = npv(rate, res.revenue)
     # with a contract price given, the contracted revenue does not scale with the rent path
     fixed = np.isfinite(fin.contract_usd_per_accelerator_hour) & (fin.contracted_share > 0)

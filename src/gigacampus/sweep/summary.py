@@ -1,0 +1,164 @@
+"""The statistics of a sweep's variants: mean and percentiles of every numeric column, the named
+event probabilities and the headline histograms.
+
+Everything is computed with numpy from columns handed over by a reader (``names -> arrays``):
+the variants held in memory, or columns read back from Parquet (the joined file or the parts, in
+variant order), so every path gives the same numbers. A reader gives numeric columns as float64
+with NaN for NULL and text columns as object arrays (``None`` for NULL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Reader", "column_stats", "event_columns", "events", "histogram", "memory_reader", "stats_of"]
+
+Reader = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
+"""Columns by name: numeric as float64 (NaN for NULL), text as object."""
+
+
+def memory_reader(columns: Mapping[str, np.ndarray]) -> Reader:
+    """A reader over columns held in memory (numeric ones given as float64, as Parquet gives them back)."""
+
+    def read(names: Sequence[str]) -> dict[str, np.ndarray]:
+        out = {}
+        for c in names:
+            x = columns[c]
+            out[c] = x if x.dtype.kind == "O" else np.asarray(x, dtype=float)
+        return out
+
+    return read
+
+
+def stats_of(x: np.ndarray) -> dict[str, float | None]:
+    """mean, p5, p50, p95 of the finite values (linear interpolation, as ``numpy.percentile``)."""
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return {"mean": None, "p5": None, "p50": None, "p95": None}
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    return {"mean": float(x.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def column_stats(read: Reader, columns: Sequence[str], batch: int = 16) -> dict[str, dict[str, float | None]]:
+    """:func:`stats_of` each numeric column, ``batch`` columns read at a time (bounded memory)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for i in range(0, len(columns), batch):
+        got = read(columns[i : i + batch])
+        for c in columns[i : i + batch]:
+            out[c] = stats_of(np.asarray(got[c], dtype=float))
+    return out
+
+
+def histogram(x: np.ndarray, bins: int = 30) -> dict[str, list[float]] | None:
+    """Counts of the finite values in ``bins`` equal bins (``None``: no values)."""
+    x = np.asarray(x, dtype=float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return None
+    lo, hi = float(x.min()), float(x.max())
+    if not hi - lo > 1e-9 * max(1.0, abs(lo), abs(hi)):  # one value, up to rounding: one bin around it
+        bins, lo, hi = 1, lo - 0.5 * abs(lo) * 1e-9 - 0.5, hi + 0.5 * abs(hi) * 1e-9 + 0.5
+    counts, edges = np.histogram(x, bins=bins, range=(lo, hi))
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+
+
+# name -> (description, columns per year, the event in year y from the columns, over)
+_EVENTS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "quota_binds": ("the export quota is the binding constraint in the year", ("binding_constraint",), "any"),
+    "campus_full": (
+        "by the year, every slot of the whole campus (all phases, at the last year's power) is filled",
+        ("accelerators", "accelerator_slots"),
+        "last",
+    ),
+    "funding_gap_above_zero": (
+        "the cumulative funding gap is above zero at the year's end",
+        ("funding_gap_usd",),
+        "last",
+    ),
+    "campus_job_not_viable": (
+        "the campus-wide job's expected goodput is below the viability threshold (reliability.min_goodput)",
+        ("campus_job_viable", "campus_job_accelerators"),
+        "any",
+    ),
+}
+
+
+def _happens(name: str, got: Mapping[str, np.ndarray], y: int, last: int) -> np.ndarray:
+    """Whether the event ``name`` happens in year ``y``, per variant (a NULL input: it does not)."""
+    with np.errstate(invalid="ignore"):
+        if name == "quota_binds":
+            return np.asarray(got[f"binding_constraint.{y}"] == "quota", dtype=bool)
+        if name == "campus_full":
+            return got[f"accelerators.{y}"] >= got[f"accelerator_slots.{last}"]
+        if name == "funding_gap_above_zero":
+            return got[f"funding_gap_usd.{y}"] > 0
+        return (got[f"campus_job_accelerators.{y}"] > 0) & (got[f"campus_job_viable.{y}"] == 0)
+
+
+def event_columns(years: Sequence[int], have: Iterable[str]) -> dict[str, list[str]]:
+    """The events a sweep with these columns reports, and the ``<column>.<year>`` each reads."""
+    have = set(have)
+    return {
+        name: [f"{c}.{y}" for c in needs for y in years]
+        for name, (_, needs, _) in _EVENTS.items()
+        if set(needs) <= have
+    }
+
+
+def events(read: Reader, years: Sequence[int], have: Iterable[str]) -> dict[str, Any]:
+    """Probabilities of the named events, by year and over the horizon (the share of all variants)."""
+    years = list(years)
+    last = years[-1]
+    out: dict[str, Any] = {}
+    for name, cols in event_columns(years, have).items():
+        text, _, over = _EVENTS[name]
+        got = read(cols)
+        n = len(next(iter(got.values())))
+        by = {y: _happens(name, got, y, last) for y in years}
+        by_year = {str(y): (float(np.count_nonzero(by[y])) / n if n else None) for y in years}
+        if over == "any":
+            anywhere = np.logical_or.reduce([by[y] for y in years])
+            horizon = float(np.count_nonzero(anywhere)) / n if n else None
+            when = "in some year"
+        else:
+            horizon, when = by_year[str(last)], f"by {last}"
+        out[name] = {"description": text, "probability": horizon, "over": when, "by_year": by_year}
+    return out
+
+
+def summarise(
+    read: Reader,
+    years: Sequence[int],
+    stats: Sequence[str],
+    have: Iterable[str] | None,
+    histograms: Sequence[str],
+    batch: int = 16,
+) -> dict[str, Any]:
+    """The numbers of a sweep's document from one reader: ``stats`` of these columns (``batch``
+    read at a time), the events (``have``: the output columns; ``None``: none) and the
+    ``histograms`` of these columns."""
+    out: dict[str, Any] = {"stats": column_stats(read, stats, batch)}
+    if have is not None:
+        out["probabilities"] = events(read, years, have)
+    out["distributions"] = {c: h for c in histograms if (h := histogram(read([c])[c])) is not None}
+    return out
+
+
+def summarise_files(
+    files: Sequence[str],
+    years: Sequence[int],
+    stats: Sequence[str],
+    have: Iterable[str] | None,
+    histograms: Sequence[str],
+) -> dict[str, Any]:
+    """:func:`summarise` over Parquet files read in order (the parts of a sweep: a dask task; its
+    columns read at once, each read opening every part)."""
+    from pathlib import Path
+
+    from gigacampus.sweep.store import read_columns
+
+    paths = [Path(f) for f in files]
+    return summarise(lambda names: read_columns(paths, names), years, stats, have, histograms, max(1, len(stats)))
