@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import gigacampus as gc
 from gigacampus.pipeline import COLUMNS, campus_inputs, run_batch
@@ -97,3 +99,43 @@ def test_batch_repr_is_a_few_lines_with_the_spread_over_variants() -> None:
     assert len(lines) <= 8 and len(text) < 1_000  # not the arrays
     last = runs.columns["accelerators"][:, -1]
     assert f"Accelerators in 2028: min {last.min():,.0f}, median {np.median(last):,.0f}, max {last.max():,.0f}" in text
+
+
+@given(
+    st.recursive(
+        st.none()
+        | st.booleans()
+        | st.integers()
+        | st.floats(allow_nan=True, allow_infinity=True)
+        | st.text(max_size=5)
+        | st.builds(np.float64, st.floats(allow_nan=True, allow_infinity=True))
+        | st.builds(np.int64, st.integers(-(2**62), 2**62)),
+        lambda inner: (
+            st.lists(inner, max_size=4)
+            | st.tuples(inner, inner)
+            | st.dictionaries(st.text(max_size=3), inner, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
+def test_jsonable_gives_plain_json_values(value) -> None:
+    import json
+    import math as _math
+
+    from gigacampus.jsonable import jsonable
+
+    out = jsonable(value)
+    text = json.dumps(out, allow_nan=False)  # never NaN or inf, never a numpy type
+
+    def same(a, b) -> bool:  # the plain value of a, with non-finite floats as None
+        if isinstance(a, (np.generic,)):
+            a = a.item()
+        if isinstance(a, float) and not _math.isfinite(a):
+            return b is None
+        if isinstance(a, dict):
+            return list(b) == [str(k) for k in a] and all(same(v, b[str(k)]) for k, v in a.items())
+        if isinstance(a, (list, tuple)):
+            return isinstance(b, list) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        return type(a) is type(b) and a == b
+
+    assert same(value, out), (value, out, text)
