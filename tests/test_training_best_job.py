@@ -39,16 +39,20 @@ def test_best_job_rate_is_the_maximum_of_useful_compute(c: float, r: float, rf: 
 def test_useful_compute_never_decreases_when_accelerators_are_added(
     small: int, extra: int, c: float, r: float, fixed: float | None
 ) -> None:
-    def best_useful(installed: int) -> float:
+    def best_useful(installed: int) -> tuple[int, float]:
         n = renewal.best_job_size(installed, H100_RATE, c, r, False, fixed)
-        assert 1 <= n <= installed, f"best job {n} outside 1..{installed}: it must be a job the campus can run"
         lam = H100_RATE * n
         g = renewal.optimal_goodput(lam, c, r) if fixed is None else renewal.expected_goodput(lam, max(fixed, c), c, r)
-        return float(n * g)
+        return int(n), float(n * g)
 
     if fixed is not None:
         fixed = max(fixed, c)
-    assert best_useful(small + extra) >= best_useful(small) * (1 - 1e-9)
+    n_small, useful_small = best_useful(small)
+    n_large, useful_large = best_useful(small + extra)
+    # each best job is one the campus can run: at least one accelerator, at most those installed
+    assert n_small >= 1 and n_large >= 1
+    assert n_small <= small and n_large <= small + extra
+    assert useful_large >= useful_small * (1 - 1e-9)
 
 
 @settings(max_examples=30, deadline=None)
