@@ -13,15 +13,14 @@ fresh process, with and without numba's cache.
 from __future__ import annotations
 
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from timing import interleaved
 
 from gigacampus.model import core_inputs, simulate
 from gigacampus.model.kernel import simulate_kernel
@@ -41,27 +40,6 @@ def batch(n: int, seed: int = 0):
         phase_power_mw=base.phase_power_mw * rng.uniform(0.5, 2.0, (n, 1)),
         quota_units=np.broadcast_to(rng.uniform(20_000, 600_000, (n, 1)), base.quota_units.shape).copy(),
     )
-
-
-def interleaved(fns: dict, repeat: int, cpu: dict | None = None) -> dict:
-    """Median seconds of each function, run in turn ``repeat`` times after one warm-up round.
-
-    ``cpu``, if given, receives each function's median process CPU time (``time.process_time``):
-    on a machine shared with other work, a one-thread run's CPU time is what it costs without
-    the time it waited for a core (its wall time includes that wait)."""
-    for fn in fns.values():
-        fn()
-    times: dict = {k: [] for k in fns}
-    cpus: dict = {k: [] for k in fns}
-    for _ in range(repeat):
-        for k, fn in fns.items():
-            start, start_cpu = time.perf_counter(), time.process_time()
-            fn()
-            times[k].append(time.perf_counter() - start)
-            cpus[k].append(time.process_time() - start_cpu)
-    if cpu is not None:
-        cpu.update({k: statistics.median(v) for k, v in cpus.items()})
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def set_threads(n: int) -> None:

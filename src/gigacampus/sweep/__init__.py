@@ -27,8 +27,8 @@ from gigacampus.sweep.engine import (
     input_records,
     parse_grid,
     prepare_sweep,
+    sample_points,
     sensitivity_outputs,
-    unit_points,
 )
 from gigacampus.uncertainty import sobol
 from gigacampus.uncertainty.correlation import rank_correlation
@@ -294,7 +294,7 @@ def _correlation_records(spec: SweepSpec) -> list[dict[str, Any]]:
     """Each rank correlation asked for, with the one the sample reached (Spearman, on the points)."""
     if not spec.correlations:
         return []
-    u = unit_points(spec)
+    u = sample_points(spec)
     return [
         {
             "inputs": [spec.inputs[i].path, spec.inputs[j].path],

@@ -28,7 +28,7 @@ from gigacampus.scenario.country import campus_key, load_country
 from gigacampus.scenario.load import _read_file, parse_toml
 from gigacampus.scenario.uncertainty import METHODS, Distribution, parse_vary
 from gigacampus.sweep import store
-from gigacampus.sweep.engine import input_records, object_column
+from gigacampus.sweep.engine import input_records, object_column, parse_grid
 from gigacampus.sweep.plan import OPTIONS, set_literal
 from gigacampus.uncertainty import UncertainInput, resolve_inputs, unit_sample
 from gigacampus.uncertainty.inputs import KeyType
@@ -150,15 +150,12 @@ def prepare_country_sweep(
     inputs = tuple(_resolve(*parse_vary(v), "--vary", names) for v in vary)
     axes = []
     for item in grid:
-        key, sep, text = item.partition("=")
-        if not sep or not key.strip() or not text.strip():
-            example = f"campus[{names[0]}].site.pue=1.2,1.3"
-            raise InputError([Problem("--grid", item, f"allowed: KEY=v1,v2,..., e.g. {example}")])
-        axis = _resolve(*parse_vary(f"{key.strip()}=choice({text})", "--grid"), "--grid", names)
-        values = tuple(axis.distribution["values"])
-        if len(set(map(repr, values))) != len(values):
-            raise InputError([Problem("--grid", axis.path, f"repeats a value in {text!r}; allowed: distinct values")])
-        axes.append((axis.path, values))
+        axis = parse_grid(
+            item,
+            resolve=lambda key, dist: _resolve(key, dist, "--grid", names),
+            example=f"campus[{names[0]}].site.pue=1.2,1.3",
+        )
+        axes.append((axis.path, axis.values))
     problems = []
     paths = [u.path for u in inputs] + [p for p, _ in axes]
     for p in sorted({p for p in paths if paths.count(p) > 1}):

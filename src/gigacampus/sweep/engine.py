@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import math
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ __all__ = [
     "parse_grid",
     "prepare_sweep",
     "run_chunk",
+    "sample_points",
     "unit_points",
     "variant_values",
 ]
@@ -70,18 +71,25 @@ class GridAxis:
     values: tuple[Any, ...]
 
 
-def parse_grid(item: str, source: str = "--grid") -> GridAxis:
-    """``'phase[1].online_year=2027,2028'`` -> a :class:`GridAxis` (each value checked against the key)."""
+def parse_grid(
+    item: str,
+    source: str = "--grid",
+    *,
+    resolve: Callable[[str, Distribution], UncertainInput] | None = None,
+    example: str = "phase[1].online_year=2027,2028",
+) -> GridAxis:
+    """``'phase[1].online_year=2027,2028'`` -> a :class:`GridAxis` (each value checked against the key
+    by ``resolve``, by default against the scenario schema; a country sweep passes its own)."""
     key, sep, text = item.partition("=")
     key = key.strip()
     if not sep or not key or not text.strip():
-        raise InputError([Problem(source, item, "allowed: KEY=v1,v2,..., e.g. phase[1].online_year=2027,2028")])
+        raise InputError([Problem(source, item, f"allowed: KEY=v1,v2,..., e.g. {example}")])
     path, dist = parse_vary(f"{key}=choice({text})", source)
-    inputs = resolve_inputs({}, [(path, dist)], source)
-    values = tuple(inputs[0].distribution["values"])
+    axis = resolve(path, dist) if resolve is not None else resolve_inputs({}, [(path, dist)], source)[0]
+    values = tuple(axis.distribution["values"])
     if len(set(map(repr, values))) != len(values):
-        raise InputError([Problem(source, key, f"repeats a value in {text!r}; allowed: distinct values")])
-    return GridAxis(path, values)
+        raise InputError([Problem(source, axis.path, f"repeats a value in {text!r}; allowed: distinct values")])
+    return GridAxis(axis.path, values)
 
 
 @dataclass(frozen=True)
@@ -341,6 +349,13 @@ def _cached(spec: SweepSpec) -> tuple[Evaluator, np.ndarray]:
         _CACHE.clear()
         _CACHE[spec.token] = (Evaluator(spec), unit_points(spec))
     return _CACHE[spec.token]
+
+
+def sample_points(spec: SweepSpec) -> np.ndarray:
+    """The sweep's unit-cube points: this process's cached ones when its chunks ran here, else
+    drawn again (the same points: they depend on the seed and the method alone)."""
+    cached = _CACHE.get(spec.token)
+    return cached[1] if cached is not None else unit_points(spec)
 
 
 def variant_values(spec: SweepSpec, start: int, stop: int) -> tuple[list[np.ndarray], list[np.ndarray]]:

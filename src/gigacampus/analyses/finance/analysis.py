@@ -8,6 +8,7 @@ network analysis prices the fabric (``network_capex_usd``), that replaces the ne
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -759,9 +760,7 @@ def _missing_rates(sources: list[dict]) -> list[str]:
     """The funding sources with money but no rate, by partner; a partner with more than one
     source is named with the source's key path (``SoftBank (finance.source[1])``), so that
     setting one source's rate shows which of the partner's others still lacks one."""
-    count: dict[str, int] = {}
-    for s in sources:
-        count[s["partner"]] = count.get(s["partner"], 0) + 1
+    count = Counter(s["partner"] for s in sources)
     return [
         s["partner"] if count[s["partner"]] == 1 else f"{s['partner']} (finance.source[{i}])"
         for i, s in enumerate(sources)
