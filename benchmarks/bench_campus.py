@@ -6,6 +6,10 @@ Each row gives scenario-years per second (this machine's, at the load average it
 claim: the ratio of the kernel's rate to the numpy reference's (``simulate``), both medians of
 ``repeat`` runs interleaved in one process; with each, the median CPU time of the process and
 that ratio (on a shared machine the one-thread CPU time leaves out the waits for a core).
+The kernel is timed as a sweep's chunks and these repeats call it (each call's outputs dropped
+before the next, so it writes into the block of the call before: ``kernel._outputs``) and with
+fresh outputs every call (the kept block held busy during the call: the page faults of new
+memory paid each time, as by a caller that keeps every call's outputs).
 Targets (issue #12): 10 million scenario-years/s on one thread; the kernel's first call, from a
 fresh process, with and without numba's cache.
 """
@@ -23,6 +27,7 @@ import numpy as np
 from timing import interleaved
 
 from gigacampus.model import core_inputs, simulate
+from gigacampus.model import kernel as kernel_module
 from gigacampus.model.kernel import simulate_kernel
 from gigacampus.scenario import load_scenario
 
@@ -54,16 +59,26 @@ def compare(label: str, inputs, repeat: int) -> list[dict]:
 
     cores = numba.config.NUMBA_NUM_THREADS
 
-    def kernel(threads: int, parallel: bool):
+    def kernel(threads: int, parallel: bool, fresh: bool = False):
         def go():
             set_threads(threads)
+            busy = list(kernel_module._spare) if fresh else []  # a reference keeps the kept block from reuse
             simulate_kernel(inputs, parallel=parallel)
+            del busy
 
         return go
 
     cpu: dict = {}
     t = interleaved(
-        {"numpy": lambda: simulate(inputs), "kernel1": kernel(1, False), "kernelN": kernel(cores, True)}, repeat, cpu
+        {
+            "numpy": lambda: simulate(inputs),
+            "kernel1-fresh": kernel(1, False, True),
+            "kernelN-fresh": kernel(cores, True, True),
+            "kernel1": kernel(1, False),
+            "kernelN": kernel(cores, True),
+        },
+        repeat,
+        cpu,
     )
     n, years = inputs.n_variants, inputs.years.size
     load = os.getloadavg()
@@ -72,6 +87,8 @@ def compare(label: str, inputs, repeat: int) -> list[dict]:
         ("numpy", "numpy reference"),
         ("kernel1", "kernel, 1 thread"),
         ("kernelN", f"kernel, {cores} threads"),
+        ("kernel1-fresh", "kernel, 1 thread, fresh outputs"),
+        ("kernelN-fresh", f"kernel, {cores} threads, fresh outputs"),
     ):
         rows.append(
             {
@@ -98,6 +115,7 @@ from bench_campus import batch
 from gigacampus.model import simulate
 b = batch(1000)
 t1 = time.perf_counter(); simulate(b); t2 = time.perf_counter()
+from gigacampus.model import kernel as kernel_module
 from gigacampus.model.kernel import simulate_kernel
 simulate_kernel(b, parallel=False); t3 = time.perf_counter()
 print(t2 - t1, t3 - t2)

@@ -237,6 +237,40 @@ def test_kernel_outputs_are_separate_contiguous_arrays() -> None:
     np.testing.assert_array_equal(out.accelerators, before)
 
 
+def test_output_block_is_recycled_only_when_nothing_refers_to_it() -> None:
+    """A call whose earlier outputs are all gone writes into their block again (no fresh pages);
+    one whose earlier outputs are kept gets its own block and leaves them as they were."""
+    from gigacampus.model import kernel
+
+    a = _shares_batch(False, None, n=CHUNK + 1)
+    b = dataclasses.replace(a, pue=a.pue * 1.25)  # other numbers, the same shapes
+    first = simulate_kernel(a)
+    kept = {f.name: getattr(first, f.name).copy() for f in dataclasses.fields(first) if f.name != "allocation"}
+    second = simulate_kernel(b)
+    assert not np.shares_memory(first.accelerators, second.accelerators)
+    for name, values in kept.items():  # the kept outputs are untouched by the second call
+        np.testing.assert_array_equal(getattr(first, name), values, err_msg=name)
+    assert_matches_reference(b, second)
+    block = id(second.accelerators.base)  # its id only: a reference would keep it busy
+    del first, second
+    third = simulate_kernel(a)
+    assert id(third.accelerators.base) == block  # the second call's block, free again, is reused
+    assert_matches_reference(a, third)
+    held = third.facility_power_mw[:3]  # a view of one output keeps the whole block busy
+    del third
+    fourth = simulate_kernel(b)
+    assert fourth.accelerators.base is not held.base
+    assert_matches_reference(b, fourth)
+    old = kernel.RECYCLE_MAX_BYTES
+    try:
+        kernel.RECYCLE_MAX_BYTES = 0  # nothing kept: every call allocates
+        del fourth
+        assert_matches_reference(a, simulate_kernel(a))
+        assert kernel._spare == []  # nothing kept for a next call
+    finally:
+        kernel.RECYCLE_MAX_BYTES = old
+
+
 def test_serial_and_parallel_builds_are_cached_under_different_names() -> None:
     # numba's disk cache keys a function by name, line and bytecode, not by ``parallel``: under one
     # name both builds would load whichever was cached first (the parallel path then ran serially)

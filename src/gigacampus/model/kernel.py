@@ -21,6 +21,8 @@ kernel. numba is imported on first use only.
 
 from __future__ import annotations
 
+import sys
+import threading
 import types
 from functools import cache
 from typing import Any
@@ -473,20 +475,42 @@ def _reservations(pol: PolicyInputs) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return ptr, pools, np.asarray([owner[j] for j in pools], dtype=np.int64)
 
 
+#: Largest output block kept for the next call of the same size (see :func:`_outputs`) [bytes].
+RECYCLE_MAX_BYTES = 1 << 30
+_spare: list[np.ndarray] = []  # at most one block: the last one allocated, while it fits the limit
+_spare_lock = threading.Lock()
+
+
 def _outputs(specs: dict[str, tuple[tuple[int, ...], np.dtype]]) -> dict[str, np.ndarray]:
     """Uninitialised output arrays (the kernel writes every element once), as views into one block.
 
     One block rather than one allocation per output: fresh memory is paid for in page faults
     on first touch, and one large block is backed by 2 MiB pages (numpy advises the kernel to
     use them for large arrays) where twenty-odd arrays of a few MiB each leave a tail of 4 KiB
-    pages each (measured in benchmarks/RESULTS.md)."""
+    pages each (measured in benchmarks/RESULTS.md).
+
+    The block is recycled: the last block allocated (up to :data:`RECYCLE_MAX_BYTES`) is kept,
+    and the next call that needs exactly as many bytes writes into it again if nothing refers
+    to it any more (every output array of the earlier call is gone: each is a view holding a
+    reference to the block, so the block's reference count shows it). A sweep's chunks and a
+    benchmark's repeats then skip the page faults of fresh memory (first-touching 400 MB took
+    ~50 ms on one thread and ~95 ms on two, whose faults contend for the process's memory map);
+    a caller that keeps its outputs gets a fresh block, never a shared one."""
     sizes = [(-(-int(np.prod(shape)) * dt.itemsize // 64)) * 64 for shape, dt in specs.values()]
-    block = np.empty(sum(sizes) + 64, dtype=np.uint8)
-    at = -block.ctypes.data % 64
-    arrays = {}
-    for (name, (shape, dt)), size in zip(specs.items(), sizes, strict=True):
-        arrays[name] = np.ndarray(shape, dtype=dt, buffer=block, offset=at)
-        at += size
+    nbytes = sum(sizes) + 64
+    with _spare_lock:
+        # references to a free spare: the list's and getrefcount's argument
+        keep = nbytes <= RECYCLE_MAX_BYTES
+        if keep and _spare and _spare[0].nbytes == nbytes and sys.getrefcount(_spare[0]) == 2:
+            block = _spare[0]
+        else:
+            block = np.empty(nbytes, dtype=np.uint8)
+            _spare[:] = [block] if keep else []
+        at = -block.ctypes.data % 64
+        arrays = {}
+        for (name, (shape, dt)), size in zip(specs.items(), sizes, strict=True):
+            arrays[name] = np.ndarray(shape, dtype=dt, buffer=block, offset=at)
+            at += size
     return arrays
 
 
