@@ -92,18 +92,3 @@ def test_stats_of_a_column_are_numpys(x: np.ndarray, constant: bool) -> None:
     assert got["mean"] == float(finite.mean())
     for q in (5, 50, 95):
         assert got[f"p{q}"] == float(np.percentile(finite, q)), q
-
-
-def test_column_stats_are_the_same_on_one_thread_and_two() -> None:
-    from gigacampus.sweep.summary import column_stats, memory_reader
-
-    rng = np.random.default_rng(3)
-    cols = {f"c{i}.2030": rng.lognormal(0, 1 + i % 3, 1_000) for i in range(37)}
-    cols["c0.2030"][::7] = np.nan
-    cols["c5.2030"][:] = 4.0
-    names = list(cols)
-    one = column_stats(memory_reader(cols), names, batch=4, threads=1)
-    two = column_stats(memory_reader(cols), names, batch=4, threads=2)
-    assert list(one) == names and one == two
-    assert one["c5.2030"] == {"mean": 4.0, "p5": 4.0, "p50": 4.0, "p95": 4.0}
-    assert one["c0.2030"]["p50"] == float(np.nanpercentile(cols["c0.2030"], 50))

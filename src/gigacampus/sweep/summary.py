@@ -9,9 +9,7 @@ with NaN for NULL and text columns as object arrays (``None`` for NULL).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -50,28 +48,14 @@ def stats_of(x: np.ndarray) -> dict[str, float | None]:
     return {"mean": float(x.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
-def column_stats(
-    read: Reader, columns: Sequence[str], batch: int = 16, threads: int | None = None
-) -> dict[str, dict[str, float | None]]:
-    """:func:`stats_of` each numeric column, ``batch`` columns read at a time (bounded memory:
-    at most ``threads`` batches at once).
-
-    ``threads`` (default: the cores, at most 2) share out the batches: numpy's partition, sums
-    and comparisons, and DuckDB's reads, let go of the GIL, and each column's numbers are its
-    own, so the result is the same whatever the count."""
-    batches = [list(columns[i : i + batch]) for i in range(0, len(columns), batch)]
-
-    def one(names: list[str]) -> dict[str, dict[str, float | None]]:
-        got = read(names)
-        return {c: stats_of(np.asarray(got[c], dtype=float)) for c in names}
-
-    n = threads if threads is not None else min(2, os.cpu_count() or 1)
-    if n <= 1 or len(batches) <= 1:
-        parts = [one(b) for b in batches]
-    else:
-        with ThreadPoolExecutor(n) as pool:
-            parts = list(pool.map(one, batches))
-    return {c: s for part in parts for c, s in part.items()}
+def column_stats(read: Reader, columns: Sequence[str], batch: int = 16) -> dict[str, dict[str, float | None]]:
+    """:func:`stats_of` each numeric column, ``batch`` columns read at a time (bounded memory)."""
+    out: dict[str, dict[str, float | None]] = {}
+    for i in range(0, len(columns), batch):
+        got = read(columns[i : i + batch])
+        for c in columns[i : i + batch]:
+            out[c] = stats_of(np.asarray(got[c], dtype=float))
+    return out
 
 
 def histogram(x: np.ndarray, bins: int = 30) -> dict[str, list[float]] | None:
