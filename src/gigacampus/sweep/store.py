@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 
 from gigacampus.errors import InputError, Problem
@@ -189,8 +190,6 @@ class ParquetStream:
 
 def column_names(path: Path) -> list[str]:
     """The columns of a Parquet file, in order."""
-    import duckdb
-
     con = duckdb.connect()
     try:
         return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_path(path)})").fetchall()]
@@ -201,8 +200,6 @@ def column_names(path: Path) -> list[str]:
 def read_columns(files: Sequence[Path], names: Sequence[str]) -> dict[str, np.ndarray]:
     """Columns of the Parquet ``files`` read in order (one after the other): numeric ones as float64
     with NaN for NULL, text ones as object arrays with ``None`` for NULL."""
-    import duckdb
-
     listed = "[" + ", ".join(_sql_path(p) for p in files) + "]"
     con = duckdb.connect()
     try:
@@ -241,8 +238,6 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
 def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[str], list[tuple[Any, ...]], bool]:
     """Run DuckDB ``sql`` against a view ``variants`` over ``folder/variants.parquet``: (column
     names, rows, truncated). Bad SQL or a folder without a sweep is an :class:`InputError`."""
-    import duckdb
-
     target = Path(folder) / "variants.parquet"
     if not target.is_file():
         raise InputError(
