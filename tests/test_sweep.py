@@ -287,14 +287,14 @@ def test_dask_engine_gives_the_local_numbers(plain: Path, tmp_path: Path) -> Non
     assert sorted(p.name for p in (tmp_path / "dask").iterdir()) == ["variants.parquet"]
 
 
-def test_a_sweep_held_in_memory_equals_one_read_back_from_its_file_and_sql(
+def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
     plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import gigacampus.sweep as sweep
 
     spec = prepare_sweep(plain, samples=20, vary=VARY[:4], sensitivity=False, seed=9)
     memory = run_sweep(spec, tmp_path / "memory", chunk_size=7)
-    monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)  # each chunk streamed to the file, the numbers read back
+    monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)  # every chunk a Parquet part, joined, read back
     parts = run_sweep(spec, tmp_path / "parts", chunk_size=7)
     assert memory == parts
     assert _rows(tmp_path / "memory") == _rows(tmp_path / "parts")

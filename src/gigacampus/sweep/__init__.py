@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -94,32 +95,34 @@ def run_sweep(
 def _run_local(
     spec: SweepSpec, chunks: list[tuple[int, int, int]], folder: Path, progress: Callable[[int, int], None] | None
 ) -> dict[str, Any]:
-    """Every chunk in turn, each written to ``variants.parquet`` by a background thread while the
-    next is computed. A sweep whose columns fit in :data:`MEMORY_BYTES` is also kept in memory
-    for its numbers (computed while the last chunk is written); a larger one's numbers are read
-    back from the file."""
     n = spec.n_variants
     target = folder / "variants.parquet"
     _, a0, b0 = chunks[0]
     first = chunk_columns(spec, a0, b0)
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for d in first for x in d.values())
-    folder.mkdir(parents=True, exist_ok=True)
-    with store.ParquetStream(target, row_group_size=ROW_GROUP_SIZE) as stream:
-        if n * (per_variant + 8) <= MEMORY_BYTES:
-            columns = _in_memory(spec, chunks, first, progress, stream)
+    if n * (per_variant + 8) <= MEMORY_BYTES:
+        columns = _in_memory(spec, chunks, first, progress)
+        folder.mkdir(parents=True, exist_ok=True)
+        # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE)
             numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
-        else:
-            for i, a, b in chunks:
-                inputs, outputs = first if i == 0 else chunk_columns(spec, a, b)
-                first = ({}, {})  # let the first chunk go
-                stream.add(store.part_columns(np.arange(a, b), inputs, outputs, spec.years))
-                if progress is not None:
-                    progress(b, n)
-            numbers = None
-    _check_rows(stream.rows, n)
-    if numbers is None:
-        numbers = _numbers(spec, store.column_names(target), lambda names: store.read_columns([target], names))
-    return numbers
+            written.result()
+        return numbers
+    parts = folder / "parts"
+    parts.mkdir(parents=True, exist_ok=True)
+    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+    rows = 0
+    for (i, a, b), f in zip(chunks, files, strict=True):
+        inputs, outputs = first if i == 0 else chunk_columns(spec, a, b)
+        first = ({}, {})  # let the first chunk go
+        rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
+        if progress is not None:
+            progress(b, n)
+    _check_rows(rows, n)
+    store.join_parts(files, target)
+    _remove(files, parts)
+    return _numbers(spec, store.column_names(target), lambda names: store.read_columns([target], names))
 
 
 def _in_memory(
@@ -127,10 +130,8 @@ def _in_memory(
     chunks: list[tuple[int, int, int]],
     first: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
     progress: Callable[[int, int], None] | None,
-    stream: store.ParquetStream,
 ) -> dict[str, np.ndarray]:
-    """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs,
-    ``<column>.<year>``) and each chunk's rows handed to ``stream``."""
+    """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``)."""
     n = spec.n_variants
     years = spec.years
     inputs: dict[str, list[np.ndarray]] = {}
@@ -143,14 +144,10 @@ def _in_memory(
             outputs = {name: np.empty((len(years), n), dtype=col.dtype) for name, col in outs.items()}
         elif list(outs) != names:
             raise RuntimeError(f"chunk {i} recorded other columns than the first chunk")
-        rows: dict[str, np.ndarray] = {"variant": np.arange(a, b, dtype=np.int64)}
         for name, x in ins.items():
             inputs.setdefault(name, []).append(x)
-            rows[name] = x
         for name, col in outs.items():
             outputs[name][:, a:b] = col.T
-            rows.update({f"{name}.{y}": outputs[name][t, a:b] for t, y in enumerate(years)})  # contiguous
-        stream.add(rows)
         if progress is not None:
             progress(b, n)
     columns: dict[str, np.ndarray] = {"variant": np.arange(n, dtype=np.int64)}

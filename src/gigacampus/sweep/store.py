@@ -1,22 +1,16 @@
-"""The run store of a sweep: ``variants.parquet`` written with pyarrow, chunk by chunk, and the
-statistics and SQL queries read back from it with DuckDB.
+"""The run store of a sweep: Parquet parts written with DuckDB, joined into ``variants.parquet``,
+and the statistics and SQL queries read back from it.
 
-Writing: :class:`ParquetStream` appends each chunk's rows to one open file as row groups, from a
-background thread (pyarrow encodes with the GIL released), so the file is written on the second
-core while the next chunk is computed, and a sweep of any size is one file without parts to
-join. DuckDB's ``COPY ... (FORMAT parquet)`` writes a whole file from one source only: the file
-could be written only after the last chunk (1.3-1.6 CPU-seconds for 100,000 variants, all of
-it after the compute) or as parts joined afterwards (every byte encoded twice). Reading (the
-statistics of a sweep too large for memory, ``gigacampus query``) stays with DuckDB. NaN outputs
-(a year with no campus job) are stored as NULL. The statistics are computed in
-:mod:`gigacampus.sweep.summary`.
+DuckDB alone writes and reads the Parquet (no pyarrow): it is already a dependency for the
+queries, streams a join of parts without loading them, and its ``COPY ... (FORMAT parquet)``
+compresses each column. NaN outputs (a year with no campus job) are stored as NULL. The
+statistics are computed in :mod:`gigacampus.sweep.summary`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -30,7 +24,6 @@ from gigacampus.errors import InputError, Problem
 
 __all__ = [
     "MAX_QUERY_ROWS",
-    "ParquetStream",
     "join_parts",
     "output_folder",
     "query",
@@ -40,6 +33,8 @@ __all__ = [
     "write_part",
 ]
 
+#: Memory DuckDB may use to join the parts (it spills beyond it).
+JOIN_MEMORY = "256MB"
 #: Rows per row group of ``variants.parquet``.
 ROW_GROUP_SIZE = 16384
 #: Rows a ``gigacampus query`` prints at most (a query may select all 1,000,000 variants).
@@ -50,20 +45,6 @@ def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def part_columns(
-    variants: np.ndarray, inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray], years: Sequence[int]
-) -> dict[str, np.ndarray]:
-    """The file's columns of some variants: ``variant``, each input by key path, ``<column>.<year>``
-    (``outputs`` are ``(n, T)``)."""
-    data: dict[str, np.ndarray] = {"variant": np.asarray(variants, dtype=np.int64)}
-    for name, values in inputs.items():
-        data[name] = np.asarray(values)
-    for name, col in outputs.items():
-        for t, year in enumerate(years):
-            data[f"{name}.{year}"] = col[:, t]
-    return data
-
-
 def write_part(
     path: Path,
     variants: np.ndarray,
@@ -72,120 +53,25 @@ def write_part(
     years: Sequence[int],
 ) -> int:
     """One Parquet file: a row per variant; ``variant``, each input by key path, ``<column>.<year>``."""
-    return write_columns(path, part_columns(variants, inputs, outputs, years))
+    data: dict[str, np.ndarray] = {"variant": np.asarray(variants, dtype=np.int64)}
+    for name, values in inputs.items():
+        data[name] = np.asarray(values)
+    for name, col in outputs.items():
+        for t, year in enumerate(years):
+            data[f"{name}.{year}"] = np.ascontiguousarray(col[:, t])
+    return write_columns(path, data)
 
 
 def write_columns(path: Path, columns: Mapping[str, np.ndarray], *, row_group_size: int | None = None) -> int:
     """``columns`` (1-D, one length) as one Parquet file, in this order; the row count."""
-    with ParquetStream(path, row_group_size=row_group_size or ROW_GROUP_SIZE, background=False) as stream:
-        stream.add(columns)
-    return stream.rows
-
-
-def _arrow(x: np.ndarray) -> Any:
-    """One column as an Arrow array: NaN as NULL; text (object) as strings, ``None`` as NULL."""
-    import pyarrow as pa
-
-    if x.dtype.kind == "f":
-        return pa.array(x, from_pandas=True)  # NaN -> NULL
-    if x.dtype.kind in "OU":
-        return pa.array([None if v is None else str(v) for v in x.tolist()], type=pa.string())
-    return pa.array(x)
-
-
-class ParquetStream:
-    """One Parquet file written chunk by chunk: :meth:`add` each chunk's columns (same names and
-    types every time), rows in the order added.
-
-    With ``background`` a thread encodes and writes each chunk while the caller computes the
-    next; at most ``in_flight`` chunks wait for it (bounded memory). The first error (of the
-    caller or the writer) is raised from :meth:`add` or on leaving the ``with`` block, and the
-    file is then removed. Columns must not change after :meth:`add` (they are read later)."""
-
-    def __init__(
-        self, path: Path, *, row_group_size: int = ROW_GROUP_SIZE, background: bool = True, in_flight: int = 2
-    ):
-        self.path = Path(path)
-        self.row_group_size = int(row_group_size)
-        self.rows = 0
-        self._writer: Any = None
-        self._schema: Any = None
-        self._error: BaseException | None = None
-        self._slots = threading.Semaphore(in_flight)
-        self._queue: list[Any] = []
-        self._ready = threading.Condition()
-        self._thread = threading.Thread(target=self._drain, daemon=True) if background else None
-        if self._thread is not None:
-            self._thread.start()
-
-    def __enter__(self) -> ParquetStream:
-        return self
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        self._finish(failed=kind is not None)
-
-    def add(self, columns: Mapping[str, np.ndarray] | Any) -> None:
-        """Append rows: ``columns`` by name (1-D numpy arrays of one length) or a pyarrow table."""
-        self._raise()
-        if self._thread is None:
-            self._write(columns)
-            return
-        self._slots.acquire()
-        with self._ready:
-            self._queue.append(columns)
-            self._ready.notify()
-
-    def _raise(self) -> None:
-        if self._error is not None:
-            raise self._error
-
-    def _drain(self) -> None:
-        while True:
-            with self._ready:
-                while not self._queue:
-                    self._ready.wait()
-                columns = self._queue.pop(0)
-            if columns is None:
-                return
-            try:
-                if self._error is None:
-                    self._write(columns)
-            except BaseException as exc:  # handed to the caller's thread
-                self._error = exc
-            finally:
-                self._slots.release()
-
-    def _write(self, columns: Any) -> None:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        if isinstance(columns, pa.Table):
-            table = columns
-        else:
-            table = pa.table([_arrow(np.asarray(x)) for x in columns.values()], names=list(columns))
-        if self._writer is None:
-            # strings dictionary-encoded (a few distinct values); numbers plain (dictionaries of
-            # 100,000 distinct floats cost time and save nothing)
-            text = [f.name for f in table.schema if pa.types.is_string(f.type)]
-            self._schema = table.schema
-            self._writer = pq.ParquetWriter(self.path, self._schema, compression="snappy", use_dictionary=text)
-        elif table.schema != self._schema:
-            table = table.cast(self._schema)
-        self._writer.write_table(table, row_group_size=self.row_group_size)
-        self.rows += table.num_rows
-
-    def _finish(self, failed: bool) -> None:
-        if self._thread is not None:
-            with self._ready:
-                self._queue.append(None)
-                self._ready.notify()
-            self._thread.join()
-        if self._writer is not None:
-            self._writer.close()
-        if failed or self._error is not None:
-            self.path.unlink(missing_ok=True)
-        if not failed:
-            self._raise()
+    options = "FORMAT parquet" + (f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else "")
+    con = duckdb.connect()
+    try:
+        con.register("part", dict(columns))  # numpy columns scanned in place; a NaN float is written as NULL
+        con.execute(f"COPY part TO {_sql_path(path)} ({options})")
+    finally:
+        con.close()
+    return len(next(iter(columns.values())))
 
 
 def column_names(path: Path) -> list[str]:
@@ -214,9 +100,7 @@ def read_columns(files: Sequence[Path], names: Sequence[str]) -> dict[str, np.nd
     for c in names:
         x = got[c]
         if types[c] == "VARCHAR":
-            text = np.asarray(np.ma.getdata(x), dtype=object)
-            text[np.ma.getmaskarray(x)] = None  # (np.ma.filled(x, None) would fill numpy's default, "?")
-            out[c] = text
+            out[c] = np.ma.filled(x, None) if isinstance(x, np.ma.MaskedArray) else np.asarray(x, dtype=object)
         else:
             out[c] = np.ma.filled(np.ma.asarray(x, dtype=float), np.nan)
     return out
@@ -227,12 +111,22 @@ def _q(name: str) -> str:
 
 
 def join_parts(parts: Sequence[Path], target: Path) -> None:
-    """``target``: the parts' rows in order, one part in memory at a time."""
-    import pyarrow.parquet as pq
-
-    with ParquetStream(target, background=False) as stream:
-        for part in parts:
-            stream.add(pq.read_table(part))
+    """``target``: the parts in order (DuckDB streams them; insertion order is kept)."""
+    files = "[" + ", ".join(_sql_path(p) for p in parts) + "]"
+    con = duckdb.connect()
+    try:
+        # bounded memory: one thread and a limit; DuckDB spills to a folder beside the target
+        con.execute("SET threads = 1")
+        con.execute(f"SET memory_limit = '{JOIN_MEMORY}'")
+        con.execute(f"SET temp_directory = {_sql_path(target.parent / '.duckdb-tmp')}")
+        con.execute("SET preserve_insertion_order = true")
+        con.execute(
+            f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} "
+            f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+        )
+    finally:
+        con.close()
+    shutil.rmtree(target.parent / ".duckdb-tmp", ignore_errors=True)
 
 
 def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[str], list[tuple[Any, ...]], bool]:

@@ -35,16 +35,10 @@ def memory_reader(columns: Mapping[str, np.ndarray]) -> Reader:
 
 def stats_of(x: np.ndarray) -> dict[str, float | None]:
     """mean, p5, p50, p95 of the finite values (linear interpolation, as ``numpy.percentile``)."""
-    finite = np.isfinite(x)
-    if not finite.all():
-        x = x[finite]
+    x = x[np.isfinite(x)]
     if x.size == 0:
         return {"mean": None, "p5": None, "p50": None, "p95": None}
-    lo, hi = x.min(), x.max()
-    if lo == hi:  # one value (many outputs of a sweep are): each percentile is that value, as numpy's
-        p5 = p50 = p95 = lo
-    else:
-        p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
     return {"mean": float(x.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
