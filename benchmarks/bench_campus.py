@@ -115,7 +115,6 @@ from bench_campus import batch
 from gigacampus.model import simulate
 b = batch(1000)
 t1 = time.perf_counter(); simulate(b); t2 = time.perf_counter()
-from gigacampus.model import kernel as kernel_module
 from gigacampus.model.kernel import simulate_kernel
 simulate_kernel(b, parallel=False); t3 = time.perf_counter()
 print(t2 - t1, t3 - t2)

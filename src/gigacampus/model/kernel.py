@@ -499,8 +499,8 @@ def _outputs(specs: dict[str, tuple[tuple[int, ...], np.dtype]]) -> dict[str, np
     sizes = [(-(-int(np.prod(shape)) * dt.itemsize // 64)) * 64 for shape, dt in specs.values()]
     nbytes = sum(sizes) + 64
     with _spare_lock:
-        # references to a free spare: the list's and getrefcount's argument
         keep = nbytes <= RECYCLE_MAX_BYTES
+        # a free spare has two references: the list's and getrefcount's argument
         if keep and _spare and _spare[0].nbytes == nbytes and sys.getrefcount(_spare[0]) == 2:
             block = _spare[0]
         else:
