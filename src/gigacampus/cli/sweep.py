@@ -17,10 +17,9 @@ from gigacampus.errors import InputError, Problem
 from gigacampus.jsonable import jsonable
 from gigacampus.report.html import write_html
 from gigacampus.report.sweep import query_table, query_text, render_sweep_report, sweep_json, sweep_lines, sweep_table
-from gigacampus.scenario.country import is_country_file
+from gigacampus.scenario.load import is_country_file
 from gigacampus.scenario.uncertainty import METHODS
 from gigacampus.sweep import ENGINES, prepare_sweep, run_sweep
-from gigacampus.sweep.country import prepare_country_sweep, run_country_sweep
 from gigacampus.sweep.store import output_folder
 from gigacampus.sweep.store import query as run_query
 
@@ -139,6 +138,8 @@ def _sweep_country(
 ) -> None:
     """A country file: each variant's country run as ``gigacampus run`` would (sweep.json and
     variants.parquet; no report.html, no engines, no sensitivity)."""
+    from gigacampus.sweep.country import prepare_country_sweep, run_country_sweep  # country files only
+
     spec = prepare_country_sweep(file, samples=samples, method=method, seed=seed, sets=sets, vary=vary, grid=grid)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="gigacampus-sweep-") as tmp:

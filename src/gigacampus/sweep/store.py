@@ -4,7 +4,8 @@ and the statistics and SQL queries read back from it.
 DuckDB alone writes and reads the Parquet (no pyarrow): it is already a dependency for the
 queries, streams a join of parts without loading them, and its ``COPY ... (FORMAT parquet)``
 compresses each column. NaN outputs (a year with no campus job) are stored as NULL. The
-statistics are computed in :mod:`gigacampus.sweep.summary`.
+statistics are computed in :mod:`gigacampus.sweep.summary`. DuckDB is imported by each function
+that uses it (about 0.1 s): a sweep held in memory never loads it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 
 from gigacampus.errors import InputError, Problem
@@ -64,6 +64,8 @@ def write_part(
 
 def write_columns(path: Path, columns: Mapping[str, np.ndarray], *, row_group_size: int | None = None) -> int:
     """``columns`` (1-D, one length) as one Parquet file, in this order; the row count."""
+    import duckdb
+
     options = "FORMAT parquet" + (f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else "")
     con = duckdb.connect()
     try:
@@ -76,6 +78,8 @@ def write_columns(path: Path, columns: Mapping[str, np.ndarray], *, row_group_si
 
 def column_names(path: Path) -> list[str]:
     """The columns of a Parquet file, in order."""
+    import duckdb
+
     con = duckdb.connect()
     try:
         return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_path(path)})").fetchall()]
@@ -86,6 +90,8 @@ def column_names(path: Path) -> list[str]:
 def read_columns(files: Sequence[Path], names: Sequence[str]) -> dict[str, np.ndarray]:
     """Columns of the Parquet ``files`` read in order (one after the other): numeric ones as float64
     with NaN for NULL, text ones as object arrays with ``None`` for NULL."""
+    import duckdb
+
     listed = "[" + ", ".join(_sql_path(p) for p in files) + "]"
     con = duckdb.connect()
     try:
@@ -100,7 +106,9 @@ def read_columns(files: Sequence[Path], names: Sequence[str]) -> dict[str, np.nd
     for c in names:
         x = got[c]
         if types[c] == "VARCHAR":
-            out[c] = np.ma.filled(x, None) if isinstance(x, np.ma.MaskedArray) else np.asarray(x, dtype=object)
+            text = np.asarray(np.ma.getdata(x), dtype=object).copy()
+            text[np.ma.getmaskarray(x)] = None  # (np.ma.filled(x, None) fills numpy's default for text, "?")
+            out[c] = text
         else:
             out[c] = np.ma.filled(np.ma.asarray(x, dtype=float), np.nan)
     return out
@@ -112,6 +120,8 @@ def _q(name: str) -> str:
 
 def join_parts(parts: Sequence[Path], target: Path) -> None:
     """``target``: the parts in order (DuckDB streams them; insertion order is kept)."""
+    import duckdb
+
     files = "[" + ", ".join(_sql_path(p) for p in parts) + "]"
     con = duckdb.connect()
     try:
@@ -132,6 +142,8 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
 def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[str], list[tuple[Any, ...]], bool]:
     """Run DuckDB ``sql`` against a view ``variants`` over ``folder/variants.parquet``: (column
     names, rows, truncated). Bad SQL or a folder without a sweep is an :class:`InputError`."""
+    import duckdb
+
     target = Path(folder) / "variants.parquet"
     if not target.is_file():
         raise InputError(

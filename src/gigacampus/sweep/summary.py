@@ -35,10 +35,18 @@ def memory_reader(columns: Mapping[str, np.ndarray]) -> Reader:
 
 def stats_of(x: np.ndarray) -> dict[str, float | None]:
     """mean, p5, p50, p95 of the finite values (linear interpolation, as ``numpy.percentile``)."""
-    x = x[np.isfinite(x)]
+    finite = np.isfinite(x)
+    if not finite.all():
+        x = x[finite]
     if x.size == 0:
         return {"mean": None, "p5": None, "p50": None, "p95": None}
-    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    lo, hi = x.min(), x.max()
+    if lo == hi and (lo != 0 or not np.signbit(x).any()):
+        # one value (many of a sweep's columns are): every percentile is that value, as numpy
+        # gives it, without numpy's partition (0.0 and -0.0 mixed go to numpy)
+        p5 = p50 = p95 = lo
+    else:
+        p5, p50, p95 = np.percentile(x, [5, 50, 95])
     return {"mean": float(x.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 

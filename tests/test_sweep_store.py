@@ -1,0 +1,95 @@
+"""The sweep's run store and statistics: Parquet written and read back with DuckDB (NULL as NaN
+and ``None``), the statistics of constant and partly missing columns, and what a sweep imports."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from scipy.special import ndtri
+
+from gigacampus.sweep.store import read_columns, write_columns
+from gigacampus.sweep.summary import stats_of
+from gigacampus.uncertainty.inputs import Z95
+from tests.test_cli_lazy import ROOT, _modules_after
+
+
+def _reference_stats(x: np.ndarray) -> dict[str, float | None]:
+    """The statistics as numpy defines them, with no shortcut."""
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return {"mean": None, "p5": None, "p50": None, "p95": None}
+    p5, p50, p95 = np.percentile(x, [5, 50, 95])
+    return {"mean": float(x.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def _same(a: dict[str, float | None], b: dict[str, float | None]) -> bool:
+    """Equal bit for bit (the sign of a zero included)."""
+    return a.keys() == b.keys() and all(
+        (a[k] is None and b[k] is None)
+        or (a[k] is not None and b[k] is not None and np.float64(a[k]).tobytes() == np.float64(b[k]).tobytes())
+        for k in a
+    )
+
+
+values = st.one_of(
+    st.floats(-1e100, 1e100),  # (a mean of numbers near the float limit overflows, in numpy too)
+    st.sampled_from([0.0, -0.0, 1.0, 0.1, np.nan, np.inf, -np.inf]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays(np.float64, st.integers(0, 40), elements=values))
+def test_stats_of_matches_numpy_bit_for_bit(x: np.ndarray) -> None:
+    assert _same(stats_of(x.copy()), _reference_stats(x.copy()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(-1e290, 1e290), st.integers(1, 2000), st.integers(0, 5))
+def test_a_constant_column_takes_the_shortcut_and_gives_numpys_numbers(v: float, n: int, missing: int) -> None:
+    x = np.full(n + missing, v)
+    x[n:] = np.nan
+    got = stats_of(x)
+    assert _same(got, _reference_stats(x))
+    assert got["p5"] == got["p50"] == got["p95"] == v
+
+
+def test_mixed_signed_zeros_go_to_numpy() -> None:
+    x = np.array([0.0, -0.0, -0.0, 0.0, -0.0])
+    assert _same(stats_of(x), _reference_stats(x))
+
+
+def test_null_text_and_nan_come_back_as_none_and_nan(tmp_path: Path) -> None:
+    path = tmp_path / "part.parquet"
+    text = np.array(["quota", None, "power", None], dtype=object)
+    nums = np.array([1.5, np.nan, -2.0, 3.0])
+    assert write_columns(path, {"binding": text, "x": nums, "n": np.arange(4)}) == 4
+    got = read_columns([path, path], ["binding", "x", "n"])
+    assert got["binding"].tolist() == ["quota", None, "power", None] * 2  # not numpy's default fill, "?"
+    assert np.array_equal(got["x"], np.concatenate([nums, nums]), equal_nan=True)
+    assert got["n"].dtype == np.float64 and got["n"].tolist() == [0.0, 1.0, 2.0, 3.0] * 2
+
+
+def test_z95_is_scipys_normal_quantile() -> None:
+    assert Z95 == float(ndtri(0.95))
+
+
+def test_a_sweep_without_sensitivity_loads_neither_scipy_nor_the_country_sweep() -> None:
+    """The flagship's inputs need no normal quantile, and no Sobol indices are asked for."""
+    modules = _modules_after(
+        "sweep", str(ROOT / "scenarios" / "stargate-uae.toml"), "--samples", "32", "--no-sensitivity"
+    )
+    assert "gigacampus.sweep.engine" in modules
+    assert not {m for m in modules if m.split(".")[0] in ("scipy", "pyarrow")}
+    assert not {m for m in modules if m.startswith(("gigacampus.sweep.country", "gigacampus.scenario.country"))}
+
+
+def test_a_sweep_with_out_writes_through_duckdb(tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    modules = _modules_after(
+        "sweep", str(ROOT / "scenarios" / "stargate-uae.toml"), "--samples", "32", "--no-sensitivity", "--out", str(out)
+    )
+    assert "duckdb" in modules and (out / "variants.parquet").is_file()
