@@ -4,8 +4,8 @@ and the statistics and SQL queries read back from it.
 DuckDB alone writes and reads the Parquet (no pyarrow): it is already a dependency for the
 queries, streams a join of parts without loading them, and its ``COPY ... (FORMAT parquet)``
 compresses each column. NaN outputs (a year with no campus job) are stored as NULL. The
-statistics are computed in :mod:`gigacampus.sweep.summary`. DuckDB is imported by each function
-that uses it (about 0.1 s): a sweep held in memory never loads it.
+statistics are computed in :mod:`gigacampus.sweep.summary`. DuckDB is imported on first use
+(about 0.1 s): a sweep held in memory never loads it.
 """
 
 from __future__ import annotations
@@ -41,6 +41,13 @@ ROW_GROUP_SIZE = 16384
 MAX_QUERY_ROWS = 100_000
 
 
+def _connect() -> Any:
+    """A new in-memory DuckDB connection (DuckDB imported here, on first use)."""
+    import duckdb
+
+    return duckdb.connect()
+
+
 def _sql_path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
@@ -64,10 +71,8 @@ def write_part(
 
 def write_columns(path: Path, columns: Mapping[str, np.ndarray], *, row_group_size: int | None = None) -> int:
     """``columns`` (1-D, one length) as one Parquet file, in this order; the row count."""
-    import duckdb
-
     options = "FORMAT parquet" + (f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else "")
-    con = duckdb.connect()
+    con = _connect()
     try:
         con.register("part", dict(columns))  # numpy columns scanned in place; a NaN float is written as NULL
         con.execute(f"COPY part TO {_sql_path(path)} ({options})")
@@ -78,9 +83,7 @@ def write_columns(path: Path, columns: Mapping[str, np.ndarray], *, row_group_si
 
 def column_names(path: Path) -> list[str]:
     """The columns of a Parquet file, in order."""
-    import duckdb
-
-    con = duckdb.connect()
+    con = _connect()
     try:
         return [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet({_sql_path(path)})").fetchall()]
     finally:
@@ -90,10 +93,8 @@ def column_names(path: Path) -> list[str]:
 def read_columns(files: Sequence[Path], names: Sequence[str]) -> dict[str, np.ndarray]:
     """Columns of the Parquet ``files`` read in order (one after the other): numeric ones as float64
     with NaN for NULL, text ones as object arrays with ``None`` for NULL."""
-    import duckdb
-
     listed = "[" + ", ".join(_sql_path(p) for p in files) + "]"
-    con = duckdb.connect()
+    con = _connect()
     try:
         con.execute("SET threads = 1")
         described = con.execute(f"DESCRIBE SELECT * FROM read_parquet({listed})").fetchall()
@@ -106,7 +107,7 @@ def read_columns(files: Sequence[Path], names: Sequence[str]) -> dict[str, np.nd
     for c in names:
         x = got[c]
         if types[c] == "VARCHAR":
-            text = np.asarray(np.ma.getdata(x), dtype=object).copy()
+            text = np.asarray(np.ma.getdata(x), dtype=object)  # this fetch's own array
             text[np.ma.getmaskarray(x)] = None  # (np.ma.filled(x, None) fills numpy's default for text, "?")
             out[c] = text
         else:
@@ -120,10 +121,8 @@ def _q(name: str) -> str:
 
 def join_parts(parts: Sequence[Path], target: Path) -> None:
     """``target``: the parts in order (DuckDB streams them; insertion order is kept)."""
-    import duckdb
-
     files = "[" + ", ".join(_sql_path(p) for p in parts) + "]"
-    con = duckdb.connect()
+    con = _connect()
     try:
         # bounded memory: one thread and a limit; DuckDB spills to a folder beside the target
         con.execute("SET threads = 1")
@@ -142,7 +141,7 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
 def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[str], list[tuple[Any, ...]], bool]:
     """Run DuckDB ``sql`` against a view ``variants`` over ``folder/variants.parquet``: (column
     names, rows, truncated). Bad SQL or a folder without a sweep is an :class:`InputError`."""
-    import duckdb
+    import duckdb  # for duckdb.Error
 
     target = Path(folder) / "variants.parquet"
     if not target.is_file():
@@ -153,7 +152,7 @@ def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[
         raise InputError(
             [Problem(source, "SQL", "empty; allowed: a DuckDB query such as SELECT count(*) FROM variants")]
         )
-    con = duckdb.connect()
+    con = _connect()
     try:
         con.execute(f"CREATE VIEW variants AS SELECT * FROM read_parquet({_sql_path(target.resolve())})")
         # the query reads the sweep's file and nothing else on the machine
