@@ -5,6 +5,7 @@ engines give the same numbers, bad input exits 2 and leaves no folder behind."""
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -280,6 +281,7 @@ def test_dask_engine_gives_the_local_numbers(plain: Path, tmp_path: Path) -> Non
     spec = prepare_sweep(plain, samples=16, vary=VARY[:4], sensitivity=False, seed=5)
     local = run_sweep(spec, tmp_path / "local", chunk_size=6)
     dask = run_sweep(spec, tmp_path / "dask", engine="dask", workers=2, chunk_size=6)
+    assert run_sweep(spec, None, engine="dask", workers=2, chunk_size=6) == dask
     assert dask["engine"] == {"engine": "dask", "workers": 2, "chunk_size": 6}
     assert local["outputs"] == dask["outputs"] and local["probabilities"] == dask["probabilities"]
     assert {k: v for k, v in local.items() if k != "engine"} == {k: v for k, v in dask.items() if k != "engine"}
@@ -293,10 +295,16 @@ def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
     import gigacampus.sweep as sweep
 
     spec = prepare_sweep(plain, samples=20, vary=VARY[:4], sensitivity=False, seed=9)
+    scratch = tmp_path / "scratch"  # where a sweep without a folder keeps its parts for a while
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     memory = run_sweep(spec, tmp_path / "memory", chunk_size=7)
+    assert run_sweep(spec, None, chunk_size=7) == memory  # no file at all
     monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)  # every chunk a Parquet part, joined, read back
     parts = run_sweep(spec, tmp_path / "parts", chunk_size=7)
     assert memory == parts
+    assert run_sweep(spec, None, chunk_size=7) == memory  # read from the parts, never joined
+    assert list(scratch.iterdir()) == []
     assert _rows(tmp_path / "memory") == _rows(tmp_path / "parts")
     assert sorted(p.name for p in (tmp_path / "parts").iterdir()) == ["variants.parquet"]
     # against the file itself: numpy's percentiles of a column, the events as SQL over the variants

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -85,6 +86,16 @@ def test_a_sweep_without_sensitivity_loads_neither_scipy_nor_the_country_sweep()
     assert "gigacampus.sweep.engine" in modules
     assert not {m for m in modules if m.split(".")[0] in ("scipy", "pyarrow")}
     assert not {m for m in modules if m.startswith(("gigacampus.sweep.country", "gigacampus.scenario.country"))}
+
+
+def test_a_sweep_without_out_writes_nothing_and_never_loads_duckdb(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # the child's temporary files would land here
+    flagship = str(ROOT / "scenarios" / "stargate-uae.toml")
+    modules = _modules_after("sweep", flagship, "--samples", "32", "--no-sensitivity")
+    assert "gigacampus.sweep.engine" in modules and "duckdb" not in modules
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_sweep_with_out_writes_through_duckdb(tmp_path: Path) -> None:

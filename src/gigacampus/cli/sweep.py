@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -112,8 +111,7 @@ def sweep(
     )
     kwargs = {"engine": engine, "workers": workers, "scheduler": scheduler, "chunk_size": chunk_size}
     if out is None:
-        with tempfile.TemporaryDirectory(prefix="gigacampus-sweep-") as tmp:
-            doc = run_sweep(spec, Path(tmp), **kwargs)
+        doc = run_sweep(spec, None, **kwargs)  # nothing written: the numbers only
     else:
         with output_folder(out) as folder:
             doc = run_sweep(spec, folder, **kwargs)
@@ -142,8 +140,7 @@ def _sweep_country(
 
     spec = prepare_country_sweep(file, samples=samples, method=method, seed=seed, sets=sets, vary=vary, grid=grid)
     if out is None:
-        with tempfile.TemporaryDirectory(prefix="gigacampus-sweep-") as tmp:
-            doc = run_country_sweep(spec, Path(tmp))
+        doc = run_country_sweep(spec, None)
     else:
         with output_folder(out) as folder:
             doc = run_country_sweep(spec, folder)

@@ -8,8 +8,10 @@ into a folder (``variants.parquet``) and returns the ``sweep.json`` document.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +59,7 @@ ROW_GROUP_SIZE = store.ROW_GROUP_SIZE
 
 def run_sweep(
     spec: SweepSpec,
-    folder: str | Path,
+    folder: str | Path | None,
     *,
     engine: str = "local",
     workers: int | None = None,
@@ -67,11 +69,15 @@ def run_sweep(
     keep_malloc_trim: bool = False,
 ) -> dict[str, Any]:
     """Run every variant into ``folder`` (``variants.parquet``, Parquet parts removed) and return
-    the ``sweep.json`` document. The same spec gives the same document whatever the engine.
+    the ``sweep.json`` document. The same spec gives the same document whatever the engine, and
+    whether or not a folder is given.
 
     The local engine keeps a sweep whose columns fit in :data:`MEMORY_BYTES` in memory and writes
     ``variants.parquet`` once; a larger one writes a Parquet part per chunk and joins them. dask
-    workers write the parts and then compute the statistics from them while this process joins."""
+    workers write the parts and then compute the statistics from them while this process joins.
+    With ``folder=None`` nothing is kept: an in-memory sweep writes no file at all, and a larger
+    one reads its statistics from parts in a temporary folder, which are never joined (with dask,
+    that folder is on this machine: a cluster elsewhere needs a ``folder`` every worker can reach)."""
     if engine not in ENGINES:
         raise InputError([Problem("--engine", "", f"found {engine!r}; allowed: {', '.join(ENGINES)}")])
     n = spec.n_variants
@@ -80,49 +86,69 @@ def run_sweep(
         raise InputError(
             [Problem("--chunk-size", "", f"found {size}; allowed: 1 or more, at most {MAX_CHUNKS:,} chunks")]
         )
-    folder = Path(folder)
+    where = None if folder is None else Path(folder)
     chunks = chunk_plan(n, size)
     n_workers = workers or os.cpu_count() or 1
     if engine == "dask":
-        numbers = _run_dask(spec, chunks, folder, n_workers, scheduler, keep_malloc_trim)
+        numbers = _run_dask(spec, chunks, where, n_workers, scheduler, keep_malloc_trim)
     else:
-        numbers = _run_local(spec, chunks, folder, progress)
+        numbers = _run_local(spec, chunks, where, progress)
     doc = _document(spec, numbers, chunk_size)
     doc["engine"] = {"engine": engine, "workers": n_workers if engine == "dask" else 1, "chunk_size": size}
     return doc
 
 
 def _run_local(
-    spec: SweepSpec, chunks: list[tuple[int, int, int]], folder: Path, progress: Callable[[int, int], None] | None
+    spec: SweepSpec,
+    chunks: list[tuple[int, int, int]],
+    folder: Path | None,
+    progress: Callable[[int, int], None] | None,
 ) -> dict[str, Any]:
     n = spec.n_variants
-    target = folder / "variants.parquet"
     _, a0, b0 = chunks[0]
     first = chunk_columns(spec, a0, b0)
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for d in first for x in d.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
         columns = _in_memory(spec, chunks, first, progress)
+        if folder is None:
+            return _numbers(spec, list(columns), summary.memory_reader(columns))
         folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "variants.parquet"
         # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
         with ThreadPoolExecutor(1) as pool:
             written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE)
             numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
             written.result()
         return numbers
+    with _parts_folder(folder) as parts:
+        files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+        rows = 0
+        for (i, a, b), f in zip(chunks, files, strict=True):
+            inputs, outputs = first if i == 0 else chunk_columns(spec, a, b)
+            first = ({}, {})  # let the first chunk go
+            rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
+            if progress is not None:
+                progress(b, n)
+        _check_rows(rows, n)
+        if folder is None:  # the statistics straight from the parts
+            return _numbers(spec, store.column_names(files[0]), lambda names: store.read_columns(files, names))
+        target = folder / "variants.parquet"
+        store.join_parts(files, target)
+        _remove(files, parts)
+    return _numbers(spec, store.column_names(target), lambda names: store.read_columns([target], names))
+
+
+@contextmanager
+def _parts_folder(folder: Path | None) -> Iterator[Path]:
+    """``folder/parts`` (made here; the caller removes it once joined), or a temporary folder
+    removed on the way out when there is no ``folder``."""
+    if folder is None:
+        with tempfile.TemporaryDirectory(prefix="gigacampus-sweep-") as tmp:
+            yield Path(tmp)
+        return
     parts = folder / "parts"
     parts.mkdir(parents=True, exist_ok=True)
-    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
-    rows = 0
-    for (i, a, b), f in zip(chunks, files, strict=True):
-        inputs, outputs = first if i == 0 else chunk_columns(spec, a, b)
-        first = ({}, {})  # let the first chunk go
-        rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
-        if progress is not None:
-            progress(b, n)
-    _check_rows(rows, n)
-    store.join_parts(files, target)
-    _remove(files, parts)
-    return _numbers(spec, store.column_names(target), lambda names: store.read_columns([target], names))
+    yield parts
 
 
 def _in_memory(
@@ -165,43 +191,44 @@ def _in_memory(
 def _run_dask(
     spec: SweepSpec,
     chunks: list[tuple[int, int, int]],
-    folder: Path,
+    folder: Path | None,
     workers: int,
     scheduler: str | None,
     keep_malloc_trim: bool,
 ) -> dict[str, Any]:
     from gigacampus.sweep.distributed import run_on_dask
 
-    parts = folder / "parts"
-    parts.mkdir(parents=True, exist_ok=True)
-    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
-    target = folder / "variants.parquet"
+    with _parts_folder(folder) as parts:
+        files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
 
-    def jobs(rows: int) -> list[tuple[Any, ...]]:
-        _check_rows(rows, spec.n_variants)
-        return _summary_jobs(spec, store.column_names(files[0]), [str(f) for f in files], workers)
+        def jobs(rows: int) -> list[tuple[Any, ...]]:
+            _check_rows(rows, spec.n_variants)
+            return _summary_jobs(spec, store.column_names(files[0]), [str(f) for f in files], workers)
 
-    def join() -> None:
-        store.join_parts(files, target)
+        def join() -> None:
+            if folder is not None:
+                store.join_parts(files, folder / "variants.parquet")
 
-    pieces = run_on_dask(
-        spec,
-        chunks,
-        str(parts),
-        workers=workers,
-        scheduler=scheduler,
-        keep_malloc_trim=keep_malloc_trim,
-        summary_jobs=jobs,
-        meanwhile=join,
-    )
-    _remove(files, parts)
+        pieces = run_on_dask(
+            spec,
+            chunks,
+            str(parts),
+            workers=workers,
+            scheduler=scheduler,
+            keep_malloc_trim=keep_malloc_trim,
+            summary_jobs=jobs,
+            meanwhile=join,
+        )
+        names = store.column_names(files[0])
+        if folder is not None:
+            _remove(files, parts)
     merged: dict[str, Any] = {"stats": {}, "distributions": {}}
     for piece in pieces:
         merged["stats"].update(piece["stats"])
         merged["distributions"].update(piece["distributions"])
         if "probabilities" in piece:
             merged["probabilities"] = piece["probabilities"]
-    return {**_layout(spec, store.column_names(target)), **merged}
+    return {**_layout(spec, names), **merged}
 
 
 def _check_rows(rows: int, n: int) -> None:

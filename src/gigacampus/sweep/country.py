@@ -219,8 +219,11 @@ def country_variant_sets(spec: CountrySweepSpec) -> list[list[str]]:
     return out
 
 
-def run_country_sweep(spec: CountrySweepSpec, folder: str | Path, catalog: Catalog | None = None) -> dict[str, Any]:
-    """Run every variant into ``folder`` (``variants.parquet``) and return the ``sweep.json`` document."""
+def run_country_sweep(
+    spec: CountrySweepSpec, folder: str | Path | None, catalog: Catalog | None = None
+) -> dict[str, Any]:
+    """Run every variant into ``folder`` (``variants.parquet``; none with ``folder=None``) and return
+    the ``sweep.json`` document."""
     cat = catalog or load_catalog()
     n, years = spec.n_variants, list(spec.years)
     outputs: dict[str, np.ndarray] = {name: np.zeros((n, len(years))) for name in NATIONAL}
@@ -248,10 +251,9 @@ def run_country_sweep(spec: CountrySweepSpec, folder: str | Path, catalog: Catal
     values, grid = _values(spec)
     columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
     columns.update({p: object_column(np.asarray(g, dtype=object)) for (p, _), g in zip(spec.grid, grid, strict=True)})
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "variants.parquet"
-    store.write_part(target, np.arange(n), columns, outputs, years)
+    if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        store.write_part(Path(folder) / "variants.parquet", np.arange(n), columns, outputs, years)
     out_doc = {
         c: {
             "unit": NATIONAL.get(c) or PER_CAMPUS[c.partition("[")[0]],

@@ -15,7 +15,6 @@ from __future__ import annotations
 import functools
 import importlib.resources
 import logging
-import tempfile
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import Annotated, Any
@@ -405,8 +404,7 @@ def _sweep(req: SweepRequest) -> dict[str, Any]:
         # each chunk is one batched run within the web budget's variants and variant-year-phase cells
         cells = len(spec.years) * max(1, len(scn.phase))
         chunk = max(1, min(WEB.variants, WEB.batch_cells // cells))
-        with tempfile.TemporaryDirectory(prefix="gigacampus-web-sweep-") as tmp:
-            doc = run_sweep(spec, tmp, chunk_size=chunk)
+        doc = run_sweep(spec, None, chunk_size=chunk)  # the numbers only: nothing is written
     keep = (
         "scenario",
         "samples",
