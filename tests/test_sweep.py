@@ -236,6 +236,12 @@ def test_cli_bad_input_exits_2_and_writes_nothing(plain: Path, tmp_path: Path, e
     assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
+def test_an_existing_dask_cluster_needs_a_folder_every_worker_can_write(plain: Path, tmp_path: Path) -> None:
+    args = ["sweep", str(plain), "--vary", "training.mfu=uniform(0.3, 0.5)", "--samples", "4", "--engine", "dask"]
+    res = runner.invoke(app, [*args, "--scheduler", "tcp://127.0.0.1:1"])
+    assert res.exit_code == 2 and "--scheduler" in res.output and "needs --out" in res.output, res.output
+
+
 def test_bad_uncertainty_section_and_query(plain: Path, tmp_path: Path) -> None:
     text = (
         plain.read_text()

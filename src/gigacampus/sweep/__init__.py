@@ -77,9 +77,11 @@ def run_sweep(
     workers write the parts and then compute the statistics from them while this process joins.
     With ``folder=None`` nothing is kept: an in-memory sweep writes no file at all, and a larger
     one reads its statistics from parts in a temporary folder, which are never joined (with dask,
-    that folder is on this machine: a cluster elsewhere needs a ``folder`` every worker can reach)."""
+    that folder is on this machine, so an existing cluster named by ``scheduler`` needs a ``folder``)."""
     if engine not in ENGINES:
         raise InputError([Problem("--engine", "", f"found {engine!r}; allowed: {', '.join(ENGINES)}")])
+    if scheduler and folder is None:
+        raise InputError([Problem("--scheduler", scheduler, "needs --out: a folder every worker can write")])
     n = spec.n_variants
     size = chunk_size or default_chunk_size(spec)
     if size < 1 or -(-n // size) > MAX_CHUNKS:
