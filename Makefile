@@ -41,10 +41,12 @@ $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 # Layer contracts (import-linter, in pyproject.toml) and lint run before the tests: a broken layer fails CI.
+# The tests run in one process per core (pytest-xdist), at most TEST_WORKERS; TEST_WORKERS=0 runs them in this one.
+TEST_WORKERS ?= 4
 test: $(VENV)/.installed-test $(CHROMIUM)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter 0,$(TEST_WORKERS)),,-n auto --maxprocesses=$(TEST_WORKERS))
 
 compare: $(VENV)/.installed
 	$(BIN)/gigacampus compare scenarios/colossus.toml scenarios/stargate-*.toml --out $(OUT)/compare
