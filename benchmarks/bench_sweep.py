@@ -49,8 +49,10 @@ def _child(args: list[str], src: str | None = None) -> tuple[float, float, float
     return wall, cpu, after.ru_maxrss / 2**20  # ru_maxrss: KiB on Linux; a maximum over all children so far
 
 
-def _sweep(n: int, out: str) -> list[str]:
-    return [PY, "-c", RUN, "sweep", str(SCENARIO), "--samples", str(n), "--no-sensitivity", "--out", out]
+def _sweep(n: int, out: str | None) -> list[str]:
+    """The sweep's command line; ``out=None``: no ``--out`` (the numbers only, nothing written)."""
+    cmd = [PY, "-c", RUN, "sweep", str(SCENARIO), "--samples", str(n), "--no-sensitivity"]
+    return cmd if out is None else [*cmd, "--out", out]
 
 
 def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict]:
@@ -63,15 +65,25 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         baseline = os.environ.get("BASELINE_SRC")
-        cold, sweeps, before = [], [], []
+        cold, sweeps, before, bare = [], [], [], []
         for i in range(max(repeat, 3)):
             cold.append(_child([PY, "-c", RUN, "run", str(SCENARIO)])[0])
             if i < repeat:
                 if baseline:
-                    before.append(_child(_sweep(100_000, f"{tmp}/b100k"), baseline)[0])
-                sweeps.append(_child(_sweep(100_000, f"{tmp}/s100k"))[0])
+                    before.append(_child(_sweep(100_000, f"{tmp}/b100k-{i}"), baseline)[0])
+                sweeps.append(_child(_sweep(100_000, f"{tmp}/s100k-{i}"))[0])
+                bare.append(_child(_sweep(100_000, None))[0])
         c, s = statistics.median(cold), statistics.median(sweeps)
         add({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load})
+        add(
+            {
+                "name": "sweep 100,000 without --out",
+                "metric": "median wall; ratio to a cold run",
+                "value": statistics.median(bare),
+                "unit": "s",
+                "ratio": statistics.median(bare) / c,
+            }
+        )
         if before:
             b = statistics.median(before)
             add({"name": f"sweep 100,000 ({baseline})", "metric": "median wall", "value": b, "ratio": b / c})
