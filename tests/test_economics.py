@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gigacampus as gc
+from gigacampus.analyses.finance import costs
 from gigacampus.analyses.finance.analysis import FINANCE_COLUMNS, sensitivity_batch
 from gigacampus.analyses.finance.costs import depreciation_weights, evaluate, funding, loan_schedule, unit_costs, wacc
 from gigacampus.analyses.finance.inputs import finance_inputs
@@ -346,3 +347,17 @@ def test_catalog_prices_are_for_catalog_systems_and_apply_from_their_year() -> N
         first = rows[0]
         assert system_price_usd(rows, first.year - 3) is first  # before any quote: the first one
         assert system_price_usd(rows, 2100) is rows[-1]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from([1.0, 3.0, 4.0, 5.5, 15.0, 0.0, -0.0, np.nan]), min_size=1, max_size=12), st.integers(1, 9)
+)
+def test_depreciation_weights_fold_repeated_lives_bit_for_bit(lives: list[float], n_years: int) -> None:
+    # each distinct life's weights computed once: the same bits as one set per variant
+    life = np.array(lives)
+    with np.errstate(all="ignore"):
+        w = depreciation_weights(n_years, life)
+        each = np.stack([costs._depreciation_weights(n_years, life[i : i + 1])[0] for i in range(life.size)])
+    assert w.shape == (life.size, n_years, n_years)
+    assert np.array_equal(w.view(np.uint64), each.view(np.uint64))

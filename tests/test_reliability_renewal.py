@@ -122,3 +122,19 @@ def test_the_scalar_path_of_the_optimal_interval_agrees_with_the_array_path() ->
         assert x == pytest.approx(x_batch, rel=1e-12, abs=0) and y == pytest.approx(y_batch, rel=1e-12, abs=0)
         if c <= 1.0:  # the root of -log(1 - x) - x = c (in the series form for tiny x)
             assert float(-np.log1p(-x) - x) == pytest.approx(c, rel=1e-6 if x < 1e-5 else 1e-12)
+
+
+_C_VALUES = st.sampled_from([0.0, -0.0, 1e-12, 1e-4, 0.3, 1.0, 1.5, 40.0, 800.0, np.nan, np.inf])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_C_VALUES | st.floats(1e-9, 50.0), min_size=1, max_size=40), st.integers(1, 4))
+def test_optimal_xy_folds_repeats_bit_for_bit(values: list[float], copies: int) -> None:
+    # repeated values are solved once: the same bits as solving every element
+    c = np.array(values * copies).reshape(copies, -1)
+    with np.errstate(all="ignore"):
+        x, y = rn._optimal_xy(c)
+        x_all, y_all = rn._optimal_xy_distinct(c)
+    assert x.shape == y.shape == c.shape
+    assert np.array_equal(x.view(np.uint64), x_all.view(np.uint64))
+    assert np.array_equal(y.view(np.uint64), y_all.view(np.uint64))

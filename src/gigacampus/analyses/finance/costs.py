@@ -156,8 +156,19 @@ def depreciation_weights(n_years: int, life_years: np.ndarray) -> np.ndarray:
     Straight line over ``life_years`` with the mid-year convention: 1/(2L) in the purchase
     year, 1/L in each of the next ``L - 1`` years, 1/(2L) in year ``s + L``.
     """
+    life_years = np.asarray(life_years, dtype=np.float64)
+    # a batch has few distinct lives (often one): the weights of each once, then one row per variant
+    # (elementwise in the life, so the same numbers; lives told apart by their bits)
+    bits, where = np.unique(np.ascontiguousarray(life_years).view(np.uint64), return_inverse=True)
+    if bits.size < life_years.size:
+        return _depreciation_weights(n_years, bits.view(np.float64))[where.reshape(life_years.shape)]
+    return _depreciation_weights(n_years, life_years)
+
+
+def _depreciation_weights(n_years: int, life_years: np.ndarray) -> np.ndarray:
+    """:func:`depreciation_weights` of lives given as float64 (S,)."""
     age = np.arange(n_years)[None, :] - np.arange(n_years)[:, None]  # (s, t): t - s
-    life = np.asarray(life_years, dtype=np.float64)[:, None, None]
+    life = life_years[:, None, None]
     full = (age[None] >= 1) & (age[None] < life)
     half = (age[None] == 0) | (age[None] == life)
     return (np.where(full, 1.0, 0.0) + np.where(half, 0.5, 0.0)) / life
