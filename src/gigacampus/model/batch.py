@@ -85,7 +85,15 @@ class Batch:
 
     def repeat(self, n: int) -> Self:
         """A batch of ``n`` copies of variant 0, ready to be varied."""
-        return self.take(np.zeros(n, dtype=np.int64))
+        # np.repeat of the first row: the same values as take([0] * n), without gathering by index
+        changes = {}
+        for name in self.batch_fields():
+            value = getattr(self, name)
+            if isinstance(value, Batch):
+                changes[name] = value.repeat(n)
+            elif value is not None:
+                changes[name] = np.repeat(value[:1], n, axis=0)
+        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     @classmethod
     def stack(cls, batches: Sequence[Self]) -> Self:

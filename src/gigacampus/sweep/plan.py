@@ -305,16 +305,18 @@ def _derived(
     gives that probe's value back."""
     out: set[tuple[str, ...]] = set()
     campus = base["campus"]
-    campus_leaves = [k for k in _flat(base) if k[0] == "campus"]
+    flat0 = _flat(base)  # once: the leaves of the anchor, compared with every probe's
+    at_anchor = _leaves(campus)
+    campus_leaves = [k for k in flat0 if k[0] == "campus"]
     for seen in per_input:
         for _, flat in seen:
-            changed = [k for k in campus_leaves if not np.array_equal(flat[k], _flat(base)[k], equal_nan=True)]
+            changed = [k for k in campus_leaves if not np.array_equal(flat[k], flat0[k], equal_nan=True)]
             if not changed:
                 continue
             candidate = {k[1:]: flat[k] for k in changed}
             for k in changed:
                 trial = dict(candidate)
-                trial[k[1:]] = _leaves(campus)[k[1:]]
+                trial[k[1:]] = at_anchor[k[1:]]
                 again = _leaves(pipeline.prepare_inputs(scn, _replace(campus, trial), catalog=catalog, options=OPTIONS))
                 if np.allclose(again[k[1:]], flat[k], rtol=RTOL, atol=_ATOL):
                     out.add(k)
