@@ -34,6 +34,7 @@ import numpy as np
 
 from gigacampus.model.allocation import AllocationOutputs, Allocator
 from gigacampus.model.inputs import CampusInputs, phase_it_mw, phase_it_w
+from gigacampus.model.sums import sum_last
 from gigacampus.units import HOURS_PER_YEAR
 
 __all__ = [
@@ -200,28 +201,28 @@ def simulate(inputs: CampusInputs) -> CampusOutputs:
         demand[:, t, :] = want
         prev = installed[:, t, :]
 
-    binding = binding_codes(cut_supply, cut_quota, cut_approval, slots.sum(axis=2))
+    binding = binding_codes(cut_supply, cut_quota, cut_approval, sum_last(slots))
 
     online = inputs.years[None, :, None] >= inputs.phase_online_year[:, None, :]
     pue = inputs.pue[:, None]
     is_it = inputs.phase_power_is_it[:, None, :]
     # facility-basis phases: IT = facility / PUE; IT-basis phases: facility = IT x PUE
-    fac_basis = (np.where(is_it, 0.0, inputs.phase_power_mw[:, None, :]) * online).sum(axis=2)
-    it_basis = (np.where(is_it, inputs.phase_power_mw[:, None, :], 0.0) * online).sum(axis=2)
+    fac_basis = sum_last(np.where(is_it, 0.0, inputs.phase_power_mw[:, None, :]) * online)
+    it_basis = sum_last(np.where(is_it, inputs.phase_power_mw[:, None, :], 0.0) * online)
     facility = fac_basis + it_basis * pue
     it_power = fac_basis / pue + it_basis
     per_acc_mw = inputs.accelerator_power_w * (1.0 + _overhead(inputs)) / 1e6  # (S, P)
-    power_used = (installed * per_acc_mw[:, None, :]).sum(axis=2) * pue
-    empty = ((slots - installed) * per_acc_mw[:, None, :]).sum(axis=2) * pue
+    power_used = sum_last(installed * per_acc_mw[:, None, :]) * pue
+    empty = sum_last((slots - installed) * per_acc_mw[:, None, :]) * pue
     it_online = np.where(online, phase_it_mw(inputs)[:, None, :], 0.0)
-    remainder = np.maximum((it_online - slots * per_acc_mw[:, None, :]).sum(axis=2), 0.0) * pue
+    remainder = np.maximum(sum_last(it_online - slots * per_acc_mw[:, None, :]), 0.0) * pue
     before = np.concatenate([np.zeros((n_s, 1, n_p)), installed[:, :-1, :]], axis=1)
     average_fleet = (before + installed) / 2.0
-    it_energy = (average_fleet * (per_acc_mw * inputs.utilization)[:, None, :]).sum(axis=2) * HOURS_PER_YEAR
+    it_energy = sum_last(average_fleet * (per_acc_mw * inputs.utilization)[:, None, :]) * HOURS_PER_YEAR
     energy = it_energy * pue
 
     def per_year(per_acc: np.ndarray) -> np.ndarray:
-        return (installed * per_acc[:, None, :]).sum(axis=2)
+        return sum_last(installed * per_acc[:, None, :])
 
     return CampusOutputs(
         facility_power_mw=facility,

@@ -22,6 +22,7 @@ import numpy as np
 
 from gigacampus.model.campus import BINDING, CampusOutputs
 from gigacampus.model.inputs import CampusInputs
+from gigacampus.model.sums import sum_last
 
 __all__ = [
     "CORE_COLUMNS",
@@ -168,12 +169,12 @@ def core_year_columns(inputs: CampusInputs, outputs: CampusOutputs) -> dict[str,
         "power_used_mw": outputs.power_used_mw,
         "stranded_power_mw": outputs.stranded_power_mw,
         "remainder_power_mw": outputs.remainder_power_mw,
-        "accelerator_slots": outputs.slots.sum(axis=2),
-        "accelerators": outputs.accelerators.sum(axis=2),
-        "systems": outputs.systems.sum(axis=2),
-        "accelerators_added": outputs.accelerators_added.sum(axis=2),
-        "accelerators_retired": outputs.accelerators_retired.sum(axis=2),
-        "accelerators_wanted": outputs.demand.sum(axis=2),
+        "accelerator_slots": sum_last(outputs.slots),
+        "accelerators": sum_last(outputs.accelerators),
+        "systems": sum_last(outputs.systems),
+        "accelerators_added": sum_last(outputs.accelerators_added),
+        "accelerators_retired": sum_last(outputs.accelerators_retired),
+        "accelerators_wanted": sum_last(outputs.demand),
         "accelerators_cut_by_quota": outputs.cut_by_quota,
         "accelerators_cut_by_supply": outputs.cut_by_supply,
         "h100e": outputs.h100e,

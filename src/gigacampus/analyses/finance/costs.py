@@ -20,6 +20,7 @@ import numpy as np
 from gigacampus.analyses.finance.inputs import FinanceInputs
 from gigacampus.analyses.finance.section import CAPEX_CATEGORIES
 from gigacampus.model import CampusInputs, CampusOutputs, phase_facility_mw, phase_it_mw
+from gigacampus.model.sums import sum_last
 from gigacampus.units import DAYS_PER_YEAR, HOURS_PER_YEAR
 
 __all__ = [
@@ -286,11 +287,11 @@ def evaluate(fin: FinanceInputs, campus: CampusInputs, out: CampusOutputs) -> Fi
     added = out.accelerators_added  # (S, T, P)
     replaced = np.minimum(added, out.accelerators_retired)
     price = np.transpose(fin.accelerator_price_usd, (0, 2, 1))  # (S, T, P)
-    systems = (added * price).sum(axis=2)
-    systems_refresh = (replaced * price).sum(axis=2)
+    systems = sum_last(added * price)
+    systems_refresh = sum_last(replaced * price)
     with np.errstate(invalid="ignore"):
         refresh_share = np.where(systems > 0, systems_refresh / np.where(systems > 0, systems, 1.0), 0.0)
-    bought = added.sum(axis=2)  # (S, T) accelerators bought (new and replacements)
+    bought = sum_last(added)  # (S, T) accelerators bought (new and replacements)
 
     def per_accelerator(usd: np.ndarray, share: np.ndarray) -> np.ndarray:
         return np.where(np.isnan(share)[:, None], bought * usd[:, None], systems * np.nan_to_num(share)[:, None])
@@ -307,10 +308,10 @@ def evaluate(fin: FinanceInputs, campus: CampusInputs, out: CampusOutputs) -> Fi
     rebuild = build & (age > 0)
     it_mw = phase_it_mw(campus)  # facility per MW of IT power, the grid connection per MW of facility power
     facility_mw = phase_facility_mw(campus)
-    it_mw_built = (build * it_mw[:, None, :]).sum(axis=2)
-    mw_built = (build * facility_mw[:, None, :]).sum(axis=2)
-    it_mw_rebuilt = (rebuild * it_mw[:, None, :]).sum(axis=2)
-    mw_rebuilt = (rebuild * facility_mw[:, None, :]).sum(axis=2)
+    it_mw_built = sum_last(build * it_mw[:, None, :])
+    mw_built = sum_last(build * facility_mw[:, None, :])
+    it_mw_rebuilt = sum_last(rebuild * it_mw[:, None, :])
+    mw_rebuilt = sum_last(rebuild * facility_mw[:, None, :])
     facility = it_mw_built * fin.facility_usd_per_mw[:, None]
     elec = fin.facility_electrical_share[:, None]
     cool = fin.facility_cooling_share[:, None]
@@ -349,9 +350,9 @@ def evaluate(fin: FinanceInputs, campus: CampusInputs, out: CampusOutputs) -> Fi
     # what the fleet delivers (mid-year average)
     before = np.concatenate([np.zeros_like(out.accelerators[:, :1]), out.accelerators[:, :-1]], axis=1)
     fleet = (before + out.accelerators) / 2.0  # (S, T, P)
-    acc_hours = fleet.sum(axis=2) * HOURS_PER_YEAR
-    h100e_hours = (fleet * campus.h100e_per_accelerator[:, None, :]).sum(axis=2) * HOURS_PER_YEAR
-    eflops = (fleet * campus.dense_bf16_flops_per_accelerator[:, None, :]).sum(axis=2) / 1e18
+    acc_hours = sum_last(fleet) * HOURS_PER_YEAR
+    h100e_hours = sum_last(fleet * campus.h100e_per_accelerator[:, None, :]) * HOURS_PER_YEAR
+    eflops = sum_last(fleet * campus.dense_bf16_flops_per_accelerator[:, None, :]) / 1e18
     exaflop_days = eflops * DAYS_PER_YEAR
 
     opex_by = np.stack(
@@ -361,7 +362,7 @@ def evaluate(fin: FinanceInputs, campus: CampusInputs, out: CampusOutputs) -> Fi
             + fac_in_service * fin.maintenance_facility_share_per_year[:, None],
             (it_in_service + fac_in_service) * fin.insurance_share_per_year[:, None],
             out.facility_power_mw * fin.staff_usd_per_mw_year[:, None],
-            fleet.sum(axis=2) * fin.software_usd_per_accelerator_year[:, None],
+            sum_last(fleet) * fin.software_usd_per_accelerator_year[:, None],
         ],
         axis=1,
     )
@@ -405,8 +406,8 @@ def evaluate(fin: FinanceInputs, campus: CampusInputs, out: CampusOutputs) -> Fi
         dep_it * charge_it[:, None] + dep_fac * charge_fac[:, None] + np.cumsum(land_capex, axis=1) * rate[:, None]
     )
     # residual value: what is not yet depreciated at the end of the horizon, and land at cost
-    left_it = 1.0 - w_it.sum(axis=2)  # (S, T purchase) share of each year's purchase not yet depreciated
-    left_fac = 1.0 - w_fac.sum(axis=2)
+    left_it = 1.0 - sum_last(w_it)  # (S, T purchase) share of each year's purchase not yet depreciated
+    left_fac = 1.0 - sum_last(w_fac)
     residual = (it_capex * left_it).sum(axis=1) + (fac_capex * left_fac).sum(axis=1) + land_capex.sum(axis=1)
     residual = residual if fin.residual_book else np.zeros(n_s)
     secured = fin.source_secured[None, :, None]
@@ -460,7 +461,7 @@ def rent_path(fin: FinanceInputs, years: np.ndarray, n_s: int) -> np.ndarray:
 
 def _weighted_rate(fin: FinanceInputs, available: np.ndarray) -> np.ndarray:
     """(S,) the funding sources' weighted rate (see :func:`wacc`) from the money each provides (S, K, T)."""
-    weight = available.sum(axis=2)  # (S, K)
+    weight = sum_last(available)  # (S, K)
     cost = np.where(fin.source_is_debt[None, :], fin.source_rate * (1.0 - fin.tax_rate[:, None]), fin.source_rate)
     missing = ((weight > 0) & np.isnan(cost)).any(axis=1)
     value = _ratio((weight * np.nan_to_num(cost)).sum(axis=1), weight.sum(axis=1))

@@ -15,6 +15,7 @@ import numpy as np
 
 from gigacampus.analyses.reliability import renewal
 from gigacampus.model.batch import Batch, batched, shared
+from gigacampus.model.sums import sum_last
 from gigacampus.units import DAYS_PER_FAILURE_YEAR, SECONDS_PER_FAILURE_YEAR, SECONDS_PER_HOUR
 
 __all__ = ["MONTE_CARLO_COLUMNS", "ReliabilityInputs", "expected_columns"]
@@ -69,9 +70,9 @@ def _job(n: np.ndarray, rate: np.ndarray, b: ReliabilityInputs) -> dict[str, np.
 def expected_columns(installed: np.ndarray, b: ReliabilityInputs) -> dict[str, np.ndarray]:
     """The per-year columns of every variant, ``(S, T)`` each, from ``installed`` (S, T, P)."""
     whole = np.trunc(installed)
-    total = whole.sum(axis=-1)
-    rate_sum = (whole * b.failures_per_accelerator_year[:, None, :]).sum(axis=-1)
-    hw_sum = (whole * b.hardware_failures_per_accelerator_year[:, None, :]).sum(axis=-1)
+    total = sum_last(whole)
+    rate_sum = sum_last(whole * b.failures_per_accelerator_year[:, None, :])
+    hw_sum = sum_last(whole * b.hardware_failures_per_accelerator_year[:, None, :])
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(total > 0, rate_sum / total, 0.0)
     n = np.rint(total)

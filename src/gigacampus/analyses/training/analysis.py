@@ -24,6 +24,7 @@ from gigacampus.catalog.training_runs import known_runs
 from gigacampus.jsonable import jsonable
 from gigacampus.model import CampusInputs
 from gigacampus.model.columns import Column, read_columns
+from gigacampus.model.sums import sum_last
 from gigacampus.scenario import ResolvedInput, Scenario
 from gigacampus.units import SECONDS_PER_DAY
 
@@ -160,8 +161,8 @@ def _run(ctx: Context) -> Block:
     provenance = list(st.provenance)
     given = origins["goodput"].startswith(("scenario", "option"))
     from_reliability = not given and GOODPUT_COLUMN in ctx.columns
-    total = installed.sum(axis=-1)  # (S, T)
-    rate_sum = (installed * rates).sum(axis=-1)
+    total = sum_last(installed)  # (S, T)
+    rate_sum = sum_last(installed * rates)
     with np.errstate(divide="ignore", invalid="ignore"):
         mean_rate = np.where(total > 0, rate_sum / total, 0.0)  # campus-average dense rate [FLOP/s]
     mfu = per["mfu"][:, None]  # (S, 1): per variant (a sweep varies training.mfu)
@@ -172,7 +173,7 @@ def _run(ctx: Context) -> Block:
             goodput = _column(ctx, GOODPUT_COLUMN, goodput)
             origins["goodput"] = "reliability: campus_job_goodput per year"
         flop = rate_sum * mfu * goodput * seconds
-        memory = (installed * hbm).sum(axis=-1)
+        memory = sum_last(installed * hbm)
         job_accelerators = total
     else:
         phase_flop = installed * rates  # (S, T, P)
@@ -214,7 +215,7 @@ def _run(ctx: Context) -> Block:
         _serving_rates(scn, cat, st.serve_bytes_per_parameter),
     )
     replicas = np.floor(installed / per_replica)  # (S, T, P)
-    serving = (replicas * tps).sum(axis=-1)
+    serving = sum_last(replicas * tps)
     columns = {
         "training_flop": flop,
         "training_job_accelerators": job_accelerators,
@@ -224,7 +225,7 @@ def _run(ctx: Context) -> Block:
         "training_tokens": tokens,
         "training_state_bytes": state,
         "training_fits_in_memory": fits,
-        "serving_replicas": replicas.sum(axis=-1),
+        "serving_replicas": sum_last(replicas),
         "serving_tokens_per_s": serving,
     }
     payload = _payload(
