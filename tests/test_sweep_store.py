@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from scipy.special import ndtri
 
+from gigacampus.sweep import summary
 from gigacampus.sweep.store import read_columns, write_columns
 from gigacampus.sweep.summary import stats_of
 from gigacampus.uncertainty.inputs import Z95
@@ -104,3 +105,14 @@ def test_a_sweep_with_out_writes_through_duckdb(tmp_path: Path) -> None:
         "sweep", str(ROOT / "scenarios" / "stargate-uae.toml"), "--samples", "32", "--no-sensitivity", "--out", str(out)
     )
     assert "duckdb" in modules and (out / "variants.parquet").is_file()
+
+
+def test_statistics_on_two_threads_are_the_same_numbers() -> None:
+    rng = np.random.default_rng(4)
+    columns = {f"c{i}": rng.lognormal(size=1000) for i in range(40)}
+    columns["constant"] = np.full(1000, 3.0)
+    columns["gaps"] = np.where(rng.random(1000) < 0.3, np.nan, 1.0)
+    read = summary.memory_reader(columns)
+    one = summary.column_stats(read, list(columns), batch=7)
+    assert summary.column_stats(read, list(columns), batch=7, threads=2) == one
+    assert list(one) == list(columns) and one["constant"]["p95"] == 3.0

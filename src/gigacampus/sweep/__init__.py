@@ -53,6 +53,8 @@ HEADLINE = (
 MAX_CHUNKS = 100_000
 #: Largest sweep (its columns' bytes) the local engine holds in memory and writes once.
 MEMORY_BYTES = 384 * 2**20
+#: Threads computing the statistics of a sweep held in memory with no file to write.
+STATS_THREADS = min(2, os.cpu_count() or 1)
 #: Rows per Parquet row group of ``variants.parquet``.
 ROW_GROUP_SIZE = store.ROW_GROUP_SIZE
 
@@ -112,8 +114,8 @@ def _run_local(
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for d in first for x in d.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
         columns = _in_memory(spec, chunks, first, progress)
-        if folder is None:
-            return _numbers(spec, list(columns), summary.memory_reader(columns))
+        if folder is None:  # both cores on the statistics
+            return _numbers(spec, list(columns), summary.memory_reader(columns), STATS_THREADS)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "variants.parquet"
         # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
@@ -264,9 +266,11 @@ def _layout(spec: SweepSpec, names: list[str]) -> dict[str, Any]:
     }
 
 
-def _numbers(spec: SweepSpec, names: list[str], read: summary.Reader) -> dict[str, Any]:
+def _numbers(spec: SweepSpec, names: list[str], read: summary.Reader, threads: int = 1) -> dict[str, Any]:
     lay = _layout(spec, names)
-    got = summary.summarise(read, spec.years, lay["stat_columns"], lay["have"], lay["histogram_columns"])
+    got = summary.summarise(
+        read, spec.years, lay["stat_columns"], lay["have"], lay["histogram_columns"], threads=threads
+    )
     return {**lay, **got}
 
 
