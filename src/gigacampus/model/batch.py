@@ -13,7 +13,7 @@ Batched arrays have the variant axis first: ``(S, ...)``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any, Self
 
@@ -74,25 +74,22 @@ class Batch:
     def take(self, index: np.ndarray | Sequence[int]) -> Self:
         """The variants at ``index`` (a new batch)."""
         idx = np.asarray(index)
-        changes = {}
-        for name in self.batch_fields():
-            value = getattr(self, name)
-            if isinstance(value, Batch):
-                changes[name] = value.take(idx)
-            elif value is not None:
-                changes[name] = value[idx]
-        return dataclasses.replace(self, **changes)  # type: ignore[type-var]
+        return self._map_rows(lambda value: value[idx])
 
     def repeat(self, n: int) -> Self:
         """A batch of ``n`` copies of variant 0, ready to be varied."""
         # np.repeat of the first row: the same values as take([0] * n), without gathering by index
+        return self._map_rows(lambda value: np.repeat(value[:1], n, axis=0))
+
+    def _map_rows(self, fn: Callable[[np.ndarray], np.ndarray]) -> Self:
+        """A new batch with ``fn`` applied to every batched array, nested batches' included."""
         changes = {}
         for name in self.batch_fields():
             value = getattr(self, name)
             if isinstance(value, Batch):
-                changes[name] = value.repeat(n)
+                changes[name] = value._map_rows(fn)
             elif value is not None:
-                changes[name] = np.repeat(value[:1], n, axis=0)
+                changes[name] = fn(value)
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
 
     @classmethod

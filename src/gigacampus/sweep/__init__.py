@@ -55,6 +55,8 @@ MAX_CHUNKS = 100_000
 MEMORY_BYTES = 384 * 2**20
 #: Threads computing the statistics of a sweep held in memory with no file to write.
 STATS_THREADS = min(2, os.cpu_count() or 1)
+#: Fewest variants whose statistics go to :data:`STATS_THREADS` threads (a web sweep's 256 do not).
+STATS_THREADS_MIN = 20_000
 #: Rows per Parquet row group of ``variants.parquet``.
 ROW_GROUP_SIZE = store.ROW_GROUP_SIZE
 
@@ -114,8 +116,9 @@ def _run_local(
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for d in first for x in d.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
         columns = _in_memory(spec, chunks, first, progress)
-        if folder is None:  # both cores on the statistics
-            return _numbers(spec, list(columns), summary.memory_reader(columns), STATS_THREADS)
+        if folder is None:  # both cores on the statistics of a large sweep (a thread pays off there)
+            threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1
+            return _numbers(spec, list(columns), summary.memory_reader(columns), threads)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "variants.parquet"
         # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
@@ -205,9 +208,12 @@ def _run_dask(
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
 
+        names: list[str] = []  # the parts' columns, read once the chunks have written them
+
         def jobs(rows: int) -> list[tuple[Any, ...]]:
             _check_rows(rows, spec.n_variants)
-            return _summary_jobs(spec, store.column_names(files[0]), [str(f) for f in files], workers)
+            names.extend(store.column_names(files[0]))
+            return _summary_jobs(spec, names, [str(f) for f in files], workers)
 
         def join() -> None:
             if folder is not None:
@@ -223,7 +229,6 @@ def _run_dask(
             summary_jobs=jobs,
             meanwhile=join,
         )
-        names = store.column_names(files[0])
         if folder is not None:
             _remove(files, parts)
     merged: dict[str, Any] = {"stats": {}, "distributions": {}}

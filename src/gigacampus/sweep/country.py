@@ -252,8 +252,9 @@ def run_country_sweep(
     columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
     columns.update({p: object_column(np.asarray(g, dtype=object)) for (p, _), g in zip(spec.grid, grid, strict=True)})
     if folder is not None:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        store.write_part(Path(folder) / "variants.parquet", np.arange(n), columns, outputs, years)
+        target = Path(folder) / "variants.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        store.write_part(target, np.arange(n), columns, outputs, years)
     out_doc = {
         c: {
             "unit": NATIONAL.get(c) or PER_CAMPUS[c.partition("[")[0]],

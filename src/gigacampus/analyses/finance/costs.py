@@ -20,7 +20,7 @@ import numpy as np
 from gigacampus.analyses.finance.inputs import FinanceInputs
 from gigacampus.analyses.finance.section import CAPEX_CATEGORIES
 from gigacampus.model import CampusInputs, CampusOutputs, phase_facility_mw, phase_it_mw
-from gigacampus.model.sums import sum_last
+from gigacampus.model.sums import per_distinct, sum_last
 from gigacampus.units import DAYS_PER_YEAR, HOURS_PER_YEAR
 
 __all__ = [
@@ -157,13 +157,8 @@ def depreciation_weights(n_years: int, life_years: np.ndarray) -> np.ndarray:
     Straight line over ``life_years`` with the mid-year convention: 1/(2L) in the purchase
     year, 1/L in each of the next ``L - 1`` years, 1/(2L) in year ``s + L``.
     """
-    life_years = np.asarray(life_years, dtype=np.float64)
     # a batch has few distinct lives (often one): the weights of each once, then one row per variant
-    # (elementwise in the life, so the same numbers; lives told apart by their bits)
-    bits, where = np.unique(np.ascontiguousarray(life_years).view(np.uint64), return_inverse=True)
-    if bits.size < life_years.size:
-        return _depreciation_weights(n_years, bits.view(np.float64))[where.reshape(life_years.shape)]
-    return _depreciation_weights(n_years, life_years)
+    return per_distinct(lambda life: _depreciation_weights(n_years, life), life_years)
 
 
 def _depreciation_weights(n_years: int, life_years: np.ndarray) -> np.ndarray:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from gigacampus.model.sums import per_distinct
+
 __all__ = [
     "SIZE_GRID",
     "best_job_rate",
@@ -163,15 +165,9 @@ def _optimal_xy(c: Array) -> tuple[Array, Array]:
     if c.ndim == 0:
         return _optimal_xy_scalar(c[()])
     # a sweep repeats few distinct values (16 x fewer in the flagship's): solve each once. Every
-    # element's Newton path is elementwise and the stopping test is over all of them, so the
-    # distinct values (told apart by their bits: -0.0, 0.0 and each NaN kept apart) give the
-    # same roots bit for bit
-    bits, where = np.unique(np.ascontiguousarray(c).view(np.uint64), return_inverse=True)
-    if bits.size < c.size:
-        x, y = _optimal_xy_distinct(bits.view(np.float64))
-        where = where.reshape(c.shape)
-        return x[where], y[where]
-    return _optimal_xy_distinct(c)
+    # element's Newton path is elementwise and the stopping test is over all of them, and the
+    # distinct values are the same set, so the loops stop at the same step: the same roots bit for bit
+    return per_distinct(_optimal_xy_distinct, c)
 
 
 def _optimal_xy_distinct(c: Array) -> tuple[Array, Array]:
