@@ -26,7 +26,7 @@ from typing import Annotated, Any, TypeVar
 import click
 import typer
 from typer.core import TyperGroup
-from typer.main import get_command_from_info
+from typer.main import get_command_from_info, get_command_name
 
 from gigacampus._version import __version__
 
@@ -59,7 +59,9 @@ COMMANDS: dict[str, str] = {
 class LazyGroup(TyperGroup):
     """A command group that imports a command's module the first time the command is asked for."""
 
-    def _load(self, module: str) -> None:
+    def _load(self, module: str, only: str | None = None) -> None:
+        """Import ``module`` and build its commands (``only`` that one: building a command makes
+        typer inspect every parameter, wasted on the others in a run that uses one)."""
         enabled = gc.isenabled() or _start_up["paused"]
         _start_up["paused"] = False
         gc.disable()  # no collection passes over the objects an import builds: none of them is garbage
@@ -70,13 +72,16 @@ class LazyGroup(TyperGroup):
             if enabled:
                 gc.enable()
         for info in app.registered_commands:
+            name = info.name or (get_command_name(info.callback.__name__) if info.callback else None)
+            if name in self.commands or (only is not None and name != only):
+                continue
             cmd = get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
             if cmd.name and cmd.name not in self.commands:
                 self.commands[cmd.name] = cmd
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name not in self.commands and cmd_name in COMMANDS:
-            self._load(COMMANDS[cmd_name])
+            self._load(COMMANDS[cmd_name], only=cmd_name)
         return self.commands.get(cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:

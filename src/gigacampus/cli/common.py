@@ -21,10 +21,13 @@ EXIT_INPUT = 2
 
 
 def console(stderr: bool = False) -> Console:
-    """A console that keeps tables readable when output is not a terminal."""
-    con = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    """A console that keeps tables readable when output is not a terminal.
+
+    No emoji codes: no text of gigacampus writes one, and replacing them costs a regular
+    expression pass over every printed cell and the import of rich's emoji table."""
+    con = Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
     if not con.is_terminal:
-        con = Console(stderr=stderr, highlight=False, soft_wrap=False, width=160)
+        con = Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False, width=160)
     return con
 
 

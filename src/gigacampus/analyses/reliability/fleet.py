@@ -337,6 +337,7 @@ class ExactAvailability:
         )
         inst, mean, weight = pairs[:, 0], pairs[:, 1], weight / weight.sum()
         table = _PoissonTable(mean)
+        seen: dict[bytes, float] = {}  # F at each distinct vector of thresholds, shared by the quantiles
         out: list[float | None] = []
         for q in qs:
             p = q / 100.0
@@ -350,7 +351,10 @@ class ExactAvailability:
             for _ in range(50):
                 mid = 0.5 * (lo + hi)
                 threshold = np.ceil(inst * (1.0 - mid) - 1e-9)
-                f = float(weight @ (1.0 - table.at(threshold - 1.0)))
+                key = threshold.tobytes()
+                f = seen.get(key)
+                if f is None:  # F is a step function: most of the 50 halvings land on thresholds already seen
+                    f = seen[key] = float(weight @ (1.0 - table.at(threshold - 1.0)))
                 lo, hi = (lo, mid) if f >= p else (mid, hi)
             out.append(min(hi, 1.0))
         return out
