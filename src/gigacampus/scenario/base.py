@@ -3,7 +3,7 @@ choice helper (and the field validator built on it), and the helpers cross-field
 raw (unvalidated) data.
 
 A section is a strict, frozen pydantic model (``extra="forbid"``, attribute docstrings as field
-docs, read from the source once per file by :class:`_SectionMeta`, units in
+docs, read from the source once per file by :func:`describe_sections` when a schema is asked for, units in
 ``json_schema_extra``). A section that checks several keys at once, or keys against other
 sections, defines a classmethod ``cross_field_problems(data, catalog)`` that takes the whole raw
 scenario (a dict, possibly malformed) and returns ``(key path, message, suggestion)`` tuples;
@@ -24,7 +24,6 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic._internal._model_construction import ModelMetaclass
-from pydantic.fields import FieldInfo
 
 from gigacampus.catalog import Catalog, load_catalog
 from gigacampus.errors import closest
@@ -39,6 +38,7 @@ __all__ = [
     "catalog_of",
     "choice",
     "choice_validator",
+    "describe_sections",
     "finite_number",
     "is_number",
     "num",
@@ -102,27 +102,60 @@ def _module_docstrings(path: str) -> dict[str, dict[str, str]]:
     return out
 
 
+#: Every section class, in the order of creation (a section is created after those its fields hold).
+_SECTIONS: list[type[BaseModel]] = []
+_described = False
+
+
 class _SectionMeta(ModelMetaclass):
-    """Gives each field of a section its attribute docstring as its description, read from the
-    class's source file once per file, before pydantic builds the class."""
+    """Records each section class, for :func:`describe_sections`."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
-        module = sys.modules.get(namespace.get("__module__", ""))
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        _SECTIONS.append(cls)
+        return cls
+
+
+def describe_sections() -> None:
+    """Give each field of every section its attribute docstring as its description (once).
+
+    Only the JSON schema and the scenario reference show descriptions, and reading them means
+    parsing every section's source file (about 20 ms of a cold ``gigacampus run``), so that is
+    done here, when one of them is asked for, and not when the classes are built. A field keeps
+    a description it was given; the models are then rebuilt, in the order of creation (a
+    section's schema includes those of the sections it holds), so their schemas carry them.
+    """
+    global _described
+    if _described:
+        return
+    for cls in _SECTIONS:
+        module = sys.modules.get(cls.__module__)
         path = getattr(module, "__file__", None)
-        docs = _module_docstrings(path).get(name, {}) if path and "." not in namespace.get("__qualname__", ".") else {}
-        annotations = namespace.get("__annotations__", {})
-        for attr, doc in docs.items():
-            if attr not in annotations or attr.startswith("_") or "ClassVar" in str(annotations[attr]):
+        docs = _module_docstrings(path).get(cls.__name__, {}) if path and "." not in cls.__qualname__ else {}
+        own = cls.__dict__.get("__annotations__", {})
+        for attr, info in cls.model_fields.items():
+            if info.description is not None:
                 continue
-            value = namespace.get(attr, ...)
-            if isinstance(value, FieldInfo):
-                if value.description is None:
-                    namespace[attr] = FieldInfo.merge_field_infos(value, description=doc)
-            elif value is ...:
-                namespace[attr] = Field(description=doc)
-            else:
-                namespace[attr] = Field(default=value, description=doc)
-        return super().__new__(mcs, name, bases, namespace, **kwargs)
+            if attr in own:
+                doc = docs.get(attr)
+                if doc is None or attr.startswith("_") or "ClassVar" in str(own[attr]):
+                    continue
+            else:  # inherited: the description its base gave it
+                doc = next(
+                    (
+                        base.model_fields[attr].description
+                        for base in cls.__mro__[1:]
+                        if isinstance(base, _SectionMeta) and attr in base.__dict__.get("__annotations__", {})
+                    ),
+                    None,
+                )
+                if doc is None:
+                    continue
+            info.description = doc
+            info._attributes_set["description"] = doc
+    for cls in _SECTIONS:
+        cls.model_rebuild(force=True)
+    _described = True
 
 
 class Section(BaseModel, metaclass=_SectionMeta):

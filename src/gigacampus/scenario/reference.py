@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from gigacampus.catalog import Catalog, load_catalog
+from gigacampus.scenario.base import describe_sections
 from gigacampus.scenario.document import Scenario
 from gigacampus.scenario.load import _allowed, _unwrap
 
@@ -22,6 +23,7 @@ __all__ = ["json_schema", "markdown_reference"]
 
 def json_schema() -> dict[str, Any]:
     """The JSON schema of a scenario (for editors, tools and the web API)."""
+    describe_sections()
     return Scenario.model_json_schema()
 
 
@@ -71,6 +73,7 @@ def _default(info: FieldInfo, key: str, cat: Catalog) -> str:
 
 def markdown_reference(catalog: Catalog | None = None) -> str:
     """Markdown tables of every section and key, with types, bounds, units and defaults."""
+    describe_sections()
     cat = catalog or load_catalog()
     lines = [
         "# Scenario file reference",

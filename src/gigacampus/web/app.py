@@ -52,6 +52,7 @@ from gigacampus.report.compare import comparison_charts, differences, render_com
 from gigacampus.report.html import kpi_items, plotly_js, render_report, report_css
 from gigacampus.report.summary import headline_sentences
 from gigacampus.scenario import Scenario, apply_overrides, format_path, parse_toml, scenario_from_dict
+from gigacampus.scenario.base import describe_sections
 from gigacampus.scenario.reference import json_schema
 from gigacampus.scenario.shipped import shipped_scenarios
 from gigacampus.sweep import HEADLINE, prepare_sweep, run_sweep
@@ -611,6 +612,9 @@ def create_app(*, max_body_bytes: int = MAX_BODY_BYTES, allowed_hosts: Sequence[
 
     It answers to the Host names in :data:`LOCAL_HOSTS` and ``allowed_hosts`` (421 otherwise).
     """
+    # the sections' descriptions now, before any request: attaching them rebuilds the models,
+    # which must not happen while another request's thread validates a scenario
+    describe_sections()
     app = FastAPI(
         title="gigacampus",
         version=__version__,
