@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gigacampus.analyses.reliability.fleet import (
     RepairPolicy,
@@ -173,3 +175,43 @@ def test_exact_spares_are_the_poisson_quantile() -> None:
 def test_exact_path_refuses_limited_crews() -> None:
     with pytest.raises(ValueError, match="unlimited crews"):
         mean_down(np.array([10.0]), np.array([0.1]), RepairPolicy(5.0, crews=3))
+
+
+def _mixture_quantile_add_at(mean, weight, probability):
+    """The mixture quantile as first written, with np.add.at (reference for the bincount one)."""
+    from gigacampus.analyses.reliability.fleet import _PoissonTable
+
+    table = _PoissonTable(mean)
+    first = int(table.lo.min())
+    span = int(table.lo.max()) - first + table.width
+    pmf = np.diff(table.cdf, axis=1, prepend=0.0) * weight[:, None]
+    mixed = np.zeros(span)
+    cols = (table.lo.astype(np.int64) - first)[:, None] + np.arange(table.width)[None, :]
+    np.add.at(mixed, cols.ravel(), pmf.ravel())
+    return first + int(np.searchsorted(np.cumsum(mixed), probability * (1.0 - 1e-12)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(0.0, 5000.0), min_size=1, max_size=12),
+    st.floats(0.5, 0.999999),
+    st.integers(0, 2**32 - 1),
+)
+def test_mixture_quantile_matches_add_at(means, probability, seed):
+    from gigacampus.analyses.reliability.fleet import _mixture_quantile
+
+    mean = np.array(means)
+    weight = np.random.default_rng(seed).random(mean.size) + 1e-3
+    weight /= weight.sum()
+    assert _mixture_quantile(mean, weight, probability) == _mixture_quantile_add_at(mean, weight, probability)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 400), st.integers(1, 50))
+def test_bincount_sums_as_add_at_bit_for_bit(seed, n, bins):
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, bins, size=n)
+    w = rng.standard_normal(n) * 10.0 ** rng.integers(-12, 12, size=n)
+    ref = np.zeros(bins)
+    np.add.at(ref, idx, w)
+    assert np.array_equal(np.bincount(idx, weights=w, minlength=bins), ref)

@@ -401,9 +401,10 @@ def _mixture_quantile(mean: NDArray[np.float64], weight: NDArray[np.float64], pr
     first = int(table.lo.min())
     span = int(table.lo.max()) - first + table.width
     pmf = np.diff(table.cdf, axis=1, prepend=0.0) * weight[:, None]
-    mixed = np.zeros(span)
     cols = (table.lo.astype(np.int64) - first)[:, None] + np.arange(table.width)[None, :]
-    np.add.at(mixed, cols.ravel(), pmf.ravel())
+    # bincount adds the weights into their bins in the order given, as np.add.at does (the same
+    # sums bit for bit), without add.at's per-element dispatch
+    mixed = np.bincount(cols.ravel(), weights=pmf.ravel(), minlength=span)
     return first + int(np.searchsorted(np.cumsum(mixed), probability * (1.0 - 1e-12)))
 
 
