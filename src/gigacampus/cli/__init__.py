@@ -21,14 +21,16 @@ from __future__ import annotations
 import gc
 import importlib
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import click
 import typer
 from typer.core import TyperGroup
 from typer.main import get_command_from_info, get_command_name
 
 from gigacampus._version import __version__
+
+if TYPE_CHECKING:  # annotations only: typer runs on its own copy of click, so importing click costs ~30 ms
+    import click
 
 F = TypeVar("F", bound=Callable[..., Any])
 
