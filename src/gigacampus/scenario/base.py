@@ -104,15 +104,19 @@ def _module_docstrings(path: str) -> dict[str, dict[str, str]]:
 
 #: Every section class, in the order of creation (a section is created after those its fields hold).
 _SECTIONS: list[type[BaseModel]] = []
-_described = False
+#: How many of them :func:`describe_sections` has described.
+_described = 0
 
 
 class _SectionMeta(ModelMetaclass):
-    """Records each section class, for :func:`describe_sections`."""
+    """Records each section class, for :func:`describe_sections` (one created after the
+    descriptions were first asked for is described at once)."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> Any:
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         _SECTIONS.append(cls)
+        if _described:
+            describe_sections()
         return cls
 
 
@@ -126,9 +130,9 @@ def describe_sections() -> None:
     section's schema includes those of the sections it holds), so their schemas carry them.
     """
     global _described
-    if _described:
-        return
-    for cls in _SECTIONS:
+    todo = _SECTIONS[_described:]
+    _described = len(_SECTIONS)
+    for cls in todo:
         module = sys.modules.get(cls.__module__)
         path = getattr(module, "__file__", None)
         docs = _module_docstrings(path).get(cls.__name__, {}) if path and "." not in cls.__qualname__ else {}
@@ -153,9 +157,8 @@ def describe_sections() -> None:
                     continue
             info.description = doc
             info._attributes_set["description"] = doc
-    for cls in _SECTIONS:
-        cls.model_rebuild(force=True)
-    _described = True
+    for cls in todo:
+        cls.model_rebuild(force=True, raise_errors=False)  # (a section with a forward reference builds when used)
 
 
 class Section(BaseModel, metaclass=_SectionMeta):
@@ -165,6 +168,10 @@ class Section(BaseModel, metaclass=_SectionMeta):
         extra="forbid",
         frozen=True,
         str_strip_whitespace=True,
+        # a section's validator is built the first time it is used on its own: a run validates
+        # only the whole scenario, whose validator holds every section's schema, so building one
+        # per section as its class is created (26 of them) was wasted start-up time
+        defer_build=True,
     )
 
     @classmethod
