@@ -271,11 +271,14 @@ def test_output_block_is_recycled_only_when_nothing_refers_to_it() -> None:
         kernel.RECYCLE_MAX_BYTES = old
 
 
-def test_serial_and_parallel_builds_are_cached_under_different_names() -> None:
-    # numba's disk cache keys a function by name, line and bytecode, not by ``parallel``: under one
-    # name both builds would load whichever was cached first (the parallel path then ran serially)
+def test_the_four_builds_are_cached_under_different_names() -> None:
+    # numba's disk cache keys a function by name, line and bytecode, not by ``parallel`` or the
+    # globals it reads as constants (HAS_POLICY): under one name the builds would load whichever
+    # was cached first (the parallel path then ran serially, a policy batch on the core build)
     from gigacampus.model import kernel
 
-    serial, parallel = kernel._compiled(False).py_func, kernel._compiled(True).py_func
-    assert serial.__qualname__ != parallel.__qualname__
-    assert serial.__code__ is parallel.__code__
+    builds = {(par, pol): kernel._compiled(par, pol).py_func for par in (False, True) for pol in (False, True)}
+    assert len({f.__qualname__ for f in builds.values()}) == 4
+    assert len({f.__code__ for f in builds.values()}) == 1  # one kernel: the same code under four names
+    for (_, pol), f in builds.items():
+        assert f.__globals__["HAS_POLICY"] is pol
