@@ -78,7 +78,7 @@ class LazyGroup(TyperGroup):
             if name in self.commands or (only is not None and name != only):
                 continue
             cmd = get_command_from_info(info, pretty_exceptions_short=True, rich_markup_mode=None)
-            if cmd.name and cmd.name not in self.commands:
+            if cmd.name:
                 self.commands[cmd.name] = cmd
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:

@@ -25,10 +25,9 @@ def console(stderr: bool = False) -> Console:
 
     No emoji codes: no text of gigacampus writes one, and replacing them costs a regular
     expression pass over every printed cell and the import of rich's emoji table."""
-    con = Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False)
-    if not con.is_terminal:
-        con = Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False, width=160)
-    return con
+    options: dict[str, Any] = {"stderr": stderr, "highlight": False, "soft_wrap": False, "emoji": False}
+    con = Console(**options)
+    return con if con.is_terminal else Console(**options, width=160)
 
 
 def print_problems(err: InputError) -> None:

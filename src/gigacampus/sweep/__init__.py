@@ -212,7 +212,7 @@ def _run_dask(
 
         def jobs(rows: int) -> list[tuple[Any, ...]]:
             _check_rows(rows, spec.n_variants)
-            names.extend(store.column_names(files[0]))
+            names[:] = store.column_names(files[0])
             return _summary_jobs(spec, names, [str(f) for f in files], workers)
 
         def join() -> None:
