@@ -7,24 +7,27 @@ three commands so that a change in the machine's load hits all of them alike; th
 ratio of medians (targets from issue 12: ``run --out`` of the flagship <= 1.6 x floor,
 ``--version`` <= 0.5 x floor).
 
-Bytecode: by default every gigacampus interpreter reads and writes compiled bytecode in one
-temporary ``PYTHONPYCACHEPREFIX`` folder (``PYTHONDONTWRITEBYTECODE`` removed), filled by the
-untimed round, so gigacampus is timed from bytecode as the installed libraries of the floor are
-(pip compiles a package when it installs it). The floor itself always runs with the
-environment as it is, loading its libraries' installed bytecode: reading every module through a
-temporary prefix instead measured slower (0.56 s against 0.40 s for the floor on an idle
-machine), which would flatter the ratio; a gigacampus command pays that lookup for its own
-numpy, pandas and the rest, so the ratio errs against gigacampus. ``--bytecode as-is`` keeps the environment's setting
-instead: with ``PYTHONDONTWRITEBYTECODE=1`` and a source checkout, gigacampus is then compiled
-from source in every interpreter while the floor's libraries load their installed bytecode.
+Bytecode: by default (``--bytecode installed``) each source tree is copied into a temporary
+folder and compiled there with ``compileall``, as pip compiles a package it installs; every
+interpreter, the floor's included, then loads bytecode from the ``__pycache__`` folders beside
+the sources, with the environment as it is. ``--bytecode prefix`` is the older method: gigacampus
+reads and writes bytecode in one temporary ``PYTHONPYCACHEPREFIX`` folder, which makes every
+module it imports (numpy, pandas and the rest too) look there first; that lookup measured
+0.56 s against 0.40 s for the floor's imports on an idle machine, a cost only gigacampus paid,
+so it erred against gigacampus. ``--bytecode as-is`` keeps the environment's setting: with
+``PYTHONDONTWRITEBYTECODE=1`` and a source checkout, gigacampus is then compiled from source
+in every interpreter while the floor's libraries load their installed bytecode.
 
-    PYTHONPATH=src python benchmarks/bench_coldstart.py [--rounds 7] [--before OLD/src] [--bytecode as-is]
+    PYTHONPATH=src python benchmarks/bench_coldstart.py [--rounds 7] [--before OLD/src]
+        [--bytecode installed|prefix|as-is]
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -72,11 +75,26 @@ def _time(cmd: list[str], src: Path, pycache: str | None = None) -> float:
     return time.perf_counter() - start
 
 
-def run(rounds: int, before: Path | None = None, *, bytecode: str = "cached") -> list[dict]:
+def _installed_copy(src: Path, into: Path) -> Path:
+    """A copy of the ``src`` tree's packages with their bytecode compiled beside them."""
+    into.mkdir(parents=True)
+    for child in src.iterdir():
+        if child.is_dir() and (child / "__init__.py").exists():
+            shutil.copytree(child, into / child.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    if not compileall.compile_dir(into, quiet=1, workers=1):
+        raise SystemExit(f"compileall failed under {into}")
+    return into
+
+
+def run(rounds: int, before: Path | None = None, *, bytecode: str = "installed") -> list[dict]:
     with tempfile.TemporaryDirectory() as out, tempfile.TemporaryDirectory() as cache:
-        pycache = cache if bytecode == "cached" else None
+        pycache = cache if bytecode == "prefix" else None
         commands = _commands(out, before)
-        for name, (cmd, src) in commands.items():  # warm the file cache (and, by default, compile to bytecode)
+        if bytecode == "installed":
+            trees = dict.fromkeys(src for _, src in commands.values())
+            copies = {src: _installed_copy(src, Path(cache) / f"tree{i}") for i, src in enumerate(trees)}
+            commands = {name: (cmd, copies[src]) for name, (cmd, src) in commands.items()}
+        for name, (cmd, src) in commands.items():  # warm the file cache (and, with a prefix, compile to bytecode)
             _time(cmd, src, None if name.startswith("floor") else pycache)
         times: dict[str, list[float]] = {name: [] for name in commands}
         load = []
@@ -109,9 +127,10 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="another src/ tree to time beside (e.g. git archive of a commit)")
     parser.add_argument(
         "--bytecode",
-        choices=("cached", "as-is"),
-        default="cached",
-        help="cached: a temporary bytecode cache for every interpreter (default); as-is: the environment's setting",
+        choices=("installed", "prefix", "as-is"),
+        default="installed",
+        help="installed: compiled copies of the source trees (default); prefix: a temporary "
+        "PYTHONPYCACHEPREFIX for gigacampus; as-is: the environment's setting",
     )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}; bytecode: {args.bytecode}")
