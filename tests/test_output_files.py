@@ -10,13 +10,15 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import gigacampus.report.html as html_module
 from gigacampus.cli import app
 from gigacampus.errors import InputError
 from gigacampus.pipeline import run
-from gigacampus.report.files import csv_cell, write_run
+from gigacampus.report.files import csv_cell, csv_safe, rows_csv, write_run
 from gigacampus.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -126,3 +128,42 @@ def test_formula_names_are_neutralised_in_the_csvs(tmp_path: Path) -> None:
             with path.open(encoding="utf-8", newline="") as f:
                 for row in csv.reader(f):
                     assert not any(c[:1] in ("=", "@") for c in row), row
+
+
+def test_the_csv_files_are_what_pandas_writes_for_the_same_tables(result) -> None:
+    """timeline.csv and phases.csv come from the result's rows without pandas; pandas' ``to_csv``
+    of the DataFrames is the independent reference, character for character."""
+    assert rows_csv(result.rows, float_format="%.6g") == csv_safe(result.timeline).to_csv(float_format="%.6g")
+    assert rows_csv(result.phase_year_rows) == csv_safe(result.by_phase).to_csv(index=False)
+
+
+_kinds = {
+    "int": st.integers(-(2**62), 2**62),
+    "float": st.floats(allow_nan=True, allow_infinity=True),
+    "bool": st.booleans(),
+    "text": st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8),
+}
+
+
+@st.composite
+def _typed_rows(draw: st.DrawFn) -> list[dict[str, object]]:
+    """Rows of a table whose columns each hold one kind of value, as a result's tables do."""
+    n = draw(st.integers(1, 5))
+    kinds = draw(st.lists(st.sampled_from(sorted(_kinds)), min_size=1, max_size=4))
+    names = draw(st.lists(_kinds["text"], min_size=len(kinds), max_size=len(kinds), unique=True))
+    columns = {
+        name: draw(st.lists(_kinds[kind], min_size=n, max_size=n)) for name, kind in zip(names, kinds, strict=True)
+    }
+    return [{name: values[i] for name, values in columns.items()} for i in range(n)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(_typed_rows(), st.sampled_from([None, "%.6g"]))
+def test_rows_csv_matches_pandas_to_csv_cell_for_cell(rows: list[dict[str, object]], float_format: str | None) -> None:
+    """Columns of whole numbers, floats (NaN and infinities too), flags and text (quotes, commas,
+    line breaks, formula starts, odd names): the same text as pandas' ``to_csv`` of the table."""
+    import pandas as pd
+
+    frame = pd.DataFrame({name: [row[name] for row in rows] for name in rows[0]})
+    expected = csv_safe(frame).to_csv(index=False, float_format=float_format, lineterminator="\n")
+    assert rows_csv(rows, float_format=float_format) == expected

@@ -38,6 +38,41 @@ def test_html_repr_has_the_headline_and_one_row_per_year(uae: gc.Result) -> None
     assert f"{int(uae.timeline['accelerators'].iloc[-1]):,}" in page
 
 
+def test_the_pandas_tables_are_built_from_the_columns_and_rows(uae: gc.Result) -> None:
+    """``timeline``, ``by_phase`` and ``phases`` are the result's numpy columns and rows as pandas
+    tables, built on first use; ``rows`` holds the same numbers as Python values."""
+    tl = uae.timeline
+    assert list(tl.index) == uae.years and tl.index.name == "year"
+    assert list(tl.columns) == list(uae.columns)
+    for name, values in uae.columns.items():
+        assert tl[name].dtype == values.dtype or values.dtype == object, name
+        np.testing.assert_array_equal(tl[name].to_numpy(), values, err_msg=name)  # NaN equal to NaN
+
+    def nan_free(row: dict) -> dict:
+        return {k: "NaN" if isinstance(v, float) and v != v else v for k, v in row.items()}
+
+    assert [nan_free({"year": y, **r.to_dict()}) for y, r in tl.iterrows()] == [nan_free(r) for r in uae.rows]
+    assert all(type(v) in (int, float, bool, str) for row in uae.rows for v in row.values())
+    assert uae.by_phase.to_dict(orient="records") == [dict(r) for r in uae.phase_year_rows]
+    assert len(uae.by_phase) == len(uae.years) * len(uae.scenario.phase)
+    assert list(uae.phases["name"]) == [ph.name for ph in uae.scenario.phase]
+    assert uae.timeline is tl  # built once
+
+
+def test_with_block_adds_columns_by_year_and_refuses_a_clash(uae: gc.Result) -> None:
+    import pandas as pd
+
+    extra = pd.DataFrame({"my_metric": [1.5, 2.5]}, index=pd.Index([uae.years[-1], 1999], name="year"))
+    out = uae.with_block("mine", {"note": "x"}, extra)
+    assert out.blocks["mine"] == {"note": "x"} and "mine" not in uae.blocks
+    values = out.columns["my_metric"]
+    assert np.isnan(values[:-1]).all() and values[-1] == 1.5  # joined by year; 1999 is not in the horizon
+    assert out.timeline["my_metric"].iloc[-1] == 1.5 and out.rows[-1]["my_metric"] == 1.5
+    assert "my_metric" not in uae.columns
+    with pytest.raises(ValueError, match="overlap"):
+        uae.with_block("again", {}, pd.DataFrame({"accelerators": [1]}, index=pd.Index([uae.years[0]], name="year")))
+
+
 def test_html_repr_escapes_the_scenario_name() -> None:
     text = scenario_text().replace('name = "Test"', 'name = "<script>alert(1)</script>"')
     page = gc.run(gc.scenario_from_text(text))._repr_html_()

@@ -45,7 +45,7 @@ def run(
         print_json(result.to_summary())
         return
     if fmt is TableOrJson.csv:  # the year table with every column, as timeline.csv
-        print_csv(result.timeline.reset_index().to_dict(orient="records"))
+        print_csv(result.rows)
         return
     con = console()
     con.print(run_table(result))

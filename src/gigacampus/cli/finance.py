@@ -58,8 +58,8 @@ def finance(
         if sens:
             print_csv(sens["drivers"])
             return
-        cols = [c for c in result.timeline.columns if result.table and result.table.owner(c) == "finance"]
-        print_csv(result.timeline[cols].reset_index().to_dict(orient="records"))
+        cols = [c for c in result.columns if result.table and result.table.owner(c) == "finance"]
+        print_csv([{"year": row["year"], **{c: row[c] for c in cols}} for row in result.rows])
         return
     con = console()
     con.print(finance_table(result))

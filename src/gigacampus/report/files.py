@@ -11,22 +11,25 @@ formulas (:func:`csv_cell`).
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from gigacampus.errors import InputError, Problem
 from gigacampus.report.atomic import write_text
 from gigacampus.results import Result
 
-__all__ = ["csv_cell", "csv_safe", "staged", "summary_json", "write_csv", "write_run"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["csv_cell", "csv_safe", "rows_csv", "staged", "summary_json", "write_csv", "write_run"]
 
 #: What a spreadsheet takes for the start of a formula: = + - @, a tab or a carriage return
 #: (a minus or plus followed by a number is a number, and is kept).
@@ -42,6 +45,8 @@ def csv_cell(value: Any) -> Any:
 
 def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``table`` whose text cells, index and column names are safe for spreadsheets."""
+    import pandas as pd
+
     out = table.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
@@ -55,6 +60,27 @@ def csv_safe(table: pd.DataFrame) -> pd.DataFrame:
 def write_csv(table: pd.DataFrame, path: str | Path, **to_csv: Any) -> Path:
     """Write ``table`` as CSV, text cells made safe (:func:`csv_safe`), atomically."""
     return write_text(path, csv_safe(table).to_csv(**to_csv))
+
+
+def _csv_text(value: Any, float_format: str | None) -> str:
+    if value is None or value != value:  # missing, or NaN: an empty cell
+        return ""
+    if isinstance(value, float):
+        return float_format % value if float_format else repr(value)
+    return csv_cell(value) if isinstance(value, str) else str(value)
+
+
+def rows_csv(rows: Sequence[Mapping[str, Any]], *, float_format: str | None = None) -> str:
+    """CSV text of rows that share their keys (the first row's order), with the cells and
+    quoting of pandas' ``to_csv`` (floats through ``float_format``, NaN and None empty, text
+    made safe by :func:`csv_cell`), without building a table."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+    names = list(rows[0]) if rows else []
+    writer.writerow([csv_cell(name) for name in names])
+    for row in rows:
+        writer.writerow([_csv_text(row[name], float_format) for name in names])
+    return buffer.getvalue()
 
 
 def _commit(tmp: Path, out: Path) -> None:
@@ -113,10 +139,9 @@ def write_run(result: Result, out_dir: str | Path, *, html: bool = True) -> list
         text = summary_json(result)
         try:
             (tmp / "summary.json").write_text(text, encoding="utf-8")
-            (tmp / "timeline.csv").write_text(
-                csv_safe(result.timeline).to_csv(float_format="%.6g"), encoding="utf-8", newline=""
-            )
-            (tmp / "phases.csv").write_text(csv_safe(result.by_phase).to_csv(index=False), encoding="utf-8", newline="")
+            timeline = rows_csv(result.rows, float_format="%.6g")
+            (tmp / "timeline.csv").write_text(timeline, encoding="utf-8", newline="")
+            (tmp / "phases.csv").write_text(rows_csv(result.phase_year_rows), encoding="utf-8", newline="")
             if html:
                 from gigacampus.report.html import render_report_bytes  # only when a report is drawn
 

@@ -72,8 +72,8 @@ def finance_table(result: Result) -> Table:
     info = result.scenario.scenario
     title = f"{info.name}: finance, USD bn ({block['price_year']} dollars)"
     table = titled_table(title, ("Year", *_FINANCE_COLUMNS), no_wrap=True)
-    for year, row in result.timeline.iterrows():
-        table.add_row(str(year), *(_finance_cell(column, row[column]) for column in _FINANCE_COLUMNS.values()))
+    for row in result.rows:
+        table.add_row(str(row["year"]), *(_finance_cell(column, row[column]) for column in _FINANCE_COLUMNS.values()))
     return table
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
-import pandas as pd
 from rich.table import Table
 from rich.text import Text
 
@@ -55,10 +54,10 @@ def run_table(result: Result) -> Table:
     table = titled_table(
         f"{info.name}: {info.start_year}-{info.end_year}", RUN_TABLE_HEADERS, left=("Binding",), no_wrap=True
     )
-    for year, row in result.timeline.iterrows():
+    for row in result.rows:
         binding = str(row["binding_constraint"])
         table.add_row(
-            str(year),
+            str(row["year"]),
             _n(row["facility_power_mw"]),
             _n(row["it_power_mw"]),
             _n(row["accelerators_added"]),
@@ -76,7 +75,7 @@ def run_table(result: Result) -> Table:
 def headline_text(result: Result) -> str:
     """One paragraph: the campus at the end of the horizon and the year it is full."""
     h = result.headline
-    models = ", ".join(f"{int(result.timeline[f'accelerators_{m}'].iloc[-1]):,} {m}" for m in result.model_ids)
+    models = ", ".join(f"{int(result.columns[f'accelerators_{m}'][-1]):,} {m}" for m in result.model_ids)
     full = f"full in {h['full_year']}" if h["full_year"] else "not full by the end of the horizon"
     return (
         f"In {h['year']}: {h['facility_power_mw']:,.0f} MW facility ({h['it_power_mw']:,.0f} MW IT), "
@@ -146,11 +145,11 @@ def section_lines(result: Result) -> list[str]:
         )
     carbon = result.blocks.get("carbon")
     if carbon:
-        lines.append(carbon_line(carbon, result.timeline.iloc[-1], int(result.timeline.index[-1])))
+        lines.append(carbon_line(carbon, result.rows[-1], result.year_index[-1]))
     return lines
 
 
-def carbon_line(block: dict, last: pd.Series, year: int) -> str:
+def carbon_line(block: dict, last: Mapping[str, Any], year: int) -> str:
     """Emissions and water of the last year, with the intensity and the WUE behind them."""
     intensity = block.get("intensity_kgco2_per_kwh")
     emissions = last.get("emissions_tco2")

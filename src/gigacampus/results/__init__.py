@@ -4,6 +4,10 @@
 ``by_phase`` table (one row per year and phase), a ``phases`` table (one row per phase),
 every effective input, and the named ``blocks`` of the analyses that ran (built by
 :func:`gigacampus.pipeline.run`; :meth:`Result.with_block` adds one to a copy, e.g. in a notebook).
+
+The tables are kept as numpy columns and plain rows; ``timeline``, ``by_phase`` and ``phases``
+build pandas tables from them on first use. A command that only prints or writes files never
+imports pandas (a fifth of a cold ``gigacampus run``).
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from gigacampus._version import __version__
 from gigacampus.catalog import Catalog
@@ -26,6 +30,7 @@ from gigacampus.results.xarray import HOLDER_FIELDS, PHASE_FIELDS, columns_datas
 from gigacampus.scenario import ResolvedInput, Scenario, resolve
 
 if TYPE_CHECKING:
+    import pandas as pd
     import xarray as xr
 
 __all__ = ["Result", "build_result", "headline_sentences", "jsonable"]
@@ -53,13 +58,14 @@ class Result:
         The validated scenario.
     seed:
         Seed of every random draw made for this run.
-    timeline:
-        One row per year (index ``year``) with the columns of the run's column table (``table``)
-        and ``accelerators_<id>`` per accelerator model.
-    by_phase:
-        One row per year and phase: slots, installed, added, retired, wanted.
-    phases:
-        One row per phase: power, accelerator, system, capacity and the year it is full.
+    columns:
+        The year table by column: each a numpy array with one value per year of ``years``,
+        with the columns of the run's column table (``table``) and ``accelerators_<id>`` per
+        accelerator model, in the order of ``timeline``.
+    phase_year_rows:
+        One row per phase and year (the rows of ``by_phase``).
+    phase_rows:
+        One row per phase (the rows of ``phases``).
     inputs:
         Every effective input with its origin.
     blocks:
@@ -68,9 +74,11 @@ class Result:
 
     scenario: Scenario
     seed: int
-    timeline: pd.DataFrame
-    by_phase: pd.DataFrame
-    phases: pd.DataFrame
+    year_index: tuple[int, ...]
+    """The years of the horizon, in order: the index of ``timeline``."""
+    columns: Mapping[str, np.ndarray]
+    phase_year_rows: tuple[Mapping[str, Any], ...]
+    phase_rows: tuple[Mapping[str, Any], ...]
     inputs: tuple[ResolvedInput, ...]
     headline: Mapping[str, Any]
     explanations: tuple[str, ...]
@@ -83,18 +91,49 @@ class Result:
 
     @property
     def years(self) -> list[int]:
-        return [int(y) for y in self.timeline.index]
+        return list(self.year_index)
+
+    @cached_property
+    def timeline(self) -> pd.DataFrame:
+        """One row per year (index ``year``): :attr:`columns` as a pandas table."""
+        import pandas as pd
+
+        index = pd.Index(np.asarray(self.year_index, dtype=np.int64), name="year")
+        return pd.DataFrame(dict(self.columns), index=index)
+
+    @cached_property
+    def by_phase(self) -> pd.DataFrame:
+        """One row per year and phase: slots, installed, added, retired, wanted."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.phase_year_rows))
+
+    @cached_property
+    def phases(self) -> pd.DataFrame:
+        """One row per phase: power, accelerator, system, capacity and the year it is full."""
+        import pandas as pd
+
+        return pd.DataFrame(list(self.phase_rows))
+
+    @cached_property
+    def rows(self) -> tuple[dict[str, Any], ...]:
+        """The year table as one dict per year (``year`` first), its values Python numbers,
+        booleans and strings."""
+        return _year_rows(self.year_index, self.columns)
 
     def with_block(self, name: str, block: Any, columns: pd.DataFrame | None = None) -> Result:
         """A copy with a summary block and, optionally, extra per-year columns (indexed by year)."""
-        timeline = self.timeline if columns is None else self.timeline.join(columns, how="left")
-        return replace(self, blocks={**self.blocks, name: block}, timeline=timeline)
+        if columns is None:
+            return replace(self, blocks={**self.blocks, name: block})
+        joined = self.timeline.join(columns, how="left")  # refuses a column the table has already
+        extra = {str(c): joined[c].to_numpy() for c in columns.columns}
+        return replace(self, blocks={**self.blocks, name: block}, columns={**self.columns, **extra})
 
     def units(self) -> dict[str, str]:
         """Unit of every key of ``years[]`` and ``phases`` (empty for text and flags)."""
         if self.table is None:
             return {}
-        present = {"year", "by_accelerator", *self.timeline.columns, *self.phases.columns}
+        present = {"year", "by_accelerator", *self.columns, *(k for row in self.phase_rows for k in row)}
         return {k: u for k, u in self.table.units().items() if k in present}
 
     @property
@@ -106,9 +145,8 @@ class Result:
         """The ``years`` list of summary.json: timeline rows with a ``by_accelerator`` map."""
         per_model = {f"accelerators_{m}": m for m in self.model_ids}
         records = []
-        for year, row in self.timeline.iterrows():
-            rec: dict[str, Any] = {"year": int(year)}
-            rec.update({str(c): v for c, v in row.items() if c not in per_model})
+        for row in self.rows:
+            rec = {c: v for c, v in row.items() if c not in per_model}
             rec["by_accelerator"] = {m: row[c] for c, m in per_model.items()}
             records.append(rec)
         return jsonable(records)
@@ -122,8 +160,8 @@ class Result:
             f"<gigacampus.Result {info.name!r} {info.start_year}-{info.end_year}, seed {self.seed}>\n"
             f"  {h['year']}: {h['facility_power_mw']:,.0f} MW, {h['accelerators']:,} accelerators, "
             f"{h['h100e']:,.0f} H100e, {h['dense_bf16_exaflops']:,.1f} dense BF16 EFLOP/s; {full}\n"
-            f"  tables: timeline {self.timeline.shape[0]} x {self.timeline.shape[1]}, "
-            f"by_phase {self.by_phase.shape[0]} x {self.by_phase.shape[1]}, inputs {len(self.inputs)}\n"
+            f"  tables: timeline {len(self.year_index)} x {len(self.columns)}, by_phase {len(self.phase_year_rows)} x "
+            f"{len(self.phase_year_rows[0]) if self.phase_year_rows else 0}, inputs {len(self.inputs)}\n"
             f"  analyses: {blocks}"
         )
 
@@ -132,10 +170,11 @@ class Result:
         esc = html.escape
         info = self.scenario.scenario
         sentences = "".join(f"<p style='margin:2px 0'>{esc(s)}</p>" for s in headline_sentences(self.to_summary()))
-        cols = [c for c in _REPR_COLUMNS if c[0] in self.timeline.columns]
+        cols = [c for c in _REPR_COLUMNS if c[0] in self.columns]
         head = "".join(f"<th style='text-align:right'>{esc(h)}</th>" for _, h, _, _ in cols)
         rows = []
-        for year, row in self.timeline.iterrows():
+        for row in self.rows:
+            year = row["year"]
             cells = []
             for name, _, div, form in cols:
                 value = row[name]
@@ -205,7 +244,7 @@ class Result:
             "seed": self.seed,
             "headline": dict(self.headline),
             "explanations": list(self.explanations),
-            "phases": self.phases.to_dict(orient="records"),
+            "phases": [dict(row) for row in self.phase_rows],
             "years": self.year_records(),
             "inputs": [i.to_dict() for i in self.inputs],
             "units": self.units(),
@@ -234,7 +273,16 @@ def _holder_cube(block: Any, years: Sequence[int]) -> tuple[list[str], dict[str,
     return names, cube
 
 
-def _explain(year: int, row: pd.Series, prev_power: float) -> str:
+def _year_rows(years: Sequence[int], columns: Mapping[str, np.ndarray]) -> tuple[dict[str, Any], ...]:
+    """One dict per year (``year`` first) of Python values from a table held by column."""
+    names = list(columns)
+    values = zip(*(np.asarray(columns[name]).tolist() for name in names), strict=True)
+    return tuple(
+        {"year": int(year), **dict(zip(names, row, strict=True))} for year, row in zip(years, values, strict=True)
+    )
+
+
+def _explain(year: int, row: Mapping[str, Any], prev_power: float) -> str:
     binding = row["binding_constraint"]
     added, wanted = int(row["accelerators_added"]), int(row["accelerators_wanted"])
     retired = int(row["accelerators_retired"])
@@ -298,18 +346,19 @@ def build_result(
             continue
         if name in columns:
             data[name] = columns[name][v]
-    timeline = pd.DataFrame(data, index=pd.Index(years, name="year"))
-    for name in timeline.columns:
+    for name in list(data):
         col = table.get(name)
         if col is not None and col.dtype == "int":
-            values = timeline[name].to_numpy(dtype=np.float64)
+            values = np.asarray(data[name], dtype=np.float64)
             if not np.isfinite(values).all():
                 raise ValueError(f"column {name!r} is declared int but holds NaN or inf; declare it float")
-            timeline[name] = np.rint(values).astype(np.int64)
+            data[name] = np.rint(values).astype(np.int64)
         elif col is not None and col.dtype == "bool":
-            timeline[name] = timeline[name].astype(bool)
+            data[name] = np.asarray(data[name]).astype(bool)
         elif col is not None and col.dtype == "str":
-            timeline[name] = timeline[name].astype(object)
+            data[name] = np.asarray(data[name]).astype(object)
+        else:  # a copy: the result never shares memory with the batch's outputs
+            data[name] = np.array(data[name])
 
     rows = []
     phase_rows = []
@@ -346,10 +395,7 @@ def build_result(
                 "full_year": full_years[p],
             }
         )
-    by_phase = pd.DataFrame(rows)
-    phases = pd.DataFrame(phase_rows)
-
-    last = timeline.iloc[-1]
+    last = {name: values[-1] for name, values in data.items()}
     full_year = campus_full_year(inputs, outputs, v)
     headline = {
         "year": int(years[-1]),
@@ -361,17 +407,19 @@ def build_result(
         "dense_bf16_exaflops": float(last["dense_bf16_flops"]) / 1e18,
         "dense_fp8_exaflops": float(last["dense_fp8_flops"]) / 1e18,
         "full_year": full_year,
-        "energy_mwh_total": float(timeline["energy_mwh"].sum()),
-        "binding_constraints": {int(y): str(b) for y, b in timeline["binding_constraint"].items()},
+        "energy_mwh_total": float(np.sum(data["energy_mwh"])),
+        "binding_constraints": {int(y): str(b) for y, b in zip(years, data["binding_constraint"], strict=True)},
     }
-    prev = np.concatenate([[0.0], timeline["facility_power_mw"].to_numpy()[:-1]])
-    explanations = tuple(_explain(int(y), row, prev[i]) for i, (y, row) in enumerate(timeline.iterrows()))
+    prev = np.concatenate([[0.0], np.asarray(data["facility_power_mw"], dtype=np.float64)[:-1]])
+    year_index = tuple(int(y) for y in years)
+    explanations = tuple(_explain(row["year"], row, prev[i]) for i, row in enumerate(_year_rows(year_index, data)))
     return Result(
         scenario=scenario,
         seed=scenario.scenario.seed if seed is None else seed,
-        timeline=timeline,
-        by_phase=by_phase,
-        phases=phases,
+        year_index=year_index,
+        columns=data,
+        phase_year_rows=tuple(rows),
+        phase_rows=tuple(phase_rows),
         inputs=tuple(provenance),
         headline=headline,
         explanations=explanations,
