@@ -12,7 +12,11 @@ and the per-phase cuts included; the test suite checks the kernel against the re
 random batches (tests/test_kernel.py): every count, code, cut and allocation output bit for
 bit, the per-year sums over phases (power, energy, H100e, FLOP/s) to 1e-12 relative, because
 the kernel adds the phases in order where numpy's reduction may pair them. A change to the
-reference's equations must be made here too; that test fails until it is.
+reference's equations must be made here too; that test fails until it is. One departure in
+the form, not the numbers: the plain model skips the rounding down to whole systems where it is
+provably the identity (a whole-number system size and slots below 2**50 make every count an exact
+multiple of the system size; see ``exact`` in the kernel), which takes two dependent divisions and
+floors off the critical path of most phase-years (tests/test_kernel.py checks the edges).
 
 :func:`simulate_fast` is what the pipeline calls: small batches (a single run) go to the numpy
 reference, so a cold single run never imports numba or compiles; large batches go to the
