@@ -85,6 +85,33 @@ def test_kernel_equals_the_reference_on_random_batches(inputs, n, seed, parallel
     assert_matches_reference(batch, simulate_kernel(batch, parallel=parallel))
 
 
+def _edges(inputs: CampusInputs, n: int, seed: int) -> CampusInputs:
+    """Batches at the edges of the kernel's whole-systems shortcut (``exact`` in model/kernel.py):
+    system sizes that are not whole numbers or are huge, slots far beyond 2**50, negative and
+    zero supply, and quotas that are whole systems (so the quota cut lands exactly on the
+    supply-cut shipments) or just below them."""
+    rng = np.random.default_rng(seed)
+    base = _vary(inputs, n, seed)
+    shape = base.accelerators_per_system.shape
+    odd = rng.choice([0.1, 1 / 3, 1.5, 7.3], shape)  # sizes whose multiples are not exact (and one whose are)
+    per_system = base.accelerators_per_system * np.where(rng.random(shape) < 0.3, odd, 1.0)
+    per_system = np.where(rng.random(shape) < 0.05, 2.0**52, per_system)
+    power = base.phase_power_mw * np.where(rng.random(shape) < 0.2, rng.choice([1e8, 1e12, 1e15], shape), 1.0)
+    supply = np.where(rng.random(base.supply_units.shape) < 0.1, rng.choice([-72.0, 0.0, -1e300]), base.supply_units)
+    whole = np.floor(base.quota_units / 72.0) * 72.0
+    quota = np.where(rng.random((n, 1)) < 0.5, whole, np.nextafter(whole, -np.inf))
+    return dataclasses.replace(
+        base, accelerators_per_system=per_system, phase_power_mw=power, supply_units=supply, quota_units=quota
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(campus(), st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_kernel_equals_the_reference_at_the_edges_of_the_whole_systems_shortcut(inputs, n, seed) -> None:
+    batch = _edges(inputs, n, seed)
+    assert_matches_reference(batch, simulate_kernel(batch, parallel=False))
+
+
 def test_kernel_equals_the_reference_on_the_shipped_scenarios_varied() -> None:
     for path in campus_files():
         batch = _vary(core_inputs(load_scenario(path)), 64, 7)

@@ -12,7 +12,11 @@ and the per-phase cuts included; the test suite checks the kernel against the re
 random batches (tests/test_kernel.py): every count, code, cut and allocation output bit for
 bit, the per-year sums over phases (power, energy, H100e, FLOP/s) to 1e-12 relative, because
 the kernel adds the phases in order where numpy's reduction may pair them. A change to the
-reference's equations must be made here too; that test fails until it is.
+reference's equations must be made here too; that test fails until it is. One departure in
+the form, not the numbers: the plain model skips the rounding down to whole systems where it is
+provably the identity (a whole-number system size and slots below 2**50 make every count an exact
+multiple of the system size; see ``exact`` in the kernel), which takes two dependent divisions and
+floors off the critical path of most phase-years (tests/test_kernel.py checks the edges).
 
 :func:`simulate_fast` is what the pipeline calls: small batches (a single run) go to the numpy
 reference, so a cold single run never imports numba or compiles; large batches go to the
@@ -81,6 +85,7 @@ def _kernel(
         acc_util = np.empty(n_p)
         h_room = np.empty(n_p)
         tpp_room = np.empty(n_p)
+        exact = np.empty(n_p, np.bool_)  # the phase's counts are exact multiples of its system size
         prev = np.empty(n_p)
         want_row = np.empty(n_p)
         rem_supply = np.empty(n_m)
@@ -110,6 +115,14 @@ def _kernel(
                 h_room[p] = 1.0 / h_pa[s, p] if h_pa[s, p] > 0 else inf
                 tpp_room[p] = 1.0 / tpp_pa[s, p] if tpp_pa[s, p] > 0 else inf
                 prev[p] = 0.0
+                # Whole systems without a division: when a phase's system size n is a whole number and
+                # its slots are at most 2**50, every count of the phase (slots, installed, retired,
+                # shipments, demand, the supply-cut shipments) is an exact multiple of n below 2**51,
+                # so every sum and difference of them is exact and floor(x / n) * n == x for each
+                # one: the reference's rounding is skipped only where it is provably the identity.
+                # The shipments are k * n with k = floor(y / n) <= y / n, and y is at most the
+                # demand; the demand is slots - (installed - retired), all multiples (induction).
+                exact[p] = n >= 1.0 and n == np.floor(n) and n <= 2.0**50 and abs(cap[p]) <= 2.0**50
                 if HAS_POLICY:
                     wt = 1.0 if phase_counted[p] else 0.0
                     per3[0] = wt
@@ -291,7 +304,10 @@ def _kernel(
                         c_quo += cq
                         c_app += ca
                     else:
-                        after_supply = np.floor((want if want < r else r) / n) * n
+                        if exact[p] and want <= r:
+                            after_supply = want  # a multiple of n (see exact): what the floor would give
+                        else:
+                            after_supply = np.floor((want if want < r else r) / n) * n
                         lim = after_supply if after_supply < rem_units else rem_units
                         if h_room[p] != inf:
                             x = rem_h * h_room[p]
@@ -301,7 +317,10 @@ def _kernel(
                             x = rem_tpp * tpp_room[p]
                             if x < lim or x != x:
                                 lim = x
-                        ship = np.floor((lim if lim > 0.0 else 0.0) / n) * n
+                        if exact[p] and lim == after_supply and lim >= 0.0:
+                            ship = lim  # the quota does not cut: the shipments are the (whole) supply-cut ones
+                        else:
+                            ship = np.floor((lim if lim > 0.0 else 0.0) / n) * n
                         cs = want - after_supply
                         cq = after_supply - ship
                         c_sup += cs
