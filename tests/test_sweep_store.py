@@ -125,6 +125,9 @@ def test_a_sweep_without_sensitivity_loads_neither_scipy_nor_the_country_sweep()
     assert "gigacampus.sweep.engine" in modules
     assert not {m for m in modules if m.split(".")[0] in ("scipy", "pyarrow")}
     assert not {m for m in modules if m.startswith(("gigacampus.sweep.country", "gigacampus.scenario.country"))}
+    # nor a run's Result, table and files (and pandas with them): the sweep's report needs none
+    assert not {m for m in modules if m.split(".")[0] == "pandas" or m.startswith("gigacampus.results")}
+    assert not {"gigacampus.report.files", "gigacampus.report.terminal"} & modules
 
 
 def test_a_sweep_without_out_writes_nothing_and_never_loads_duckdb(
