@@ -130,7 +130,7 @@ def _run_local(
         target = folder / "variants.parquet"
         # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
         with ThreadPoolExecutor(1) as pool:
-            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE)
+            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE, plain=True)
             numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
             written.result()
         return numbers
