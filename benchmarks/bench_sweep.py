@@ -11,7 +11,8 @@ Targets (issue #11):
 Sensitivity is off (``--no-sensitivity``) so that every variant timed is a sample variant.
 
 With ``BASELINE_SRC=/path/to/an/older/src`` the 100,000-variant sweep is also timed with that
-source tree, interleaved with this one's (before / after in the same run).
+source tree, interleaved with this one's (before / after in the same run). ``big`` = 0 times the
+100,000-variant sweeps only (no 1,000,000-variant or dask runs: quicker while iterating).
 """
 
 from __future__ import annotations
@@ -96,34 +97,35 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
                 "ratio": s / c,
             }
         )
-        wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"))
-        add(
-            {
-                "name": f"sweep {big:,} local",
-                "metric": "wall; CPU; peak RSS (target < 2 GiB)",
-                "value": wall,
-                "unit": "s",
-                "cpu_s": cpu,
-                "peak_rss_gib": rss,
-            }
-        )
-        for trim in ("drop", "keep"):
-            lw = wall
-            if dask_n != big:
-                lw, _, _ = _child(_sweep(dask_n, f"{tmp}/l-{trim}"))
-            w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim])
+        if big:  # 0: the 100,000-variant target only
+            wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"))
             add(
                 {
-                    "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
-                    "metric": "wall; CPU of the tree; speed-up over local (target >= 1.6)",
-                    "value": w,
+                    "name": f"sweep {big:,} local",
+                    "metric": "wall; CPU; peak RSS (target < 2 GiB)",
+                    "value": wall,
                     "unit": "s",
-                    "cpu_s": cp,
-                    "local_s": lw,
-                    "speedup": lw / w,
-                    "peak_rss_gib": r,
+                    "cpu_s": cpu,
+                    "peak_rss_gib": rss,
                 }
             )
+            for trim in ("drop", "keep"):
+                lw = wall
+                if dask_n != big:
+                    lw, _, _ = _child(_sweep(dask_n, f"{tmp}/l-{trim}"))
+                w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim])
+                add(
+                    {
+                        "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
+                        "metric": "wall; CPU of the tree; speed-up over local (target >= 1.6)",
+                        "value": w,
+                        "unit": "s",
+                        "cpu_s": cp,
+                        "local_s": lw,
+                        "speedup": lw / w,
+                        "peak_rss_gib": r,
+                    }
+                )
     add(
         {
             "name": "load after",
@@ -136,6 +138,6 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
     return rows
 
 
-if __name__ == "__main__":  # python bench_sweep.py [repeat] [big] [dask_n]
+if __name__ == "__main__":  # python bench_sweep.py [repeat] [big (0: none)] [dask_n]
     args = [int(a) for a in sys.argv[1:]]
     run(*(args or [1]))

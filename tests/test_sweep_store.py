@@ -14,7 +14,7 @@ from scipy.special import ndtri
 
 from gigacampus.sweep import summary
 from gigacampus.sweep.store import read_columns, write_columns
-from gigacampus.sweep.summary import stats_of
+from gigacampus.sweep.summary import percentiles, stats_of
 from gigacampus.uncertainty.inputs import Z95
 from tests.test_cli_lazy import ROOT, _modules_after
 
@@ -59,6 +59,44 @@ def test_a_constant_column_takes_the_shortcut_and_gives_numpys_numbers(v: float,
     assert got["p5"] == got["p50"] == got["p95"] == v
 
 
+def _bits(x: np.ndarray) -> bytes:
+    return np.asarray(x, dtype=np.float64).tobytes()
+
+
+finite = st.one_of(
+    st.floats(-1e300, 1e300),
+    st.sampled_from([0.0, -0.0, 1.0, -1.0, 0.1, 5e-324, 1e300, -1e300]),  # ties, signed zeros, extremes
+)
+levels = st.lists(st.floats(0, 100), min_size=1, max_size=6)
+
+
+@settings(max_examples=500, deadline=None)
+@given(arrays(np.float64, st.integers(1, 300), elements=finite), levels)
+def test_percentiles_equal_numpys_bit_for_bit(x: np.ndarray, q: list[float]) -> None:
+    assert _bits(percentiles(x.copy(), q)) == _bits(np.percentile(x.copy(), q))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 120_000), st.integers(1, 1000), st.sampled_from([0, 1, 2]))
+def test_percentiles_of_large_columns_with_ties_equal_numpys(seed: int, n: int, distinct: int, zeros: int) -> None:
+    """Sweep-sized columns (numpy's sort and partition take their vectorised paths), many ties;
+    ``zeros``: none added, 0.0 added, 0.0 and -0.0 added."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(-distinct, distinct + 1, n) * rng.random() * 10.0 ** rng.integers(-5, 6)
+    if zeros:
+        x[rng.random(n) < 0.2] = 0.0
+    if zeros == 2:
+        x[rng.random(n) < 0.1] = -0.0
+    q = [5, 50, 95, *rng.random(2) * 100]
+    assert _bits(percentiles(x.copy(), q)) == _bits(np.percentile(x.copy(), q))
+
+
+def test_percentiles_leave_the_column_as_it_was() -> None:
+    x = np.array([3.0, 1.0, 2.0, -0.0, 0.0])
+    percentiles(x, [5, 50, 95])
+    assert _bits(x) == _bits(np.array([3.0, 1.0, 2.0, -0.0, 0.0]))
+
+
 def test_mixed_signed_zeros_go_to_numpy() -> None:
     x = np.array([0.0, -0.0, -0.0, 0.0, -0.0])
     assert _same(stats_of(x), _reference_stats(x))
@@ -87,6 +125,9 @@ def test_a_sweep_without_sensitivity_loads_neither_scipy_nor_the_country_sweep()
     assert "gigacampus.sweep.engine" in modules
     assert not {m for m in modules if m.split(".")[0] in ("scipy", "pyarrow")}
     assert not {m for m in modules if m.startswith(("gigacampus.sweep.country", "gigacampus.scenario.country"))}
+    # nor a run's Result, table and files (and pandas with them): the sweep's report needs none
+    assert not {m for m in modules if m.split(".")[0] == "pandas" or m.startswith("gigacampus.results")}
+    assert not {"gigacampus.report.files", "gigacampus.report.terminal"} & modules
 
 
 def test_a_sweep_without_out_writes_nothing_and_never_loads_duckdb(

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,8 +31,10 @@ from gigacampus.limits import check_batch
 from gigacampus.model import CampusInputs, CampusOutputs, core_inputs
 from gigacampus.model.columns import CORE_COLUMNS, ColumnTable, core_year_columns
 from gigacampus.model.kernel import simulate_fast
-from gigacampus.results import Result, build_result
 from gigacampus.scenario import ResolvedInput, Scenario, input_table, load_scenario
+
+if TYPE_CHECKING:  # a sweep's batches never build a Result (nor load pandas for one)
+    from gigacampus.results import Result
 
 __all__ = [
     "ANALYSES",
@@ -346,6 +348,8 @@ def run(
 
 def batch_result(batch: BatchRun, catalog: Catalog | None = None) -> Result:
     """The :class:`Result` of a batch run's variant ``batch.variant``."""
+    from gigacampus.results import build_result
+
     return build_result(
         batch.scenario,
         catalog or load_catalog(),

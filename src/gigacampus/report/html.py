@@ -22,8 +22,6 @@ from gigacampus.charting import figure_to_json
 from gigacampus.errors import InputError, Problem
 from gigacampus.report.atomic import write_text
 from gigacampus.report.charts import BINDING_LABELS, Chart, block_names, sections_for
-from gigacampus.report.summary import headline_sentences
-from gigacampus.report.terminal import RUN_TABLE_HEADERS
 
 __all__ = [
     "chart_html",
@@ -234,6 +232,8 @@ def _binding_tag(kind: str) -> str:
 
 
 def year_table_html(summary: Mapping[str, Any]) -> str:
+    from gigacampus.report.terminal import RUN_TABLE_HEADERS  # a run's: a sweep's report does without
+
     headers = list(RUN_TABLE_HEADERS)
     rows = []
     for r in summary["years"]:
@@ -411,6 +411,8 @@ def render_report_bytes(summary: Mapping[str, Any]) -> bytes:
 
 def _report_parts(summary: Mapping[str, Any]) -> tuple[str, str, list[tuple[str, str]], str, str]:
     """Title, header, table of contents, body and footer of a single-run report."""
+    from gigacampus.report.summary import headline_sentences  # a run's: a sweep's report does without
+
     toc = [("headline", "Headline")]
     body = [
         '<section id="headline" class="headline"><h2>Headline</h2>',

@@ -22,13 +22,18 @@ from gigacampus.errors import InputError, Problem
 from gigacampus.sweep import store, summary
 from gigacampus.sweep.engine import (
     GridAxis,
+    Groups,
     SweepSpec,
+    assemble,
+    blank,
     chunk_columns,
+    chunk_groups,
     chunk_plan,
     default_chunk_size,
     input_records,
     parse_grid,
     prepare_sweep,
+    recorded_names,
     sample_points,
     sensitivity_outputs,
 )
@@ -112,10 +117,12 @@ def _run_local(
 ) -> dict[str, Any]:
     n = spec.n_variants
     _, a0, b0 = chunks[0]
-    first = chunk_columns(spec, a0, b0)
-    per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for d in first for x in d.values())
+    first_inputs, first_groups = chunk_groups(spec, a0, b0)
+    out0 = {name: blank((0, col.shape[1]), col) for _, res in first_groups for name, col in res.items()}
+    per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for x in first_inputs.values())
+    per_variant += sum(x.itemsize * x.shape[1] for x in out0.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
-        columns = _in_memory(spec, chunks, first, progress)
+        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress)
         if folder is None:  # both cores on the statistics of a large sweep (a thread pays off there)
             threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1
             return _numbers(spec, list(columns), summary.memory_reader(columns), threads)
@@ -123,10 +130,12 @@ def _run_local(
         target = folder / "variants.parquet"
         # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
         with ThreadPoolExecutor(1) as pool:
-            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE)
+            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE, plain=True)
             numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
             written.result()
         return numbers
+    first = (first_inputs, assemble(b0 - a0, first_groups))
+    del first_groups
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
         rows = 0
@@ -161,26 +170,35 @@ def _parts_folder(folder: Path | None) -> Iterator[Path]:
 def _in_memory(
     spec: SweepSpec,
     chunks: list[tuple[int, int, int]],
-    first: tuple[dict[str, np.ndarray], dict[str, np.ndarray]],
+    first: tuple[dict[str, np.ndarray], Groups],
     progress: Callable[[int, int], None] | None,
 ) -> dict[str, np.ndarray]:
-    """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``)."""
+    """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``).
+
+    Each group's outputs go straight to their variants' places in the sweep's ``(T, N)`` columns
+    (one copy; :func:`chunk_columns` would first gather the chunk's own ``(n, T)`` columns)."""
     n = spec.n_variants
     years = spec.years
     inputs: dict[str, list[np.ndarray]] = {}
     outputs: dict[str, np.ndarray] = {}
     names: list[str] = []
     for i, a, b in chunks:
-        ins, outs = first if i == 0 else chunk_columns(spec, a, b)
+        ins, groups = first if i == 0 else chunk_groups(spec, a, b)
         if i == 0:
-            names = list(outs)
-            outputs = {name: np.empty((len(years), n), dtype=col.dtype) for name, col in outs.items()}
-        elif list(outs) != names:
+            names = recorded_names(groups)
+            for _, res in groups:  # as chunk_columns, each column's kind from the first group recording it
+                for name, col in res.items():
+                    if name not in outputs:
+                        outputs[name] = blank((len(years), n), col)
+        elif recorded_names(groups) != names:
             raise RuntimeError(f"chunk {i} recorded other columns than the first chunk")
         for name, x in ins.items():
             inputs.setdefault(name, []).append(x)
-        for name, col in outs.items():
-            outputs[name][:, a:b] = col.T
+        for idx, res in groups:
+            where = a + idx
+            for name, col in res.items():
+                outputs[name][:, where] = col.T
+        del groups  # before the next chunk is computed
         if progress is not None:
             progress(b, n)
     columns: dict[str, np.ndarray] = {"variant": np.arange(n, dtype=np.int64)}

@@ -35,14 +35,19 @@ __all__ = [
     "MAX_GROUPS",
     "Evaluator",
     "GridAxis",
+    "Groups",
     "SweepSpec",
+    "assemble",
+    "blank",
     "chunk_columns",
+    "chunk_groups",
     "chunk_plan",
     "default_chunk_size",
     "input_records",
     "object_column",
     "parse_grid",
     "prepare_sweep",
+    "recorded_names",
     "run_chunk",
     "sample_points",
     "unit_points",
@@ -294,26 +299,52 @@ class Evaluator:
     def outputs(self, values: Sequence[np.ndarray], grid: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
         """Every recorded per-year column, ``(n, T)``, for ``n`` variants: ``values`` per input, ``grid`` per axis."""
         n = len(values[0]) if values else len(grid[0])
+        return assemble(n, self.by_group(values, grid))
+
+    def by_group(self, values: Sequence[np.ndarray], grid: Sequence[np.ndarray]) -> Groups:
+        """Each group's variants (their indices among the ``n``) and recorded per-year columns,
+        ``(variants of the group, T)``, in the order :func:`_groups` gives the groups."""
+        n = len(values[0]) if values else len(grid[0])
         x = np.column_stack([values[i] for i in self.continuous]) if self.continuous else np.zeros((n, 0))
-        out: dict[str, np.ndarray] = {}
+        out: Groups = []
         for key, idx in _groups([values[i] for i in self.discrete] + list(grid), n):
             plan = self.group(key)
             bundle = plan.bundle(x[idx])
-            res = outputs_of(
-                pipeline.run_batch(
-                    plan.scenario,
-                    bundle["campus"],  # type: ignore[arg-type]
-                    catalog=self.catalog,
-                    options=OPTIONS,
-                    analysis_inputs={k: v for k, v in bundle.items() if k != "campus"},
-                )
+            run = pipeline.run_batch(
+                plan.scenario,
+                bundle["campus"],  # type: ignore[arg-type]
+                catalog=self.catalog,
+                options=OPTIONS,
+                analysis_inputs={k: v for k, v in bundle.items() if k != "campus"},
             )
-            for name, col in res.items():
-                if name not in out:
-                    numeric = col.dtype.kind in "fiub"
-                    out[name] = np.full((n, col.shape[1]), np.nan) if numeric else np.empty((n, col.shape[1]), object)
-                out[name][idx] = col
+            out.append((idx, outputs_of(run)))
         return out
+
+
+Groups = list[tuple[np.ndarray, dict[str, np.ndarray]]]
+"""Each group's variants (indices) and its recorded columns, ``(variants of the group, T)``."""
+
+
+def blank(shape: tuple[int, ...], col: np.ndarray) -> np.ndarray:
+    """Room for a recorded column: NaN floats for a numeric one, ``None`` for any other (what a
+    variant whose group does not record the column keeps)."""
+    return np.full(shape, np.nan) if col.dtype.kind in "fiub" else np.empty(shape, object)
+
+
+def recorded_names(groups: Groups) -> list[str]:
+    """The recorded columns of a chunk's groups, in the order they first appear."""
+    return list(dict.fromkeys(name for _, res in groups for name in res))
+
+
+def assemble(n: int, groups: Groups) -> dict[str, np.ndarray]:
+    """The groups' columns as the chunk's ``(n, T)`` columns, each variant in its row."""
+    out: dict[str, np.ndarray] = {}
+    for idx, res in groups:
+        for name, col in res.items():
+            if name not in out:
+                out[name] = blank((n, col.shape[1]), col)
+            out[name][idx] = col
+    return out
 
 
 def _plain(key: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -383,12 +414,19 @@ def chunk_plan(n: int, size: int) -> list[tuple[int, int, int]]:
 def chunk_columns(spec: SweepSpec, start: int, stop: int) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Variants ``start`` to ``stop - 1`` through the whole chain: each input's column by key path
     and each recorded output, ``(n, T)``."""
+    columns, groups = chunk_groups(spec, start, stop)
+    return columns, assemble(stop - start, groups)
+
+
+def chunk_groups(spec: SweepSpec, start: int, stop: int) -> tuple[dict[str, np.ndarray], Groups]:
+    """:func:`chunk_columns` with the outputs left by group (their variants' indices from
+    ``start``), for a caller that puts them in place itself."""
     evaluator, _ = _cached(spec)
     values, grid = variant_values(spec, start, stop)
-    outputs = evaluator.outputs(values, grid)
+    groups = evaluator.by_group(values, grid)
     columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
     columns.update({a.path: object_column(g) for a, g in zip(spec.grid, grid, strict=True)})
-    return columns, outputs
+    return columns, groups
 
 
 def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) -> int:

@@ -37,6 +37,20 @@ __all__ = [
 JOIN_MEMORY = "256MB"
 #: Rows per row group of ``variants.parquet``.
 ROW_GROUP_SIZE = 16384
+#: How :func:`write_columns` encodes a whole sweep held in memory: PLAIN, uncompressed. Nearly
+#: every value of a sweep is a distinct double (the sampled inputs reach every output), which a
+#: dictionary cannot shorten and snappy barely does: on the flagship's 100,000 variants the
+#: default (dictionary, snappy) takes 2.3 CPU-s for 186 MB, no dictionary (``DICTIONARY_SIZE_LIMIT
+#: 1``: DuckDB gives up the dictionary of any column whose dictionary passes one byte) 1.8 CPU-s for
+#: 199 MB, and this 1.4 CPU-s for 276 MB; queries read it as fast. DuckDB reads every encoding back
+#: to the same values. Not for the parts of a larger sweep: :func:`join_parts` (one thread, a
+#: memory limit) took 52 CPU-s to join the 100,000 variants' six parts written so, 3.4 written
+#: with the defaults.
+PLAIN_OPTIONS = "COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 1"
+#: How :func:`join_parts` encodes ``variants.parquet``: snappy, no dictionary (2.7-2.9 CPU-s
+#: instead of 3.3-3.4 to join the 100,000 variants' parts, 199 MB instead of 186). Uncompressed
+#: pages do not suit the join: under its memory limit it took 13.6 CPU-s to write them.
+JOIN_OPTIONS = "DICTIONARY_SIZE_LIMIT 1"
 #: Rows a ``gigacampus query`` prints at most (a query may select all 1,000,000 variants).
 MAX_QUERY_ROWS = 100_000
 
@@ -69,11 +83,20 @@ def write_part(
     return write_columns(path, data)
 
 
-def write_columns(path: Path, columns: Mapping[str, np.ndarray], *, row_group_size: int | None = None) -> int:
-    """``columns`` (1-D, one length) as one Parquet file, in this order; the row count."""
-    options = "FORMAT parquet" + (f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else "")
+def write_columns(
+    path: Path, columns: Mapping[str, np.ndarray], *, row_group_size: int | None = None, plain: bool = False
+) -> int:
+    """``columns`` (1-D, one length) as one Parquet file, in this order; the row count.
+
+    ``plain``: written :data:`PLAIN_OPTIONS` (a whole sweep's ``variants.parquet``); else with
+    DuckDB's dictionary and snappy (a part, which :func:`join_parts` reads back far faster so)."""
+    options = "FORMAT parquet" + (f", {PLAIN_OPTIONS}" if plain else "")
+    options += f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else ""
     con = _connect()
     try:
+        # a second thread does not shorten this write (its source is one scan of the numpy
+        # columns) and takes a core from the statistics computed meanwhile: 0.5 CPU-s more
+        con.execute("SET threads = 1")
         con.register("part", dict(columns))  # numpy columns scanned in place; a NaN float is written as NULL
         con.execute(f"COPY part TO {_sql_path(path)} ({options})")
     finally:
@@ -131,7 +154,7 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
         con.execute("SET preserve_insertion_order = true")
         con.execute(
             f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} "
-            f"(FORMAT parquet, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
+            f"(FORMAT parquet, {JOIN_OPTIONS}, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
         )
     finally:
         con.close()

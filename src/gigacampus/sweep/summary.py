@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Reader", "column_stats", "event_columns", "events", "histogram", "memory_reader", "stats_of"]
+__all__ = [
+    "Reader",
+    "column_stats",
+    "event_columns",
+    "events",
+    "histogram",
+    "memory_reader",
+    "percentiles",
+    "stats_of",
+]
 
 Reader = Callable[[Sequence[str]], Mapping[str, np.ndarray]]
 """Columns by name: numeric as float64 (NaN for NULL), text as object."""
@@ -47,8 +56,41 @@ def stats_of(x: np.ndarray) -> dict[str, float | None]:
         # gives it, without numpy's partition (0.0 and -0.0 mixed go to numpy)
         p5 = p50 = p95 = lo
     else:
-        p5, p50, p95 = np.percentile(x, [5, 50, 95])
+        p5, p50, p95 = percentiles(x, (5, 50, 95))
     return {"mean": float(x.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def percentiles(x: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """``numpy.percentile(x, q)`` (linear interpolation) bit for bit, for a non-empty float64 ``x``
+    without NaN, about 3x faster on a sweep's columns.
+
+    numpy finds the order statistics it interpolates between with ``np.partition`` (introselect,
+    about 2.8 ms for 100,000 values); ``np.sort`` (vectorised, about 0.9 ms) finds the same
+    values, and the interpolation below is numpy's, operation for operation. The values are the
+    same whichever way they are found, since no two values compare equal with different bits,
+    except 0.0 and -0.0: with both among the values the algorithm decides which one sits at an
+    index, so those go to numpy itself."""
+    s = np.sort(x)
+    if np.searchsorted(s, 0.0, side="left") < np.searchsorted(s, 0.0, side="right"):  # a zero among them
+        # (looked up in x: numpy's vectorised sort may give back 0.0 for -0.0 or -0.0 for 0.0)
+        zeros = np.signbit(x[x == 0])
+        if zeros.any() and not zeros.all():
+            return np.percentile(x, q)
+    n = s.size
+    # numpy's linear method (numpy.lib._function_base_impl._quantile, _get_indexes and _lerp)
+    virtual = (n - 1) * np.true_divide(np.asarray(q), 100)
+    below = np.floor(virtual)
+    above = below + 1
+    last = virtual >= n - 1  # the top value itself
+    below[last] = -1
+    above[last] = -1
+    below, above = below.astype(np.intp), above.astype(np.intp)
+    gamma = virtual - below
+    a, b = s[below], s[above]
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    return out
 
 
 def column_stats(
