@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
@@ -54,6 +55,39 @@ def _sweep(n: int, out: str | None) -> list[str]:
     """The sweep's command line; ``out=None``: no ``--out`` (the numbers only, nothing written)."""
     cmd = [PY, "-c", RUN, "sweep", str(SCENARIO), "--samples", str(n), "--no-sensitivity"]
     return cmd if out is None else [*cmd, "--out", out]
+
+
+def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None]) -> None:
+    """The ``big``-variant sweep on the local engine, then dask with 2 workers, with and without
+    dask's ``MALLOC_TRIM_THRESHOLD_``, against the local engine on ``dask_n`` variants."""
+    wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"))
+    add(
+        {
+            "name": f"sweep {big:,} local",
+            "metric": "wall; CPU; peak RSS (target < 2 GiB)",
+            "value": wall,
+            "unit": "s",
+            "cpu_s": cpu,
+            "peak_rss_gib": rss,
+        }
+    )
+    for trim in ("drop", "keep"):
+        lw = wall
+        if dask_n != big:
+            lw, _, _ = _child(_sweep(dask_n, f"{tmp}/l-{trim}"))
+        w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim])
+        add(
+            {
+                "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
+                "metric": "wall; CPU of the tree; speed-up over local (target >= 1.6)",
+                "value": w,
+                "unit": "s",
+                "cpu_s": cp,
+                "local_s": lw,
+                "speedup": lw / w,
+                "peak_rss_gib": r,
+            }
+        )
 
 
 def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict]:
@@ -98,34 +132,7 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
             }
         )
         if big:  # 0: the 100,000-variant target only
-            wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"))
-            add(
-                {
-                    "name": f"sweep {big:,} local",
-                    "metric": "wall; CPU; peak RSS (target < 2 GiB)",
-                    "value": wall,
-                    "unit": "s",
-                    "cpu_s": cpu,
-                    "peak_rss_gib": rss,
-                }
-            )
-            for trim in ("drop", "keep"):
-                lw = wall
-                if dask_n != big:
-                    lw, _, _ = _child(_sweep(dask_n, f"{tmp}/l-{trim}"))
-                w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim])
-                add(
-                    {
-                        "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
-                        "metric": "wall; CPU of the tree; speed-up over local (target >= 1.6)",
-                        "value": w,
-                        "unit": "s",
-                        "cpu_s": cp,
-                        "local_s": lw,
-                        "speedup": lw / w,
-                        "peak_rss_gib": r,
-                    }
-                )
+            _large(tmp, big, dask_n, add)
     add(
         {
             "name": "load after",

@@ -25,7 +25,7 @@ from gigacampus.sweep.engine import (
     Groups,
     SweepSpec,
     assemble,
-    blank,
+    blanks,
     chunk_columns,
     chunk_groups,
     chunk_plan,
@@ -118,7 +118,7 @@ def _run_local(
     n = spec.n_variants
     _, a0, b0 = chunks[0]
     first_inputs, first_groups = chunk_groups(spec, a0, b0)
-    out0 = {name: blank((0, col.shape[1]), col) for _, res in first_groups for name, col in res.items()}
+    out0 = blanks(first_groups, 0)
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for x in first_inputs.values())
     per_variant += sum(x.itemsize * x.shape[1] for x in out0.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
@@ -185,11 +185,8 @@ def _in_memory(
     for i, a, b in chunks:
         ins, groups = first if i == 0 else chunk_groups(spec, a, b)
         if i == 0:
-            names = recorded_names(groups)
-            for _, res in groups:  # as chunk_columns, each column's kind from the first group recording it
-                for name, col in res.items():
-                    if name not in outputs:
-                        outputs[name] = blank((len(years), n), col)
+            outputs = blanks(groups, n, years_first=True)
+            names = list(outputs)
         elif recorded_names(groups) != names:
             raise RuntimeError(f"chunk {i} recorded other columns than the first chunk")
         for name, x in ins.items():

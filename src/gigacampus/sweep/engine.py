@@ -39,6 +39,7 @@ __all__ = [
     "SweepSpec",
     "assemble",
     "blank",
+    "blanks",
     "chunk_columns",
     "chunk_groups",
     "chunk_plan",
@@ -331,6 +332,18 @@ def blank(shape: tuple[int, ...], col: np.ndarray) -> np.ndarray:
     return np.full(shape, np.nan) if col.dtype.kind in "fiub" else np.empty(shape, object)
 
 
+def blanks(groups: Groups, n: int, *, years_first: bool = False) -> dict[str, np.ndarray]:
+    """A :func:`blank` column of ``n`` variants for each column the groups record, in the order
+    they first appear (each column's kind from the first group recording it): ``(n, T)``, or
+    ``(T, n)`` with ``years_first``."""
+    out: dict[str, np.ndarray] = {}
+    for _, res in groups:
+        for name, col in res.items():
+            if name not in out:
+                out[name] = blank((col.shape[1], n) if years_first else (n, col.shape[1]), col)
+    return out
+
+
 def recorded_names(groups: Groups) -> list[str]:
     """The recorded columns of a chunk's groups, in the order they first appear."""
     return list(dict.fromkeys(name for _, res in groups for name in res))
@@ -338,11 +351,9 @@ def recorded_names(groups: Groups) -> list[str]:
 
 def assemble(n: int, groups: Groups) -> dict[str, np.ndarray]:
     """The groups' columns as the chunk's ``(n, T)`` columns, each variant in its row."""
-    out: dict[str, np.ndarray] = {}
+    out = blanks(groups, n)
     for idx, res in groups:
         for name, col in res.items():
-            if name not in out:
-                out[name] = blank((n, col.shape[1]), col)
             out[name][idx] = col
     return out
 
