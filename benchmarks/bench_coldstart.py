@@ -75,7 +75,7 @@ def _time(cmd: list[str], src: Path, pycache: str | None = None) -> float:
     return time.perf_counter() - start
 
 
-def _installed_copy(src: Path, into: Path) -> Path:
+def installed_copy(src: Path, into: Path) -> Path:
     """A copy of the ``src`` tree's packages with their bytecode compiled beside them."""
     into.mkdir(parents=True)
     for child in src.iterdir():
@@ -92,7 +92,7 @@ def run(rounds: int, before: Path | None = None, *, bytecode: str = "installed")
         commands = _commands(out, before)
         if bytecode == "installed":
             trees = dict.fromkeys(src for _, src in commands.values())
-            copies = {src: _installed_copy(src, Path(cache) / f"tree{i}") for i, src in enumerate(trees)}
+            copies = {src: installed_copy(src, Path(cache) / f"tree{i}") for i, src in enumerate(trees)}
             commands = {name: (cmd, copies[src]) for name, (cmd, src) in commands.items()}
         for name, (cmd, src) in commands.items():  # warm the file cache (and, with a prefix, compile to bytecode)
             _time(cmd, src, None if name.startswith("floor") else pycache)

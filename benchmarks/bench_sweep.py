@@ -13,6 +13,14 @@ Sensitivity is off (``--no-sensitivity``) so that every variant timed is a sampl
 With ``BASELINE_SRC=/path/to/an/older/src`` the 100,000-variant sweep is also timed with that
 source tree, interleaved with this one's (before / after in the same run). ``big`` = 0 times the
 100,000-variant sweeps only (no 1,000,000-variant or dask runs: quicker while iterating).
+
+Every process runs a compiled copy of its source tree (``BYTECODE=installed``, the default), as
+an installed gigacampus loads its bytecode: this machine sets ``PYTHONDONTWRITEBYTECODE=1``, so
+a checkout would otherwise compile every module at every start (about 0.35 s of a sweep's start).
+``BYTECODE=as-is`` runs the trees as they are.
+
+The local engine runs a chunk's groups on the cores' threads (``--workers``, default: the
+cores); the dask comparison also times it on one (``--workers 1``), the engine a worker is.
 """
 
 from __future__ import annotations
@@ -27,7 +35,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
+from bench_coldstart import installed_copy
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIO = ROOT / "scenarios" / "stargate-uae.toml"
 PY = sys.executable
 RUN = "from gigacampus.cli import main; main()"
 DASK = """
@@ -39,9 +50,9 @@ run_sweep(spec, Path(sys.argv[3]), engine="dask", workers=2, keep_malloc_trim=sy
 """
 
 
-def _child(args: list[str], src: str | None = None) -> tuple[float, float, float]:
+def _child(args: list[str], src: Path) -> tuple[float, float, float]:
     """(wall s, CPU s of the process and everything it waited for, peak RSS of one child [GiB])."""
-    env = None if src is None else {**os.environ, "PYTHONPATH": src}
+    env = {**os.environ, "PYTHONPATH": str(src)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=env)
@@ -51,16 +62,18 @@ def _child(args: list[str], src: str | None = None) -> tuple[float, float, float
     return wall, cpu, after.ru_maxrss / 2**20  # ru_maxrss: KiB on Linux; a maximum over all children so far
 
 
-def _sweep(n: int, out: str | None) -> list[str]:
+def _sweep(n: int, out: str | None, workers: int | None = None) -> list[str]:
     """The sweep's command line; ``out=None``: no ``--out`` (the numbers only, nothing written)."""
     cmd = [PY, "-c", RUN, "sweep", str(SCENARIO), "--samples", str(n), "--no-sensitivity"]
+    cmd += [] if workers is None else ["--workers", str(workers)]
     return cmd if out is None else [*cmd, "--out", out]
 
 
-def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None]) -> None:
+def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None], src: Path) -> None:
     """The ``big``-variant sweep on the local engine, then dask with 2 workers, with and without
-    dask's ``MALLOC_TRIM_THRESHOLD_``, against the local engine on ``dask_n`` variants."""
-    wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"))
+    dask's ``MALLOC_TRIM_THRESHOLD_``, against the local engine on ``dask_n`` variants: on the
+    cores' threads (its default) and on one thread (what each dask worker runs)."""
+    wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"), src)
     add(
         {
             "name": f"sweep {big:,} local",
@@ -71,20 +84,30 @@ def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None]) -> None
             "peak_rss_gib": rss,
         }
     )
+    lw = wall if dask_n == big else _child(_sweep(dask_n, f"{tmp}/l"), src)[0]
+    one, one_cpu, _ = _child(_sweep(dask_n, f"{tmp}/l1", workers=1), src)
+    add(
+        {
+            "name": f"sweep {dask_n:,} local, 1 thread",
+            "metric": "wall; CPU",
+            "value": one,
+            "unit": "s",
+            "cpu_s": one_cpu,
+        }
+    )
     for trim in ("drop", "keep"):
-        lw = wall
-        if dask_n != big:
-            lw, _, _ = _child(_sweep(dask_n, f"{tmp}/l-{trim}"))
-        w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim])
+        w, cp, r = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim], src)
         add(
             {
                 "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
-                "metric": "wall; CPU of the tree; speed-up over local (target >= 1.6)",
+                "metric": "wall; CPU of the tree; speed-up over local on the cores' threads and on 1 (target >= 1.6)",
                 "value": w,
                 "unit": "s",
                 "cpu_s": cp,
                 "local_s": lw,
                 "speedup": lw / w,
+                "local_1_thread_s": one,
+                "speedup_over_1_thread": one / w,
                 "peak_rss_gib": r,
             }
         )
@@ -100,16 +123,21 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
     load = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         baseline = os.environ.get("BASELINE_SRC")
+        here, old = ROOT / "src", Path(baseline) if baseline else None
+        if os.environ.get("BYTECODE", "installed") == "installed":
+            here = installed_copy(here, Path(tmp) / "here")
+            old = installed_copy(old, Path(tmp) / "before") if old else None
         cold, sweeps, before, bare = [], [], [], []
         for i in range(max(repeat, 3)):
-            cold.append(_child([PY, "-c", RUN, "run", str(SCENARIO)])[0])
+            cold.append(_child([PY, "-c", RUN, "run", str(SCENARIO)], here)[0])
             if i < repeat:
                 if baseline:
-                    before.append(_child(_sweep(100_000, f"{tmp}/b100k-{i}"), baseline)[0])
-                sweeps.append(_child(_sweep(100_000, f"{tmp}/s100k-{i}"))[0])
-                bare.append(_child(_sweep(100_000, None))[0])
+                    before.append(_child(_sweep(100_000, f"{tmp}/b100k-{i}"), old)[0])
+                sweeps.append(_child(_sweep(100_000, f"{tmp}/s100k-{i}"), here)[0])
+                bare.append(_child(_sweep(100_000, None), here)[0])
         c, s = statistics.median(cold), statistics.median(sweeps)
-        add({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load})
+        mode = os.environ.get("BYTECODE", "installed")
+        add({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load, "bytecode": mode})
         add(
             {
                 "name": "sweep 100,000 without --out",
@@ -119,7 +147,7 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
                 "ratio": statistics.median(bare) / c,
             }
         )
-        if before:
+        if old is not None:
             b = statistics.median(before)
             add({"name": f"sweep 100,000 ({baseline})", "metric": "median wall", "value": b, "ratio": b / c})
         add(
@@ -132,7 +160,7 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
             }
         )
         if big:  # 0: the 100,000-variant target only
-            _large(tmp, big, dask_n, add)
+            _large(tmp, big, dask_n, add, here)
     add(
         {
             "name": "load after",

@@ -162,6 +162,34 @@ def test_same_seed_same_numbers_whatever_the_chunks(plain: Path, tmp_path: Path)
     assert c["outputs"]["accelerators"] != a["outputs"]["accelerators"]
 
 
+def test_the_local_engine_gives_the_same_numbers_on_one_thread_or_several(plain: Path, tmp_path: Path) -> None:
+    # VARY[2] (the expansion's online year) splits every chunk into up to three groups, which
+    # several threads then carry side by side; with sensitivity on, the Sobol design runs so too
+    spec = prepare_sweep(plain, samples=24, vary=VARY[:4], seed=3, sensitivity_samples=8)
+    one = run_sweep(spec, tmp_path / "one", workers=1, chunk_size=10)
+    three = run_sweep(spec, tmp_path / "three", workers=3, chunk_size=10)
+    assert one["engine"] == {"engine": "local", "workers": 1, "chunk_size": 10}
+    assert three["engine"] == {"engine": "local", "workers": 3, "chunk_size": 10}
+    assert {k: v for k, v in one.items() if k != "engine"} == {k: v for k, v in three.items() if k != "engine"}
+    assert one["sensitivity"] and _rows(tmp_path / "one") == _rows(tmp_path / "three")
+    names, rows = _rows(tmp_path / "one")
+    years = {r[names.index("phase[1].online_year")] for r in rows}
+    assert len(years) == 3  # the groups were there to share out
+
+
+def test_the_work_budget_in_force_holds_on_the_engines_threads(plain: Path) -> None:
+    import dataclasses
+
+    from gigacampus import limits
+
+    spec = prepare_sweep(plain, samples=24, vary=VARY[:4], seed=3, sensitivity=False)
+    # 7 admits the plans' verification batches (3 continuous inputs x 2 probes, built on this
+    # thread) but not the groups the 24 variants split into (3 online years), run on the threads
+    tight = dataclasses.replace(limits.CLI, variants=7)
+    with limits.use_budget(tight), pytest.raises(InputError, match="at most 7 in one run"):
+        run_sweep(spec, None, workers=2, chunk_size=24)
+
+
 def test_a_key_an_analysis_reads_from_the_scenario_cannot_be_sampled_continuously(plain: Path) -> None:
     # the serving model's batch is read from [training] directly, not from the batched inputs
     spec = prepare_sweep(plain, samples=2, vary=["training.serve_parameters=uniform(1e11, 5e11)"], sensitivity=False)

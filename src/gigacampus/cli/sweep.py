@@ -60,7 +60,13 @@ def sweep(
     ] = None,
     engine: Annotated[str, typer.Option("--engine", help=f"Where chunks run: {', '.join(ENGINES)}.")] = "local",
     workers: Annotated[
-        int | None, typer.Option("--workers", min=1, max=256, help="dask worker processes (default: the cores).")
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=256,
+            help="dask worker processes, or the local engine's threads (default: the cores).",
+        ),
     ] = None,
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="An existing dask scheduler, e.g. tcp://host:8786.")

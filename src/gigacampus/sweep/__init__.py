@@ -103,9 +103,10 @@ def run_sweep(
     if engine == "dask":
         numbers = _run_dask(spec, chunks, where, n_workers, scheduler, keep_malloc_trim)
     else:
-        numbers = _run_local(spec, chunks, where, progress)
-    doc = _document(spec, numbers, chunk_size)
-    doc["engine"] = {"engine": engine, "workers": n_workers if engine == "dask" else 1, "chunk_size": size}
+        numbers = _run_local(spec, chunks, where, progress, n_workers)
+    # the Sobol design runs here, after the chunks (with dask, on this machine's cores)
+    doc = _document(spec, numbers, chunk_size, n_workers if engine == "local" else os.cpu_count() or 1)
+    doc["engine"] = {"engine": engine, "workers": n_workers, "chunk_size": size}
     return doc
 
 
@@ -114,15 +115,16 @@ def _run_local(
     chunks: list[tuple[int, int, int]],
     folder: Path | None,
     progress: Callable[[int, int], None] | None,
+    threads: int,
 ) -> dict[str, Any]:
     n = spec.n_variants
     _, a0, b0 = chunks[0]
-    first_inputs, first_groups = chunk_groups(spec, a0, b0)
+    first_inputs, first_groups = chunk_groups(spec, a0, b0, threads)
     out0 = blanks(first_groups, 0)
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for x in first_inputs.values())
     per_variant += sum(x.itemsize * x.shape[1] for x in out0.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
-        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress)
+        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, threads)
         if folder is None:  # both cores on the statistics of a large sweep (a thread pays off there)
             threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1
             return _numbers(spec, list(columns), summary.memory_reader(columns), threads)
@@ -140,7 +142,7 @@ def _run_local(
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
         rows = 0
         for (i, a, b), f in zip(chunks, files, strict=True):
-            inputs, outputs = first if i == 0 else chunk_columns(spec, a, b)
+            inputs, outputs = first if i == 0 else chunk_columns(spec, a, b, threads)
             first = ({}, {})  # let the first chunk go
             rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
             if progress is not None:
@@ -172,6 +174,7 @@ def _in_memory(
     chunks: list[tuple[int, int, int]],
     first: tuple[dict[str, np.ndarray], Groups],
     progress: Callable[[int, int], None] | None,
+    threads: int,
 ) -> dict[str, np.ndarray]:
     """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``).
 
@@ -183,7 +186,7 @@ def _in_memory(
     outputs: dict[str, np.ndarray] = {}
     names: list[str] = []
     for i, a, b in chunks:
-        ins, groups = first if i == 0 else chunk_groups(spec, a, b)
+        ins, groups = first if i == 0 else chunk_groups(spec, a, b, threads)
         if i == 0:
             outputs = blanks(groups, n, years_first=True)
             names = list(outputs)
@@ -306,7 +309,9 @@ def _summary_jobs(spec: SweepSpec, names: list[str], files: list[str], workers: 
     return out
 
 
-def _document(spec: SweepSpec, numbers: dict[str, Any], chunk_size: int | None = None) -> dict[str, Any]:
+def _document(
+    spec: SweepSpec, numbers: dict[str, Any], chunk_size: int | None = None, threads: int = 1
+) -> dict[str, Any]:
     years = list(spec.years)
     stats = numbers["stats"]
     outputs: dict[str, Any] = {}
@@ -339,7 +344,7 @@ def _document(spec: SweepSpec, numbers: dict[str, Any], chunk_size: int | None =
         "notes": list(spec.notes),
     }
     if spec.sensitivity:
-        doc["sensitivity"], doc["sensitivity_design"] = _sensitivity(spec, chunk_size)
+        doc["sensitivity"], doc["sensitivity_design"] = _sensitivity(spec, chunk_size, threads)
     return doc
 
 
@@ -359,8 +364,10 @@ def _correlation_records(spec: SweepSpec) -> list[dict[str, Any]]:
     ]
 
 
-def _sensitivity(spec: SweepSpec, chunk_size: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
-    f_a, f_b, f_ab, names, evaluations = sensitivity_outputs(spec, chunk_size)
+def _sensitivity(
+    spec: SweepSpec, chunk_size: int | None = None, threads: int = 1
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    f_a, f_b, f_ab, names, evaluations = sensitivity_outputs(spec, chunk_size, threads)
     first, total = sobol(f_a, f_b, f_ab)
     out: dict[str, Any] = {}
     for s, name in enumerate(names):

@@ -405,7 +405,7 @@ def _sweep(req: SweepRequest) -> dict[str, Any]:
         # each chunk is one batched run within the web budget's variants and variant-year-phase cells
         cells = len(spec.years) * max(1, len(scn.phase))
         chunk = max(1, min(WEB.variants, WEB.batch_cells // cells))
-        doc = run_sweep(spec, None, chunk_size=chunk)  # the numbers only: nothing is written
+        doc = run_sweep(spec, None, chunk_size=chunk, workers=1)  # the numbers only, on this thread
     keep = (
         "scenario",
         "samples",
