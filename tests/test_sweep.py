@@ -358,6 +358,25 @@ def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
         assert memory["probabilities"][name]["probability"] == sql, name
 
 
+def test_a_grid_axis_of_whole_and_fractional_numbers_keeps_its_values_in_every_store(
+    plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each chunk holds one grid point: a part of only 1s once made the column BIGINT, and the join
+    # then cast the 1.5s of the next part to 2
+    import gigacampus.sweep as sweep
+
+    spec = prepare_sweep(
+        plain, samples=4, vary=["training.mfu=uniform(0.3, 0.5)"], grid=["site.pue=1,1.5"], sensitivity=False
+    )
+    memory = run_sweep(spec, tmp_path / "memory", chunk_size=4)
+    monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)
+    parts = run_sweep(spec, tmp_path / "parts", chunk_size=4)
+    assert memory == parts
+    for folder in ("memory", "parts"):
+        _, rows, _ = query(tmp_path / folder, 'SELECT "site.pue", typeof("site.pue") FROM variants ORDER BY variant')
+        assert rows == [(1.0, "DOUBLE")] * 4 + [(1.5, "DOUBLE")] * 4, folder
+
+
 def test_variants_are_grouped_by_their_discrete_values_in_order_of_first_appearance() -> None:
     from gigacampus.sweep.engine import _groups
 

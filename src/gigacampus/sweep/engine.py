@@ -455,7 +455,7 @@ def chunk_groups(spec: SweepSpec, start: int, stop: int, threads: int = 1) -> tu
     values, grid = variant_values(spec, start, stop)
     groups = evaluator.by_group(values, grid, threads)
     columns: dict[str, np.ndarray] = {u.path: v for u, v in zip(spec.inputs, values, strict=True)}
-    columns.update({a.path: object_column(g) for a, g in zip(spec.grid, grid, strict=True)})
+    columns.update({a.path: object_column(g, a.values) for a, g in zip(spec.grid, grid, strict=True)})
     return columns, groups
 
 
@@ -484,11 +484,14 @@ def input_records(inputs: Sequence[UncertainInput]) -> list[dict[str, Any]]:
     ]
 
 
-def object_column(values: np.ndarray) -> np.ndarray:
-    """An object column as numbers when it holds numbers."""
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-        return values.astype(float) if any(isinstance(v, float) for v in values) else values.astype(np.int64)
-    return values.astype(str) if all(isinstance(v, str) for v in values) else values
+def object_column(values: np.ndarray, domain: Sequence[Any] | None = None) -> np.ndarray:
+    """An object column as numbers when it holds numbers; its type from ``domain`` (every value
+    the column can hold, e.g. a grid axis's) when given, so that every chunk of a sweep gives the
+    column one type (a part of ``--grid site.pue=1,1.5`` holding only the 1s is still DOUBLE)."""
+    kinds = values if domain is None else domain
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in kinds):
+        return values.astype(float) if any(isinstance(v, float) for v in kinds) else values.astype(np.int64)
+    return values.astype(str) if all(isinstance(v, str) for v in kinds) else values
 
 
 def sensitivity_outputs(
