@@ -313,14 +313,13 @@ class Evaluator:
         ``threads`` > 1 runs the groups on that many threads. numpy lets go of the GIL inside
         its loops, so two groups of a few thousand variants share two cores (a 100,000-variant
         sweep of the flagship: about 1 s less on two). Each group is computed on its own, from
-        its own plan, so the numbers do not depend on the threads. The plans are built first,
-        in order, on this thread (a plan is cached, and building one is Python work)."""
+        its own plan, so the numbers do not depend on the threads. The plans are built in order
+        on this thread (each is cached), the next while the threads run the groups planned."""
         n = len(values[0]) if values else len(grid[0])
         x = np.column_stack([values[i] for i in self.continuous]) if self.continuous else np.zeros((n, 0))
-        jobs = [(self.group(key), idx) for key, idx in _groups([values[i] for i in self.discrete] + list(grid), n)]
+        groups = _groups([values[i] for i in self.discrete] + list(grid), n)
 
-        def one(job: tuple[GroupPlan, np.ndarray]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-            plan, idx = job
+        def one(plan: GroupPlan, idx: np.ndarray) -> tuple[np.ndarray, dict[str, np.ndarray]]:
             bundle = plan.bundle(x[idx])
             run = pipeline.run_batch(
                 plan.scenario,
@@ -331,11 +330,11 @@ class Evaluator:
             )
             return idx, outputs_of(run)
 
-        if threads <= 1 or len(jobs) < 2:
-            return [one(job) for job in jobs]
-        with ThreadPoolExecutor(min(threads, len(jobs))) as pool:
+        if threads <= 1 or len(groups) < 2:
+            return [one(self.group(key), idx) for key, idx in groups]
+        with ThreadPoolExecutor(min(threads, len(groups))) as pool:
             # each task in a copy of this thread's context: the work budget in force applies there too
-            futures = [pool.submit(contextvars.copy_context().run, one, job) for job in jobs]
+            futures = [pool.submit(contextvars.copy_context().run, one, self.group(key), idx) for key, idx in groups]
             return [f.result() for f in futures]
 
 
