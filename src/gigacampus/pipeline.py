@@ -44,6 +44,7 @@ __all__ = [
     "analysis",
     "analysis_inputs",
     "batch_result",
+    "batched_inputs",
     "campus_inputs",
     "check_order",
     "finance_sensitivity",
@@ -302,13 +303,22 @@ def _own_batch(a: Analysis, own: OwnInputs | None, batch: CampusInputs, given: A
 
 def analysis_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[str, Any]:
     """The batched inputs (``S = 1``) of every analysis that has them and applies, by name, to vary."""
+    return {k: v for k, v in batched_inputs(scenario, catalog).items() if k != "campus"}
+
+
+def batched_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[str, Any]:
+    """:func:`campus_inputs` as ``"campus"`` and every :func:`analysis_inputs` by name, from one
+    run of the ``prepare`` steps (a sweep builds these for every probe of every group)."""
     cat = scenario.hardware_catalog(catalog)
     opts = _options(None)
     campus, _ = _prepare(scenario, cat, opts)
     return {
-        a.name: a.inputs(scenario, cat, campus).batch
-        for a in ANALYSES
-        if a.inputs is not None and a.applies(scenario, opts[a.name])
+        "campus": campus,
+        **{
+            a.name: a.inputs(scenario, cat, campus).batch
+            for a in ANALYSES
+            if a.inputs is not None and a.applies(scenario, opts[a.name])
+        },
     }
 
 

@@ -145,8 +145,7 @@ class GroupPlan:
 
 def _build(raw: Mapping[str, Any], sets: Sequence[str], source: str, catalog: Catalog) -> tuple[Scenario, Bundle]:
     scn = scenario_from_dict(apply_overrides(raw, sets), source, catalog=catalog)
-    bundle: Bundle = {"campus": pipeline.campus_inputs(scn, catalog), **pipeline.analysis_inputs(scn, catalog)}
-    return scn, bundle
+    return scn, pipeline.batched_inputs(scn, catalog)
 
 
 def _problem(source: str, path: str, message: str) -> InputError:
