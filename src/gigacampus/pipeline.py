@@ -208,6 +208,7 @@ def run_batch(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     variant: int = 0,
     analysis_inputs: Mapping[str, Any] | None = None,
+    payloads: bool = True,
 ) -> BatchRun:
     """Run the campus model and every analysis for a batch of variants of ``scenario``.
 
@@ -217,7 +218,8 @@ def run_batch(
     whole batch in one call; summary blocks are built for ``variant``. ``options`` maps an
     analysis's name to its run options; ``analysis_inputs`` an analysis's name to its own batched
     inputs for the ``S`` variants (e.g. ``analysis_inputs(scn)["finance"].repeat(S)`` varied), in
-    place of the scenario's.
+    place of the scenario's. ``payloads=False`` is for a caller that reads only the columns: an
+    analysis may then leave its summary block and explanations out (the columns are the same).
     """
     cat = scenario.hardware_catalog(catalog)
     opts = _options(options)
@@ -259,6 +261,7 @@ def run_batch(
             own=own,
             own_inputs=_own_batch(a, own, batch, given.get(a.name)),
             variant=variant,
+            payload=payloads,
         )
         with _overflow_is_an_error(info.name, a.name):
             block = a.run(ctx)

@@ -360,9 +360,13 @@ def _mapped_and_exact(
             catalog=catalog,
             options=OPTIONS,
             analysis_inputs={k: v for k, v in bundle.items() if k != "campus"},
+            payloads=False,
         )
     )
-    runs = [outputs_of(pipeline.run_batch(p_scn, catalog=catalog, options=OPTIONS)) for _, p_scn in points]
+    # only the columns are compared: no analysis need build its summary block
+    runs = [
+        outputs_of(pipeline.run_batch(p_scn, catalog=catalog, options=OPTIONS, payloads=False)) for _, p_scn in points
+    ]
     return mapped, runs, _unit_scales(runs)
 
 

@@ -429,9 +429,12 @@ def _run(ctx: Context) -> Block:
     alloc = ctx.outputs.allocation
     if ctx.prepared is None or alloc is None:
         raise ValueError("the campus model ran without the regime's pools")
+    columns = {"accelerators_cut_by_approval": alloc.cut_by_approval}
+    if not ctx.payload:  # the block is most of the analysis's time; its column is the model's
+        return Block(columns=columns, provenance=tuple(_provenance(ctx.scenario)))
     block = policy_block(ctx.scenario, ctx.prepared.data, ctx.inputs, ctx.outputs, ctx.catalog, ctx.variant)
     return Block(
-        columns={"accelerators_cut_by_approval": alloc.cut_by_approval},
+        columns=columns,
         payload=block,
         explanations=tuple(block["explanations"]),
         provenance=tuple(_provenance(ctx.scenario)),
