@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from gigacampus.sweep.plan import RTOL, _disagreeing, _equal, _equal_rows, _unit
+from gigacampus.sweep.plan import RTOL, _disagreeing, _equal, _equal_rows, _identical, _unchanged, _unit
 
 _VALUES = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64),
@@ -72,3 +72,28 @@ def test_disagreeing_names_what_the_pairwise_check_names(data: st.DataObject) ->
         for i, exact in enumerate(runs)
     ]
     assert _disagreeing(mapped, runs, scale) == expected
+
+
+_ARRAYS = st.one_of(
+    hnp.arrays(
+        st.sampled_from([np.float64, np.float32]),
+        hnp.array_shapes(min_dims=1, max_dims=2, max_side=3),
+        elements=st.sampled_from([0.0, -0.0, 1.0, np.nan, -np.nan, np.inf, 2.5]),
+    ),
+    hnp.arrays(
+        st.sampled_from([np.int64, np.int32, np.bool_]),
+        hnp.array_shapes(min_dims=1, max_dims=2, max_side=3),
+        elements=st.integers(0, 1),
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_ARRAYS, _ARRAYS, st.booleans())
+def test_unchanged_is_array_equal(a: np.ndarray, b: np.ndarray, copy: bool) -> None:
+    if copy:
+        b = a.copy()  # the same bits: the shortcut's case
+    floating = np.issubdtype(a.dtype, np.floating)
+    assert _unchanged(a, b) == bool(np.array_equal(a, b, equal_nan=floating))
+    if _identical(a, b):
+        assert np.array_equal(a, b, equal_nan=True)

@@ -309,7 +309,11 @@ def _derived(
     campus_leaves = [k for k in flat0 if k[0] == "campus"]
     for seen in per_input:
         for _, flat in seen:
-            changed = [k for k in campus_leaves if not np.array_equal(flat[k], flat0[k], equal_nan=True)]
+            changed = [
+                k
+                for k in campus_leaves
+                if not (_identical(flat[k], flat0[k]) or np.array_equal(flat[k], flat0[k], equal_nan=True))
+            ]
             if not changed:
                 continue
             candidate = {k[1:]: flat[k] for k in changed}
@@ -421,7 +425,14 @@ def _verify(
 
 
 def _unchanged(a: np.ndarray, b: np.ndarray) -> bool:
-    return bool(np.array_equal(a, b, equal_nan=np.issubdtype(a.dtype, np.floating)))
+    return _identical(a, b) or bool(np.array_equal(a, b, equal_nan=np.issubdtype(a.dtype, np.floating)))
+
+
+def _identical(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two numeric arrays hold the same bits: then ``np.array_equal`` (NaN equal to NaN)
+    says they are equal too, and most leaves of a probe are (one compare of bytes, not ~6 ufuncs).
+    Different bits may still be equal (0.0 and -0.0, two NaNs): the caller asks numpy then."""
+    return a.dtype == b.dtype and a.shape == b.shape and a.dtype.kind in "biuf" and a.tobytes() == b.tobytes()
 
 
 def _unit(name: str) -> str:
