@@ -11,6 +11,8 @@ from gigacampus.catalog import load_catalog
 from gigacampus.errors import InputError
 from gigacampus.pipeline import run
 from gigacampus.scenario import input_table, scenario_from_text
+from gigacampus.scenario.base import table_at
+from gigacampus.scenario.hardware import _defines, catalog_for
 
 BASE = """
 [scenario]
@@ -238,3 +240,23 @@ def test_web_report_offers_the_scenarios_own_accelerators() -> None:
     choice = controls["phase[2].accelerator"]
     assert choice["value"] == "rubin"
     assert "rubin" in [o["value"] for o in choice["options"]]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [BASE + ACC + SYS, BASE + ACC, BASE.replace('"xpu"', '"h100-sxm"'), BASE.replace('"xpu"', '"h100-sxm"') + SYS],
+)
+def test_catalog_for_a_validated_scenario_equals_catalog_for_its_dump(text: str) -> None:
+    # the validated scenario's shortcut (no dump when it defines no hardware) gives what its raw data gives
+    try:
+        scn = scenario_from_text(text, "defined.toml")
+    except InputError:
+        return  # a system without its accelerator is refused: nothing to compare
+    cat = load_catalog()
+    for section in (scn, *scn.phase, scn.site):
+        for key in ("accelerator", "system"):
+            assert _defines(section, key) == bool(table_at(section.model_dump(), key))
+    short, long = catalog_for(scn, cat), catalog_for(scn.model_dump(), cat)
+    assert (short is cat) == (long is cat)
+    assert short.accelerators == long.accelerators
+    assert short.systems == long.systems

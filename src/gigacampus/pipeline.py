@@ -44,6 +44,7 @@ __all__ = [
     "analysis",
     "analysis_inputs",
     "batch_result",
+    "batched_inputs",
     "campus_inputs",
     "check_order",
     "finance_sensitivity",
@@ -207,6 +208,7 @@ def run_batch(
     options: Mapping[str, Mapping[str, Any]] | None = None,
     variant: int = 0,
     analysis_inputs: Mapping[str, Any] | None = None,
+    payloads: bool = True,
 ) -> BatchRun:
     """Run the campus model and every analysis for a batch of variants of ``scenario``.
 
@@ -216,7 +218,8 @@ def run_batch(
     whole batch in one call; summary blocks are built for ``variant``. ``options`` maps an
     analysis's name to its run options; ``analysis_inputs`` an analysis's name to its own batched
     inputs for the ``S`` variants (e.g. ``analysis_inputs(scn)["finance"].repeat(S)`` varied), in
-    place of the scenario's.
+    place of the scenario's. ``payloads=False`` is for a caller that reads only the columns: an
+    analysis may then leave its summary block and explanations out (the columns are the same).
     """
     cat = scenario.hardware_catalog(catalog)
     opts = _options(options)
@@ -258,6 +261,7 @@ def run_batch(
             own=own,
             own_inputs=_own_batch(a, own, batch, given.get(a.name)),
             variant=variant,
+            payload=payloads,
         )
         with _overflow_is_an_error(info.name, a.name):
             block = a.run(ctx)
@@ -302,13 +306,22 @@ def _own_batch(a: Analysis, own: OwnInputs | None, batch: CampusInputs, given: A
 
 def analysis_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[str, Any]:
     """The batched inputs (``S = 1``) of every analysis that has them and applies, by name, to vary."""
+    return {k: v for k, v in batched_inputs(scenario, catalog).items() if k != "campus"}
+
+
+def batched_inputs(scenario: Scenario, catalog: Catalog | None = None) -> dict[str, Any]:
+    """:func:`campus_inputs` as ``"campus"`` and every :func:`analysis_inputs` by name, from one
+    run of the ``prepare`` steps (a sweep builds these for every probe of every group)."""
     cat = scenario.hardware_catalog(catalog)
     opts = _options(None)
     campus, _ = _prepare(scenario, cat, opts)
     return {
-        a.name: a.inputs(scenario, cat, campus).batch
-        for a in ANALYSES
-        if a.inputs is not None and a.applies(scenario, opts[a.name])
+        "campus": campus,
+        **{
+            a.name: a.inputs(scenario, cat, campus).batch
+            for a in ANALYSES
+            if a.inputs is not None and a.applies(scenario, opts[a.name])
+        },
     }
 
 

@@ -67,6 +67,10 @@ class Context:
     """What its ``inputs`` builder made from the scenario (provenance and data come from here)."""
     variant: int = 0
     """The variant whose summary block (``Block.payload``) is built."""
+    payload: bool = True
+    """Whether the summary block is wanted: a caller that reads only the columns (a sweep's plan
+    checking its probes) says no, and an analysis whose block costs more than its columns may then
+    leave ``payload`` and ``explanations`` out. The columns must not depend on it."""
 
     @property
     def n_variants(self) -> int:

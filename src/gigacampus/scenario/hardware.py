@@ -191,7 +191,12 @@ def catalog_for(data: Any, base: Catalog) -> Catalog:
     Rows that do not parse or do not hang together are left out (:func:`hardware_problems` names
     them); without scenario hardware this is ``base`` itself.
     """
-    raw = data.model_dump() if isinstance(data, Section) else data
+    if isinstance(data, Section):
+        if not _defines(data, "accelerator") and not _defines(data, "system"):
+            return base  # without dumping the whole model (every run and every sweep probe asks)
+        raw = data.model_dump()
+    else:
+        raw = data
     if not table_at(raw, "accelerator") and not table_at(raw, "system"):
         return base
     accs, syss = _items(raw, base)
@@ -199,6 +204,12 @@ def catalog_for(data: Any, base: Catalog) -> Catalog:
         return base.with_items(accs, syss)
     except CatalogDataError:  # pragma: no cover - _items keeps only consistent rows
         return base
+
+
+def _defines(section: Section, key: str) -> bool:
+    """Whether ``section`` has a non-empty table ``key``, as ``table_at(section.model_dump(), key)`` says."""
+    value = getattr(section, key, None)
+    return isinstance(value, Mapping) and bool(value)
 
 
 def hardware_problems(data: Any, cat: Catalog) -> Problems:

@@ -417,13 +417,16 @@ def _explanations(block: dict[str, Any]) -> tuple[str, ...]:
 def _run(ctx: Context) -> Block:
     ev = _evaluate(ctx)
     columns = _columns(ev)
+    provenance = (*ev.rows, *_more_provenance(ctx.scenario, ev))
+    if not ctx.payload:  # the block (variant v's returns and IRR again, the tables) costs more than the columns
+        return Block(columns=columns, provenance=provenance, data=ev)
     payload = _block(ctx.scenario, ev, columns, ctx.variant)
     explanations = _explanations(payload)
     return Block(
         columns=columns,
         payload={**payload, "explanations": list(explanations)},
         explanations=explanations,
-        provenance=(*ev.rows, *_more_provenance(ctx.scenario, ev)),
+        provenance=provenance,
         data=ev,
     )
 

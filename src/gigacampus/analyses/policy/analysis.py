@@ -16,7 +16,7 @@ import numpy as np
 
 from gigacampus.analyses.contract import Analysis, Block, Context, Prepared, with_section
 from gigacampus.analyses.policy.charts import policy_charts
-from gigacampus.analyses.policy.inputs import IMPLICIT_HOLDER, PolicySetup, build_policy
+from gigacampus.analyses.policy.inputs import IMPLICIT_HOLDER, PolicySetup, policy_setup
 from gigacampus.catalog import Catalog
 from gigacampus.catalog.regimes import Cap, load_regimes, parse_unit
 from gigacampus.jsonable import jsonable
@@ -419,7 +419,7 @@ def _provenance(scn: Scenario) -> list[ResolvedInput]:
 def _prepare(scn: Scenario, cat: Catalog, inputs: CampusInputs) -> Prepared:
     """The regime's pools and the holders, for the campus model's allocation. A batch that has
     pools already (a caller varied them) keeps them; the setup describes them for the block."""
-    setup = build_policy(scn, cat, inputs.years, inputs.phase_names)
+    setup = policy_setup(scn, cat, inputs.years, inputs.phase_names)  # the same [policy]: built once per process
     if inputs.policy is not None:
         return Prepared(inputs, data=setup)
     return Prepared(replace(inputs, policy=setup.inputs.take(np.zeros(inputs.n_variants, dtype=np.int64))), data=setup)
@@ -429,9 +429,12 @@ def _run(ctx: Context) -> Block:
     alloc = ctx.outputs.allocation
     if ctx.prepared is None or alloc is None:
         raise ValueError("the campus model ran without the regime's pools")
+    columns = {"accelerators_cut_by_approval": alloc.cut_by_approval}
+    if not ctx.payload:  # the block is most of the analysis's time; its column is the model's
+        return Block(columns=columns, provenance=tuple(_provenance(ctx.scenario)))
     block = policy_block(ctx.scenario, ctx.prepared.data, ctx.inputs, ctx.outputs, ctx.catalog, ctx.variant)
     return Block(
-        columns={"accelerators_cut_by_approval": alloc.cut_by_approval},
+        columns=columns,
         payload=block,
         explanations=tuple(block["explanations"]),
         provenance=tuple(_provenance(ctx.scenario)),

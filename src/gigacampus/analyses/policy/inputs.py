@@ -17,8 +17,13 @@ See :mod:`gigacampus.model.allocation` for what pools are and how they are drawn
 
 from __future__ import annotations
 
+import datetime as _dt
+import struct
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -29,7 +34,7 @@ from gigacampus.catalog.regimes import Cap, CapRow, Regime, build_caps, load_reg
 from gigacampus.model.allocation import COUNTED, EXEMPT, LICENCE, UNIT_CODES, PolicyInputs
 from gigacampus.scenario import Scenario
 
-__all__ = ["IMPLICIT_HOLDER", "PolicySetup", "PoolInfo", "build_policy", "phase_counted", "regime_of"]
+__all__ = ["IMPLICIT_HOLDER", "PolicySetup", "PoolInfo", "build_policy", "phase_counted", "policy_setup", "regime_of"]
 
 #: Name of the single importer used when a scenario lists no holders.
 IMPLICIT_HOLDER = "(all importers)"
@@ -420,3 +425,68 @@ def build_policy(
     return PolicySetup(
         regime=regime, inputs=inputs, pools=tuple(infos), holders=tuple(holders), notes=tuple(dict.fromkeys(notes))
     )
+
+
+#: How many :func:`policy_setup` results a process keeps (the most recently used).
+SETUPS_KEPT = 16
+_SETUPS: OrderedDict[tuple[Any, ...], tuple[Catalog, PolicySetup]] = OrderedDict()
+_SETUPS_LOCK = threading.Lock()
+
+
+def policy_setup(scn: Scenario, cat: Catalog, years: np.ndarray, phase_names: Sequence[str]) -> PolicySetup:
+    """:func:`build_policy` of ``scn``, kept per process for the same inputs.
+
+    A sweep's plan builds the same ``[policy]`` for nearly every probe of every group (the
+    flagship: ~100 builds, of which the few that move ``policy.campus_share`` differ). The key is
+    everything the result depends on: every value of ``[policy]`` to the bit (so 0.0 is not
+    -0.0), its regime, the phases' accelerators and names, the years, and the catalog itself (the
+    same object: a scenario's own hardware makes a new one). The result is shared: its callers
+    only read it (the model gets copies of its batched arrays, as every batch does).
+    """
+    if scn.policy is None:
+        return build_policy(scn, cat, years, phase_names)
+    try:
+        key = (
+            # through the scenario's serializer: [policy]'s own is built on its first use (~5 ms of a cold run)
+            _exact(scn.model_dump(include={"policy"})["policy"]),
+            regime_of(scn.policy),
+            tuple(ph.accelerator for ph in scn.phase),
+            years.dtype.str,
+            years.shape,
+            years.tobytes(),
+            tuple(phase_names),
+        )
+        hash(key)
+    except TypeError:  # a value with no exact key (_Unkeyable), or an unhashable regime
+        return build_policy(scn, cat, years, phase_names)
+    with _SETUPS_LOCK:
+        hit = _SETUPS.get(key)
+        if hit is not None and hit[0] is cat:
+            _SETUPS.move_to_end(key)
+            return hit[1]
+    setup = build_policy(scn, cat, years, phase_names)
+    with _SETUPS_LOCK:
+        _SETUPS[key] = (cat, setup)
+        _SETUPS.move_to_end(key)
+        while len(_SETUPS) > SETUPS_KEPT:
+            _SETUPS.popitem(last=False)
+    return setup
+
+
+class _Unkeyable(TypeError):
+    """A value :func:`_exact` does not know how to key exactly (the setup is then built afresh)."""
+
+
+def _exact(value: Any) -> Any:
+    """A hashable key that tells apart any two different plain values: floats by their bits, each
+    value with its type (``1``, ``1.0`` and ``True`` differ)."""
+    kind = type(value)
+    if kind is float:
+        return ("f", struct.pack("<d", value))
+    if kind in (str, int, bool, type(None), _dt.date, _dt.datetime, _dt.time):
+        return (kind.__name__, value)
+    if kind is dict:
+        return ("d", tuple((_exact(k), _exact(v)) for k, v in value.items()))
+    if kind in (list, tuple):
+        return (kind.__name__, tuple(_exact(v) for v in value))
+    raise _Unkeyable(f"no exact key for {kind.__name__}")
