@@ -1,0 +1,379 @@
+"""Parquet files joined byte for byte: the parts' bodies copied behind one another under one footer.
+
+A Parquet file is ``PAR1``, a body (the row groups' pages, then any bloom filters and page
+indexes), a footer (the ``FileMetaData`` struct in the Thrift compact protocol), the footer's
+length (4 bytes, little-endian) and ``PAR1``. Every position the footer gives is an absolute file
+offset into the body, so the parts' bodies can be written one after the other unchanged: each part's
+row groups keep their bytes, and their offsets move by where the body now starts minus 4. This
+takes no decoding of a single page, where DuckDB's ``COPY`` re-reads and re-encodes every value.
+
+The field numbers are those of the Apache parquet-format ``parquet.thrift``
+(github.com/apache/parquet-format, src/main/thrift/parquet.thrift, read at commit 24102ed5):
+``FileMetaData`` 2 schema, 3 num_rows, 4 row_groups, 7 column_orders, 8 encryption_algorithm;
+``RowGroup`` 1 columns, 5 file_offset, 7 ordinal (i16); ``ColumnChunk`` 1 file_path, 2 file_offset,
+3 meta_data, 4 offset_index_offset, 6 column_index_offset, 8 crypto_metadata, 9
+encrypted_column_metadata; ``ColumnMetaData`` 9 data_page_offset, 10 index_page_offset, 11
+dictionary_page_offset, 14 bloom_filter_offset.
+
+:func:`decode` and :func:`encode` are a small generic codec of the compact protocol that keeps
+every field it does not know, in its order, so that ``encode(decode(footer)) == footer``: it
+accepts only the canonical form the Apache Thrift libraries write (shortest varints, the short
+field header whenever the id step allows it, the short list header under 15 elements) and raises
+:class:`ValueError` on anything else, which :func:`merge` then refuses.
+"""
+
+from __future__ import annotations
+
+import os
+import struct as _struct
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Field", "Struct", "decode", "encode", "merge", "read_footer"]
+
+# compact protocol type ids (the low nibble of a field header, or of a list's element type)
+STOP = 0
+TRUE = 1  # a bool field's value is its header's type: 1 true, 2 false
+FALSE = 2
+BYTE = 3
+I16 = 4
+I32 = 5
+I64 = 6
+DOUBLE = 7
+BINARY = 8
+LIST = 9
+SET = 10
+MAP = 11
+STRUCT = 12
+
+#: A struct: its fields in the order they were read, each ``(field id, compact type, value)``.
+#: Values: int (byte, i16, i32, i64), bool, float, bytes, :class:`Struct`, a list or set as
+#: ``(element type, [values])``, a map as ``(key type, value type, [(key, value)])``.
+Field = tuple[int, int, Any]
+Struct = list[Field]
+
+MAGIC = b"PAR1"
+ENCRYPTED_MAGIC = b"PARE"
+#: Bytes per read when a part's body is copied (bounded memory whatever the part's size).
+COPY_BYTES = 4 * 2**20
+
+
+class _Reader:
+    """The compact protocol read from ``data`` at ``pos``."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def varint(self) -> int:
+        data = self.data
+        pos = self.pos
+        b = data[pos]
+        pos += 1
+        if b < 0x80:  # most values: one byte
+            self.pos = pos
+            return b
+        out = b & 0x7F
+        shift = 7
+        while True:
+            b = data[pos]
+            pos += 1
+            out |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+            if shift > 63:
+                raise ValueError("a Thrift varint longer than 10 bytes")
+        if b == 0:  # a padded varint would not be written back to the same bytes
+            raise ValueError("a Thrift varint with a redundant trailing byte")
+        self.pos = pos
+        return out
+
+    def zigzag(self) -> int:
+        n = self.varint()
+        return (n >> 1) ^ -(n & 1)
+
+    def value(self, ctype: int) -> Any:
+        if ctype in (I16, I32, I64):
+            return self.zigzag()
+        if ctype == BINARY:
+            n = self.varint()
+            start = self.pos
+            self.pos = start + n
+            if self.pos > len(self.data):
+                raise ValueError("a Thrift binary runs past the end of the footer")
+            return bytes(self.data[start : self.pos])
+        if ctype == STRUCT:
+            return self.struct()
+        if ctype in (LIST, SET):
+            head = self.data[self.pos]
+            self.pos += 1
+            etype = head & 0x0F
+            n = head >> 4
+            if n == 15:
+                n = self.varint()
+                if n < 15:
+                    raise ValueError("a Thrift list of fewer than 15 elements with the long header")
+            return (etype, [self.element(etype) for _ in range(n)])
+        if ctype == MAP:
+            n = self.varint()
+            if n == 0:
+                return (0, 0, [])
+            kv = self.data[self.pos]
+            self.pos += 1
+            kt, vt = kv >> 4, kv & 0x0F
+            return (kt, vt, [(self.element(kt), self.element(vt)) for _ in range(n)])
+        if ctype == BYTE:
+            b = self.data[self.pos]
+            self.pos += 1
+            return b - 256 if b > 127 else b
+        if ctype == DOUBLE:
+            (x,) = _struct.unpack_from("<d", self.data, self.pos)
+            self.pos += 8
+            return x
+        raise ValueError(f"unknown Thrift compact type {ctype}")
+
+    def element(self, ctype: int) -> Any:
+        """A list's, set's or map's element: a bool is a byte of its own there."""
+        if ctype in (TRUE, FALSE):
+            b = self.data[self.pos]
+            self.pos += 1
+            if b not in (TRUE, FALSE):
+                raise ValueError(f"a Thrift bool element written as {b}")
+            return b == TRUE
+        return self.value(ctype)
+
+    def struct(self) -> Struct:
+        fields: Struct = []
+        last = 0
+        data = self.data
+        while True:
+            head = data[self.pos]
+            self.pos += 1
+            if head == STOP:
+                return fields
+            ctype = head & 0x0F
+            delta = head >> 4
+            if delta:
+                fid = last + delta
+            else:
+                fid = self.zigzag()
+                if 0 < fid - last <= 15:
+                    raise ValueError("a Thrift field header in the long form where the short one fits")
+            last = fid
+            if ctype in (TRUE, FALSE):
+                fields.append((fid, ctype, ctype == TRUE))
+            else:
+                fields.append((fid, ctype, self.value(ctype)))
+
+
+def decode(data: bytes) -> Struct:
+    """The struct ``data`` holds (all of it: trailing bytes are an error)."""
+    reader = _Reader(data)
+    try:
+        out = reader.struct()
+    except IndexError:
+        raise ValueError("a Thrift struct runs past the end of the footer") from None
+    if reader.pos != len(data):
+        raise ValueError(f"{len(data) - reader.pos} bytes after the footer's struct")
+    return out
+
+
+def _varint(out: bytearray, n: int) -> None:
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+
+
+def _zigzag(out: bytearray, n: int) -> None:
+    _varint(out, (n << 1) ^ (n >> 63))
+
+
+def _value(out: bytearray, ctype: int, value: Any) -> None:
+    if ctype in (I16, I32, I64):
+        _zigzag(out, value)
+    elif ctype == BINARY:
+        _varint(out, len(value))
+        out += value
+    elif ctype == STRUCT:
+        _struct_into(out, value)
+    elif ctype in (LIST, SET):
+        etype, items = value
+        if len(items) < 15:
+            out.append((len(items) << 4) | etype)
+        else:
+            out.append(0xF0 | etype)
+            _varint(out, len(items))
+        for item in items:
+            _element(out, etype, item)
+    elif ctype == MAP:
+        kt, vt, pairs = value
+        _varint(out, len(pairs))
+        if pairs:
+            out.append((kt << 4) | vt)
+            for k, v in pairs:
+                _element(out, kt, k)
+                _element(out, vt, v)
+    elif ctype == BYTE:
+        out.append(value & 0xFF)
+    elif ctype == DOUBLE:
+        out += _struct.pack("<d", value)
+    else:
+        raise ValueError(f"unknown Thrift compact type {ctype}")
+
+
+def _element(out: bytearray, ctype: int, value: Any) -> None:
+    if ctype in (TRUE, FALSE):
+        out.append(TRUE if value else FALSE)
+    else:
+        _value(out, ctype, value)
+
+
+def _struct_into(out: bytearray, fields: Struct) -> None:
+    last = 0
+    for fid, ctype, value in fields:
+        if ctype in (TRUE, FALSE):  # the value is the header's type
+            ctype = TRUE if value else FALSE
+        delta = fid - last
+        if 0 < delta <= 15:
+            out.append((delta << 4) | ctype)
+        else:
+            out.append(ctype)
+            _zigzag(out, fid)
+        last = fid
+        if ctype not in (TRUE, FALSE):
+            _value(out, ctype, value)
+    out.append(STOP)
+
+
+def encode(fields: Struct) -> bytes:
+    """The compact protocol bytes of the struct ``fields`` (the inverse of :func:`decode`)."""
+    out = bytearray()
+    _struct_into(out, fields)
+    return bytes(out)
+
+
+def _get(fields: Struct, fid: int) -> Any:
+    for f, _, value in fields:
+        if f == fid:
+            return value
+    return None
+
+
+def _has(fields: Struct, fid: int) -> bool:
+    return any(f == fid for f, _, _ in fields)
+
+
+def _set(fields: Struct, fid: int, value: Any) -> Struct:
+    """``fields`` with field ``fid``'s value replaced (its type and place kept)."""
+    return [(f, t, value if f == fid else v) for f, t, v in fields]
+
+
+def read_footer(path: Path) -> tuple[int, bytes]:
+    """``(where the footer starts, the footer's bytes)`` of the Parquet file ``path``; a file that
+    is not a plain Parquet file is a :class:`ValueError`."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < 12:
+            raise ValueError(f"{path}: {size} bytes, too short for a Parquet file")
+        head = f.read(4)
+        f.seek(size - 8)
+        tail = f.read(8)
+        if ENCRYPTED_MAGIC in (head, tail[4:]):
+            raise ValueError(f"{path}: an encrypted Parquet footer (PARE), which cannot be merged")
+        if head != MAGIC or tail[4:] != MAGIC:
+            raise ValueError(f"{path}: no PAR1 magic at the start and end; not a Parquet file")
+        length = int.from_bytes(tail[:4], "little")
+        start = size - 8 - length
+        if start < 4:
+            raise ValueError(f"{path}: a footer of {length} bytes does not fit in {size}")
+        f.seek(start)
+        return start, f.read(length)
+
+
+def _shift(fields: Struct, offsets: tuple[int, ...], by: int, end: int, where: str) -> Struct:
+    """``fields`` with each of ``offsets`` (absolute file positions) moved ``by`` bytes. A 0 stays
+    0: DuckDB writes ColumnChunk.file_offset 0 for "not given", and no offset points at the magic."""
+    out: Struct = []
+    for fid, ctype, value in fields:
+        if fid in offsets and ctype == I64 and value:
+            if not 0 < value < end:
+                raise ValueError(f"{where}: an offset {value} outside the body (4 to {end})")
+            value += by
+        out.append((fid, ctype, value))
+    return out
+
+
+def _moved_row_group(group: Struct, by: int, end: int, where: str) -> Struct:
+    """A row group whose part's body now starts ``by`` bytes later; refused if a column chunk lies
+    in another file, is encrypted, or has an offset index (its page locations, in the body, hold
+    absolute offsets this would leave unmoved)."""
+    columns = []
+    for chunk in _get(group, 1)[1]:
+        if _has(chunk, 1):
+            raise ValueError(f"{where}: a column chunk in another file (file_path), which cannot be merged")
+        if _has(chunk, 8) or _has(chunk, 9):
+            raise ValueError(f"{where}: an encrypted column chunk, which cannot be merged")
+        if _has(chunk, 4):
+            raise ValueError(f"{where}: an offset index (its page locations would need moving too)")
+        chunk = _shift(chunk, (2, 6), by, end, where)
+        meta = _get(chunk, 3)
+        if meta is not None:
+            chunk = _set(chunk, 3, _shift(meta, (9, 10, 11, 14), by, end, where))
+        columns.append(chunk)
+    group = _set(group, 1, (STRUCT, columns))
+    return _shift(group, (5,), by, end, where)
+
+
+def merge(parts: Sequence[Path], target: Path) -> int:
+    """Write ``target``: the Parquet ``parts`` in order, their row groups' bytes copied unchanged
+    under one footer (the first part's, with the rows summed and every part's row groups); the rows
+    written. Parts whose schema or column orders differ from the first's, or that are not plain
+    Parquet (a bad magic, encryption, a column chunk in another file, an offset index) are a
+    :class:`ValueError`, raised before ``target`` is opened."""
+    if not parts:
+        raise ValueError("no parts to merge")
+    footers = [read_footer(Path(p)) for p in parts]
+    first = decode(footers[0][1])
+    if _has(first, 8) or _has(first, 9):
+        raise ValueError(f"{parts[0]}: an encrypted file (encryption_algorithm), which cannot be merged")
+    groups: list[Struct] = []
+    rows = 0
+    position = 4  # where the next part's body starts in target
+    for k, (path, (start, footer)) in enumerate(zip(parts, footers, strict=True)):
+        meta = first if k == 0 else decode(footer)
+        for fid, what in ((2, "schema"), (7, "column orders")):
+            if _get(meta, fid) != _get(first, fid):
+                raise ValueError(f"{path}: another {what} than {parts[0]}'s; the parts cannot be merged")
+        if _has(meta, 8) or _has(meta, 9):
+            raise ValueError(f"{path}: an encrypted file (encryption_algorithm), which cannot be merged")
+        rows += _get(meta, 3)
+        groups.extend(_moved_row_group(g, position - 4, start, str(path)) for g in _get(meta, 4)[1])
+        position += start - 4
+    if any(_has(g, 7) for g in groups):
+        if len(groups) > 2**15:
+            raise ValueError(f"{len(groups)} row groups, more than RowGroup.ordinal (i16) numbers")
+        groups = [_set(g, 7, i) for i, g in enumerate(groups)]
+    footer = encode(_set(_set(first, 3, rows), 4, (STRUCT, groups)))
+    with open(target, "wb") as out:
+        out.write(MAGIC)
+        buffer = bytearray(COPY_BYTES)
+        view = memoryview(buffer)
+        for path, (start, _) in zip(parts, footers, strict=True):
+            with open(path, "rb") as f:
+                f.seek(4)
+                left = start - 4
+                while left:
+                    n = f.readinto(view[: min(left, COPY_BYTES)])
+                    if not n:
+                        raise ValueError(f"{path}: shorter than its footer says")
+                    out.write(view[:n])
+                    left -= n
+        out.write(footer)
+        out.write(len(footer).to_bytes(4, "little"))
+        out.write(MAGIC)
+    return rows
