@@ -21,9 +21,11 @@ from typing import Any
 import numpy as np
 
 from gigacampus.errors import InputError, Problem
+from gigacampus.sweep import parquet
 
 __all__ = [
     "MAX_QUERY_ROWS",
+    "copy_parts",
     "join_parts",
     "output_folder",
     "query",
@@ -142,8 +144,24 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def join_parts(parts: Sequence[Path], target: Path) -> None:
-    """``target``: the parts in order (DuckDB streams them; insertion order is kept)."""
+def join_parts(parts: Sequence[Path], target: Path) -> int:
+    """``target``: the parts in order; the rows written.
+
+    :func:`gigacampus.sweep.parquet.merge` copies the parts' bytes behind one another under one
+    footer (no value is decoded: 0.1 CPU-s where the re-encoding below took about 5 per 200,000
+    variants), so ``target`` keeps the parts' row groups and encodings. Parts it refuses (a
+    :class:`ValueError`: their column types differ, say, or they are not plain Parquet) are joined
+    by :func:`copy_parts` instead."""
+    try:
+        return parquet.merge(parts, target)
+    except ValueError:
+        return copy_parts(parts, target)
+
+
+def copy_parts(parts: Sequence[Path], target: Path) -> int:
+    """``target``: the parts in order, re-encoded by DuckDB (it streams them; insertion order is
+    kept); the rows written. The fallback of :func:`join_parts`: it reads any parts DuckDB reads,
+    and unifies their column types."""
     files = "[" + ", ".join(_sql_path(p) for p in parts) + "]"
     con = _connect()
     try:
@@ -152,13 +170,14 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
         con.execute(f"SET memory_limit = '{JOIN_MEMORY}'")
         con.execute(f"SET temp_directory = {_sql_path(target.parent / '.duckdb-tmp')}")
         con.execute("SET preserve_insertion_order = true")
-        con.execute(
+        written = con.execute(
             f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} "
             f"(FORMAT parquet, {JOIN_OPTIONS}, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
-        )
+        ).fetchone()
     finally:
         con.close()
     shutil.rmtree(target.parent / ".duckdb-tmp", ignore_errors=True)
+    return int(written[0]) if written else 0
 
 
 def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[str], list[tuple[Any, ...]], bool]:
