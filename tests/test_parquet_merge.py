@@ -98,6 +98,10 @@ def test_footers_duckdb_writes_decode_and_encode_to_the_same_bytes(tmp_path: Pat
     _, footer = parquet.read_footer(path)
     fields = parquet.decode(footer)
     assert parquet.encode(fields) == footer
+    lazy = parquet.decode(footer, parquet.FOOTER_SHAPE)
+    assert parquet.encode(lazy) == footer
+    assert isinstance(parquet._get(lazy, 2), parquet.Raw)  # the schema left as its bytes
+    assert parquet.encode([(2, LIST, parquet._get(fields, 2))]) == b"\x29" + parquet._get(lazy, 2) + b"\x00"
     assert parquet._get(fields, 3) == 10_000
     assert len(parquet._get(fields, 4)[1]) == metadata(path)[1] == 5
 
@@ -167,6 +171,15 @@ def test_any_struct_comes_back_from_its_bytes(data: st.DataObject) -> None:
     encoded = parquet.encode(fields)
     assert parquet.decode(encoded) == fields
     assert parquet.encode(parquet.decode(encoded)) == encoded
+    # a shape decodes some containers and leaves the rest as their bytes, written back unchanged
+    shape = {fid: {f: {} for f, _, _ in v} for fid, t, v in fields if t == STRUCT}
+    shape.update({fid: {} for fid, t, v in fields if t == LIST and v[0] == STRUCT})
+    for opened in ({}, shape):
+        lazy = parquet.decode(encoded, opened)
+        assert parquet.encode(lazy) == encoded
+        for (fid, ctype, value), (_, _, full) in zip(lazy, fields, strict=True):
+            if ctype >= LIST and fid not in opened:
+                assert isinstance(value, parquet.Raw) and value == parquet.encode([(1, ctype, full)])[1:-1]
 
 
 def test_the_codec_refuses_bytes_it_would_not_write_back() -> None:

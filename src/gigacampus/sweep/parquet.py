@@ -19,7 +19,9 @@ dictionary_page_offset, 14 bloom_filter_offset.
 every field it does not know, in its order, so that ``encode(decode(footer)) == footer``: it
 accepts only the canonical form the Apache Thrift libraries write (shortest varints, the short
 field header whenever the id step allows it, the short list header under 15 elements) and raises
-:class:`ValueError` on anything else, which :func:`merge` then refuses.
+:class:`ValueError` on anything else, which :func:`merge` then refuses. Given a shape, it decodes
+only the containers the merge edits and keeps the others (the schema, the statistics) as their
+bytes: the schema and column orders are then compared byte for byte.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["Field", "Struct", "decode", "encode", "merge", "read_footer"]
+__all__ = ["Field", "Raw", "Shape", "Struct", "decode", "encode", "merge", "read_footer"]
 
 # compact protocol type ids (the low nibble of a field header, or of a list's element type)
 STOP = 0
@@ -52,6 +54,15 @@ STRUCT = 12
 #: ``(element type, [values])``, a map as ``(key type, value type, [(key, value)])``.
 Field = tuple[int, int, Any]
 Struct = list[Field]
+
+
+class Raw(bytes):
+    """A struct, list, set or map left undecoded: its bytes as read, written back as they are."""
+
+
+#: Which fields :func:`decode` opens: field id to the shape of that struct's (or its list's
+#: structs') fields; the containers of a field not named stay :class:`Raw`.
+Shape = dict[int, "Shape"]
 
 MAGIC = b"PAR1"
 ENCRYPTED_MAGIC = b"PARE"
@@ -109,14 +120,7 @@ class _Reader:
         if ctype == STRUCT:
             return self.struct()
         if ctype in (LIST, SET):
-            head = self.data[self.pos]
-            self.pos += 1
-            etype = head & 0x0F
-            n = head >> 4
-            if n == 15:
-                n = self.varint()
-                if n < 15:
-                    raise ValueError("a Thrift list of fewer than 15 elements with the long header")
+            etype, n = self.list_header()
             return (etype, [self.element(etype) for _ in range(n)])
         if ctype == MAP:
             n = self.varint()
@@ -146,7 +150,8 @@ class _Reader:
             return b == TRUE
         return self.value(ctype)
 
-    def struct(self) -> Struct:
+    def struct(self, shape: Shape | None = None) -> Struct:
+        """A struct; with ``shape``, only the fields it names are decoded below this level."""
         fields: Struct = []
         last = 0
         data = self.data
@@ -170,15 +175,119 @@ class _Reader:
                 n = data[self.pos]
                 self.pos += 1
                 fields.append((fid, ctype, (n >> 1) ^ -(n & 1)))
+            elif shape is None or ctype < LIST:
+                fields.append((fid, ctype, self.value(ctype)))
+            elif fid not in shape:  # left as its bytes, copied back verbatim
+                start = self.pos
+                self.pos = _skip(data, start, ctype)
+                fields.append((fid, ctype, Raw(data[start : self.pos])))
+            elif ctype == STRUCT:
+                fields.append((fid, ctype, self.struct(shape[fid])))
+            elif ctype == LIST and data[self.pos] & 0x0F == STRUCT:  # a list of structs, each shaped
+                etype, n = self.list_header()
+                fields.append((fid, ctype, (etype, [self.struct(shape[fid]) for _ in range(n)])))
             else:
                 fields.append((fid, ctype, self.value(ctype)))
 
+    def list_header(self) -> tuple[int, int]:
+        """A list's or set's (element type, size)."""
+        head = self.data[self.pos]
+        self.pos += 1
+        n = head >> 4
+        if n == 15:
+            n = self.varint()
+            if n < 15:
+                raise ValueError("a Thrift list of fewer than 15 elements with the long header")
+        return head & 0x0F, n
 
-def decode(data: bytes) -> Struct:
-    """The struct ``data`` holds (all of it: trailing bytes are an error)."""
+
+def _skip(data: bytes, pos: int, ctype: int) -> int:
+    """Where the value of type ``ctype`` at ``pos`` ends (read without building it: a quarter of
+    the time :func:`decode` takes)."""
+    if ctype in (I16, I32, I64):
+        while data[pos] >= 0x80:
+            pos += 1
+        return pos + 1
+    if ctype == STRUCT:
+        while True:
+            head = data[pos]
+            pos += 1
+            if head == STOP:
+                return pos
+            if not head >> 4:  # the long header: a zigzag field id follows
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            ctype = head & 0x0F
+            if ctype in (I32, I64, I16):  # the common fields skipped here, not in a call each
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            elif ctype == BINARY:
+                n = shift = 0
+                while True:
+                    b = data[pos]
+                    pos += 1
+                    n |= (b & 0x7F) << shift
+                    shift += 7
+                    if b < 0x80:
+                        break
+                pos += n
+            elif ctype > FALSE:  # (a bool field has no value after its header)
+                pos = _skip(data, pos, ctype)
+    if ctype in (BINARY, LIST, SET, MAP):
+        if ctype in (LIST, SET):
+            head = data[pos]
+            pos += 1
+            etype = head & 0x0F
+            n = head >> 4
+        if ctype not in (LIST, SET) or n == 15:
+            n = shift = 0
+            while True:
+                b = data[pos]
+                pos += 1
+                n |= (b & 0x7F) << shift
+                shift += 7
+                if b < 0x80:
+                    break
+        if ctype == BINARY:
+            return pos + n
+        if ctype == MAP:
+            if not n:
+                return pos
+            kt, etype = data[pos] >> 4, data[pos] & 0x0F
+            pos += 1
+            for _ in range(n):
+                pos = _skip(data, pos, kt)
+                pos = _skip(data, pos, etype)
+            return pos
+        if etype in (TRUE, FALSE, BYTE):  # one byte each
+            return pos + n
+        if etype in (I32, I64, I16):
+            for _ in range(n):
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            return pos
+        for _ in range(n):
+            pos = _skip(data, pos, etype)
+        return pos
+    if ctype in (TRUE, FALSE, BYTE):  # a container's bool or a byte
+        return pos + 1
+    if ctype == DOUBLE:
+        return pos + 8
+    raise ValueError(f"unknown Thrift compact type {ctype}")
+
+
+def decode(data: bytes, shape: Shape | None = None) -> Struct:
+    """The struct ``data`` holds (all of it: trailing bytes are an error).
+
+    ``shape`` (field id to the shape of that field's struct, or of each struct of its list) decodes
+    only the containers it names: every other struct, list, set or map is kept as :class:`Raw`
+    bytes, which :func:`encode` writes back verbatim (:func:`merge` decodes the offsets alone)."""
     reader = _Reader(data)
     try:
-        out = reader.struct()
+        out = reader.struct(shape)
     except IndexError:
         raise ValueError("a Thrift struct runs past the end of the footer") from None
     if reader.pos != len(data):
@@ -200,6 +309,8 @@ def _zigzag(out: bytearray, n: int) -> None:
 def _value(out: bytearray, ctype: int, value: Any) -> None:
     if ctype in (I16, I32, I64):
         _zigzag(out, value)
+    elif isinstance(value, Raw):
+        out += value
     elif ctype == BINARY:
         _varint(out, len(value))
         out += value
@@ -318,6 +429,10 @@ def _moved(fields: Struct, offsets: frozenset[int], by: int, end: int, where: st
     return out
 
 
+#: What :func:`merge` decodes of a footer: FileMetaData.row_groups, their columns and each
+#: column's meta_data, down to its offsets; the schema, statistics, encodings and every other
+#: container stay :class:`Raw` (0.1 CPU-s instead of 0.4 for the footers of 200,000 variants).
+FOOTER_SHAPE: Shape = {4: {1: {3: {}}}}
 #: The offsets of a ColumnChunk (file_offset, column_index_offset) and of its ColumnMetaData
 #: (data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset).
 _CHUNK_OFFSETS = frozenset((2, 6))
@@ -366,14 +481,14 @@ def merge(parts: Sequence[Path], target: Path) -> int:
     if not parts:
         raise ValueError("no parts to merge")
     footers = [read_footer(Path(p)) for p in parts]
-    first = decode(footers[0][1])
+    first = decode(footers[0][1], FOOTER_SHAPE)
     if _has(first, 8) or _has(first, 9):
         raise ValueError(f"{parts[0]}: an encrypted file (encryption_algorithm), which cannot be merged")
     groups: list[Struct] = []
     rows = 0
     position = 4  # where the next part's body starts in target
     for k, (path, (start, footer)) in enumerate(zip(parts, footers, strict=True)):
-        meta = first if k == 0 else decode(footer)
+        meta = first if k == 0 else decode(footer, FOOTER_SHAPE)
         for fid, what in ((2, "schema"), (7, "column orders")):
             if _get(meta, fid) != _get(first, fid):
                 raise ValueError(f"{path}: another {what} than {parts[0]}'s; the parts cannot be merged")
