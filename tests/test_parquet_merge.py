@@ -258,12 +258,26 @@ def test_any_parts_merge_to_the_parts_in_order(
     )
 
 
-def test_one_row_parts_merge(tmp_path: Path) -> None:
+def test_one_row_and_empty_parts_merge(tmp_path: Path) -> None:
     parts = [write(tmp_path / f"p{k}.parquet", 1, first=k, seed=k) for k in range(3)]
+    parts.insert(1, write(tmp_path / "empty.parquet", 0))
+    assert metadata(parts[1]) == (0, 0)
     target = tmp_path / "merged.parquet"
     assert parquet.merge(parts, target) == 3
     assert_same(read([target]), read(parts))
     assert metadata(target) == (3, 3)
+
+
+def test_a_footer_without_its_row_groups_is_refused(tmp_path: Path) -> None:
+    good = write(tmp_path / "good.parquet", 100)
+    fields = parquet.decode(parquet.read_footer(good)[1])
+    for broken, why in (
+        ([f for f in fields if f[0] != 4], "no field 4"),
+        (parquet._set(fields, 4, (I32, [1, 2])), "list of type 5"),
+    ):
+        bad = with_footer(good, tmp_path / "bad.parquet", parquet.encode(broken))
+        with pytest.raises(ValueError, match=why):
+            parquet.merge([good, bad], tmp_path / "m.parquet")
 
 
 def with_footer(source: Path, target: Path, footer: bytes, magic: bytes = b"PAR1") -> Path:

@@ -410,6 +410,21 @@ def read_footer(path: Path) -> tuple[int, bytes]:
         return start, f.read(length)
 
 
+def _required(fields: Struct, fid: int, ctype: int, where: str) -> Any:
+    """The value of field ``fid``, which must be there with the type ``ctype``."""
+    for f, t, value in fields:
+        if f == fid and t == ctype:
+            return value
+    raise ValueError(f"{where}: no field {fid} of type {ctype} in the footer; not a Parquet footer")
+
+
+def _structs(value: tuple[int, list[Any]], where: str) -> list[Struct]:
+    """The elements of a list of structs."""
+    if value[0] != STRUCT:
+        raise ValueError(f"{where}: a list of type {value[0]} where the footer holds structs")
+    return value[1]
+
+
 def _move(offset: int, by: int, end: int, where: str) -> int:
     """The absolute file position ``offset``, in a part's body (4 to ``end``), moved ``by`` bytes."""
     if not 0 < offset < end:
@@ -454,7 +469,7 @@ def _moved_row_group(group: Struct, by: int, end: int, where: str) -> Struct:
     for fid, ctype, value in group:
         if fid == 1 and ctype == LIST:
             columns = []
-            for chunk in value[1]:
+            for chunk in _structs(value, where):
                 moved: Struct = []
                 for cf, ct, cv in chunk:
                     if cf in _CHUNK_REFUSED:
@@ -482,8 +497,6 @@ def merge(parts: Sequence[Path], target: Path) -> int:
         raise ValueError("no parts to merge")
     footers = [read_footer(Path(p)) for p in parts]
     first = decode(footers[0][1], FOOTER_SHAPE)
-    if _has(first, 8) or _has(first, 9):
-        raise ValueError(f"{parts[0]}: an encrypted file (encryption_algorithm), which cannot be merged")
     groups: list[Struct] = []
     rows = 0
     position = 4  # where the next part's body starts in target
@@ -494,8 +507,9 @@ def merge(parts: Sequence[Path], target: Path) -> int:
                 raise ValueError(f"{path}: another {what} than {parts[0]}'s; the parts cannot be merged")
         if _has(meta, 8) or _has(meta, 9):
             raise ValueError(f"{path}: an encrypted file (encryption_algorithm), which cannot be merged")
-        rows += _get(meta, 3)
-        groups.extend(_moved_row_group(g, position - 4, start, str(path)) for g in _get(meta, 4)[1])
+        rows += _required(meta, 3, I64, str(path))
+        found = _required(meta, 4, LIST, str(path))
+        groups.extend(_moved_row_group(g, position - 4, start, str(path)) for g in _structs(found, str(path)))
         position += start - 4
     if any(_has(g, 7) for g in groups):
         if len(groups) > 2**15:
