@@ -154,8 +154,8 @@ def join_parts(parts: Sequence[Path], target: Path) -> int:
     """``target``: the parts in order; the rows written.
 
     :func:`gigacampus.sweep.parquet.merge` copies the parts' bytes behind one another under one
-    footer (no value is decoded: 0.1 CPU-s where the re-encoding below took about 5 per 200,000
-    variants), so ``target`` keeps the parts' row groups and encodings. Parts it refuses (a
+    footer (no value is decoded: 0.48 CPU-s for the 11 parts of the flagship's 200,000 variants,
+    where the re-encoding below took 4.7), so ``target`` keeps the parts' row groups and encodings. Parts it refuses (a
     :class:`ValueError`: their column types differ, say, or they are not plain Parquet) are joined
     by :func:`copy_parts` instead."""
     try:
