@@ -6,6 +6,9 @@ length (4 bytes, little-endian) and ``PAR1``. Every position the footer gives is
 offset into the body, so the parts' bodies can be written one after the other unchanged: each part's
 row groups keep their bytes, and their offsets move by where the body now starts minus 4. This
 takes no decoding of a single page, where DuckDB's ``COPY`` re-reads and re-encodes every value.
+Bloom filters and column indexes hold no file offsets and stay valid where they move; an offset
+index does (its page locations), so a part with one is refused, as are encrypted parts and column
+chunks kept in another file. (DuckDB 2.0.1 writes no offset index, even with ``WRITE_PAGE_INDEX``.)
 
 The field numbers are those of the Apache parquet-format ``parquet.thrift``
 (github.com/apache/parquet-format, src/main/thrift/parquet.thrift, read at commit 24102ed5):
