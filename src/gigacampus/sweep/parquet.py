@@ -174,9 +174,23 @@ class _Reader:
             last = fid
             if ctype in (TRUE, FALSE):
                 fields.append((fid, ctype, ctype == TRUE))
-            elif ctype in (I32, I64) and data[self.pos] < 0x80:  # the most common value: a one-byte int
+            elif ctype in (I32, I64):  # the most common values, read here rather than in two calls
                 n = data[self.pos]
                 self.pos += 1
+                if n >= 0x80:
+                    n &= 0x7F
+                    shift = 7
+                    while True:
+                        b = data[self.pos]
+                        self.pos += 1
+                        n |= (b & 0x7F) << shift
+                        shift += 7
+                        if b < 0x80:
+                            break
+                        if shift > 63:
+                            raise ValueError("a Thrift varint longer than 10 bytes")
+                    if b == 0:
+                        raise ValueError("a Thrift varint with a redundant trailing byte")
                 fields.append((fid, ctype, (n >> 1) ^ -(n & 1)))
             elif shape is None or ctype < LIST:
                 fields.append((fid, ctype, self.value(ctype)))
@@ -363,7 +377,13 @@ def _struct_into(out: bytearray, fields: Struct) -> None:
             out.append(ctype)
             _zigzag(out, fid)
         last = fid
-        if ctype not in (TRUE, FALSE):
+        if ctype in (I32, I64):  # the most common values, written here rather than in two calls
+            n = (value << 1) ^ (value >> 63)
+            while n >= 0x80:
+                out.append((n & 0x7F) | 0x80)
+                n >>= 7
+            out.append(n)
+        elif ctype not in (TRUE, FALSE):
             _value(out, ctype, value)
     out.append(STOP)
 
@@ -439,12 +459,10 @@ def _moved(fields: Struct, offsets: frozenset[int], by: int, end: int, where: st
     """``fields`` with each of ``offsets`` (i64 absolute file positions) moved ``by`` bytes. A 0
     stays 0: DuckDB writes ColumnChunk.file_offset 0 for "not given", and no offset points at the
     magic."""
-    out: Struct = []
-    for fid, ctype, value in fields:
-        if fid in offsets and ctype == I64 and value:
-            value = _move(value, by, end, where)
-        out.append((fid, ctype, value))
-    return out
+    return [
+        (fid, ctype, _move(value, by, end, where) if fid in offsets and ctype == I64 and value else value)
+        for fid, ctype, value in fields
+    ]
 
 
 #: What :func:`merge` decodes of a footer: FileMetaData.row_groups, their columns and each
