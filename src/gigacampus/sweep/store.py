@@ -1,11 +1,12 @@
-"""The run store of a sweep: Parquet parts written with DuckDB, joined into ``variants.parquet``,
+"""The run store of a sweep: Parquet parts written with DuckDB, merged into ``variants.parquet``,
 and the statistics and SQL queries read back from it.
 
 DuckDB alone writes and reads the Parquet (no pyarrow): it is already a dependency for the
-queries, streams a join of parts without loading them, and its ``COPY ... (FORMAT parquet)``
-compresses each column. NaN outputs (a year with no campus job) are stored as NULL. The
-statistics are computed in :mod:`gigacampus.sweep.summary`. DuckDB is imported on first use
-(about 0.1 s): a sweep held in memory never loads it.
+queries and its ``COPY ... (FORMAT parquet)`` compresses each column. The parts are merged byte
+for byte (:mod:`gigacampus.sweep.parquet`), or joined by DuckDB when the merge refuses them. NaN
+outputs (a year with no campus job) are stored as NULL. The statistics are computed in
+:mod:`gigacampus.sweep.summary`. DuckDB is imported on first use (about 0.1 s): a sweep held in
+memory never loads it.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from typing import Any
 import numpy as np
 
 from gigacampus.errors import InputError, Problem
+from gigacampus.sweep import parquet
 
 __all__ = [
     "MAX_QUERY_ROWS",
+    "copy_parts",
     "join_parts",
     "output_folder",
     "query",
@@ -35,7 +38,11 @@ __all__ = [
 
 #: Memory DuckDB may use to join the parts (it spills beyond it).
 JOIN_MEMORY = "256MB"
-#: Rows per row group of ``variants.parquet``.
+#: Rows per row group of a ``variants.parquet`` written at once (a sweep held in memory) or by
+#: :func:`copy_parts`. A merged one keeps its parts' row groups: DuckDB's default (122,880 rows at
+#: most), one a part of up to 50,000 variants. Parts written in groups of this size instead took
+#: as long to write and to read back (200 output columns of 200,000 variants: 1.7-1.9 CPU-s
+#: either way) and end each part in a small group (16,384 rows and 2,340 of a 18,724-variant chunk).
 ROW_GROUP_SIZE = 16384
 #: How :func:`write_columns` encodes a whole sweep held in memory: PLAIN, uncompressed. Nearly
 #: every value of a sweep is a distinct double (the sampled inputs reach every output), which a
@@ -43,13 +50,14 @@ ROW_GROUP_SIZE = 16384
 #: default (dictionary, snappy) takes 2.3 CPU-s for 186 MB, no dictionary (``DICTIONARY_SIZE_LIMIT
 #: 1``: DuckDB gives up the dictionary of any column whose dictionary passes one byte) 1.8 CPU-s for
 #: 199 MB, and this 1.4 CPU-s for 276 MB; queries read it as fast. DuckDB reads every encoding back
-#: to the same values. Not for the parts of a larger sweep: :func:`join_parts` (one thread, a
-#: memory limit) took 52 CPU-s to join the 100,000 variants' six parts written so, 3.4 written
-#: with the defaults.
+#: to the same values. Not for the parts of a larger sweep: they become ``variants.parquet`` as
+#: they are, and :func:`copy_parts` (one thread, a memory limit) took 52 CPU-s to join the 100,000
+#: variants' six parts written so, 3.4 written with the defaults.
 PLAIN_OPTIONS = "COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 1"
-#: How :func:`join_parts` encodes ``variants.parquet``: snappy, no dictionary (2.7-2.9 CPU-s
-#: instead of 3.3-3.4 to join the 100,000 variants' parts, 199 MB instead of 186). Uncompressed
-#: pages do not suit the join: under its memory limit it took 13.6 CPU-s to write them.
+#: How :func:`copy_parts` (the fallback of :func:`join_parts`) encodes ``variants.parquet``:
+#: snappy, no dictionary (2.7-2.9 CPU-s instead of 3.3-3.4 to join the 100,000 variants' parts,
+#: 199 MB instead of 186). Uncompressed pages do not suit the join: under its memory limit it
+#: took 13.6 CPU-s to write them.
 JOIN_OPTIONS = "DICTIONARY_SIZE_LIMIT 1"
 #: Rows a ``gigacampus query`` prints at most (a query may select all 1,000,000 variants).
 MAX_QUERY_ROWS = 100_000
@@ -89,7 +97,7 @@ def write_columns(
     """``columns`` (1-D, one length) as one Parquet file, in this order; the row count.
 
     ``plain``: written :data:`PLAIN_OPTIONS` (a whole sweep's ``variants.parquet``); else with
-    DuckDB's dictionary and snappy (a part, which :func:`join_parts` reads back far faster so)."""
+    DuckDB's dictionary and snappy (a part, whose pages :func:`join_parts` keeps as they are)."""
     options = "FORMAT parquet" + (f", {PLAIN_OPTIONS}" if plain else "")
     options += f", ROW_GROUP_SIZE {int(row_group_size)}" if row_group_size else ""
     con = _connect()
@@ -142,8 +150,24 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def join_parts(parts: Sequence[Path], target: Path) -> None:
-    """``target``: the parts in order (DuckDB streams them; insertion order is kept)."""
+def join_parts(parts: Sequence[Path], target: Path) -> int:
+    """``target``: the parts in order; the rows written.
+
+    :func:`gigacampus.sweep.parquet.merge` copies the parts' bytes behind one another under one
+    footer (no value is decoded: 0.48 CPU-s for the 11 parts of the flagship's 200,000 variants,
+    where the re-encoding below took 4.7), so ``target`` keeps the parts' row groups and encodings. Parts it refuses (a
+    :class:`ValueError`: their column types differ, say, or they are not plain Parquet) are joined
+    by :func:`copy_parts` instead."""
+    try:
+        return parquet.merge(parts, target)
+    except ValueError:
+        return copy_parts(parts, target)
+
+
+def copy_parts(parts: Sequence[Path], target: Path) -> int:
+    """``target``: the parts in order, re-encoded by DuckDB (it streams them; insertion order is
+    kept); the rows written. The fallback of :func:`join_parts`: it reads any parts DuckDB reads,
+    and unifies their column types."""
     files = "[" + ", ".join(_sql_path(p) for p in parts) + "]"
     con = _connect()
     try:
@@ -152,13 +176,14 @@ def join_parts(parts: Sequence[Path], target: Path) -> None:
         con.execute(f"SET memory_limit = '{JOIN_MEMORY}'")
         con.execute(f"SET temp_directory = {_sql_path(target.parent / '.duckdb-tmp')}")
         con.execute("SET preserve_insertion_order = true")
-        con.execute(
+        written = con.execute(
             f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} "
             f"(FORMAT parquet, {JOIN_OPTIONS}, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
-        )
+        ).fetchone()
     finally:
         con.close()
     shutil.rmtree(target.parent / ".duckdb-tmp", ignore_errors=True)
+    return int(written[0]) if written else 0
 
 
 def query(folder: str | Path, sql: str, *, source: str = "query") -> tuple[list[str], list[tuple[Any, ...]], bool]:

@@ -1,0 +1,576 @@
+"""Parquet files joined byte for byte: the parts' bodies copied behind one another under one footer.
+
+A Parquet file is ``PAR1``, a body (the row groups' pages, then any bloom filters and page
+indexes), a footer (the ``FileMetaData`` struct in the Thrift compact protocol), the footer's
+length (4 bytes, little-endian) and ``PAR1``. Every position the footer gives is an absolute file
+offset into the body, so the parts' bodies can be written one after the other unchanged: each part's
+row groups keep their bytes, and their offsets move by where the body now starts minus 4. This
+takes no decoding of a single page, where DuckDB's ``COPY`` re-reads and re-encodes every value.
+Bloom filters and column indexes hold no file offsets and stay valid where they move; an offset
+index does (its page locations), so a part with one is refused, as are encrypted parts and column
+chunks kept in another file. (DuckDB 2.0.1 writes no offset index, even with ``WRITE_PAGE_INDEX``.)
+
+The field numbers are those of the Apache parquet-format ``parquet.thrift``
+(github.com/apache/parquet-format, src/main/thrift/parquet.thrift, read at commit 24102ed5):
+``FileMetaData`` 2 schema, 3 num_rows, 4 row_groups, 7 column_orders, 8 encryption_algorithm;
+``RowGroup`` 1 columns, 5 file_offset, 7 ordinal (i16); ``ColumnChunk`` 1 file_path, 2 file_offset,
+3 meta_data, 4 offset_index_offset, 6 column_index_offset, 8 crypto_metadata, 9
+encrypted_column_metadata; ``ColumnMetaData`` 9 data_page_offset, 10 index_page_offset, 11
+dictionary_page_offset, 14 bloom_filter_offset.
+
+:func:`decode` and :func:`encode` are a small generic codec of the compact protocol that keeps
+every field it does not know, in its order, so that ``encode(decode(footer)) == footer``: it
+accepts only the canonical form the Apache Thrift libraries write (shortest varints, the short
+field header whenever the id step allows it, the short list header under 15 elements) and raises
+:class:`ValueError` on anything else, which :func:`merge` then refuses. Given a shape, it decodes
+only the containers the merge edits and keeps the others (the schema, the statistics) as their
+bytes: the schema and column orders are then compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import struct as _struct
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, BinaryIO
+
+__all__ = ["Field", "Raw", "Shape", "Struct", "decode", "encode", "merge", "read_footer"]
+
+# compact protocol type ids (the low nibble of a field header, or of a list's element type)
+STOP = 0
+TRUE = 1  # a bool field's value is its header's type: 1 true, 2 false
+FALSE = 2
+BYTE = 3
+I16 = 4
+I32 = 5
+I64 = 6
+DOUBLE = 7
+BINARY = 8
+LIST = 9
+SET = 10
+MAP = 11
+STRUCT = 12
+
+#: A struct: its fields in the order they were read, each ``(field id, compact type, value)``.
+#: Values: int (byte, i16, i32, i64), bool, float, bytes, :class:`Struct`, a list or set as
+#: ``(element type, [values])``, a map as ``(key type, value type, [(key, value)])``.
+Field = tuple[int, int, Any]
+Struct = list[Field]
+
+
+class Raw(bytes):
+    """A struct, list, set or map left undecoded: its bytes as read, written back as they are."""
+
+
+#: Which fields :func:`decode` opens: field id to the shape of that struct's (or its list's
+#: structs') fields; the containers of a field not named stay :class:`Raw`.
+Shape = dict[int, "Shape"]
+
+MAGIC = b"PAR1"
+ENCRYPTED_MAGIC = b"PARE"
+#: Bytes per read when a part's body is copied (bounded memory whatever the part's size).
+COPY_BYTES = 4 * 2**20
+
+
+class _Reader:
+    """The compact protocol read from ``data`` at ``pos``."""
+
+    __slots__ = ("data", "pos")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.pos = 0
+
+    def varint(self) -> int:
+        data = self.data
+        pos = self.pos
+        b = data[pos]
+        pos += 1
+        if b < 0x80:  # most values: one byte
+            self.pos = pos
+            return b
+        out = b & 0x7F
+        shift = 7
+        while True:
+            b = data[pos]
+            pos += 1
+            out |= (b & 0x7F) << shift
+            shift += 7
+            if b < 0x80:
+                break
+            if shift > 63:
+                raise ValueError("a Thrift varint longer than 10 bytes")
+        if b == 0:  # a padded varint would not be written back to the same bytes
+            raise ValueError("a Thrift varint with a redundant trailing byte")
+        self.pos = pos
+        return out
+
+    def zigzag(self) -> int:
+        n = self.varint()
+        return (n >> 1) ^ -(n & 1)
+
+    def value(self, ctype: int) -> Any:
+        if ctype in (I16, I32, I64):
+            return self.zigzag()
+        if ctype == BINARY:
+            n = self.varint()
+            start = self.pos
+            self.pos = start + n
+            if self.pos > len(self.data):
+                raise ValueError("a Thrift binary runs past the end of the footer")
+            return bytes(self.data[start : self.pos])
+        if ctype == STRUCT:
+            return self.struct()
+        if ctype in (LIST, SET):
+            etype, n = self.list_header()
+            return (etype, [self.element(etype) for _ in range(n)])
+        if ctype == MAP:
+            n = self.varint()
+            if n == 0:
+                return (0, 0, [])
+            kv = self.data[self.pos]
+            self.pos += 1
+            kt, vt = kv >> 4, kv & 0x0F
+            return (kt, vt, [(self.element(kt), self.element(vt)) for _ in range(n)])
+        if ctype == BYTE:
+            b = self.data[self.pos]
+            self.pos += 1
+            return b - 256 if b > 127 else b
+        if ctype == DOUBLE:
+            (x,) = _struct.unpack_from("<d", self.data, self.pos)
+            self.pos += 8
+            return x
+        raise ValueError(f"unknown Thrift compact type {ctype}")
+
+    def element(self, ctype: int) -> Any:
+        """A list's, set's or map's element: a bool is a byte of its own there."""
+        if ctype in (TRUE, FALSE):
+            b = self.data[self.pos]
+            self.pos += 1
+            if b not in (TRUE, FALSE):
+                raise ValueError(f"a Thrift bool element written as {b}")
+            return b == TRUE
+        return self.value(ctype)
+
+    def struct(self, shape: Shape | None = None) -> Struct:
+        """A struct; with ``shape``, only the fields it names are decoded below this level."""
+        fields: Struct = []
+        last = 0
+        data = self.data
+        while True:
+            head = data[self.pos]
+            self.pos += 1
+            if head == STOP:
+                return fields
+            ctype = head & 0x0F
+            delta = head >> 4
+            if delta:
+                fid = last + delta
+            else:
+                fid = self.zigzag()
+                if 0 < fid - last <= 15:
+                    raise ValueError("a Thrift field header in the long form where the short one fits")
+            last = fid
+            if ctype in (TRUE, FALSE):
+                fields.append((fid, ctype, ctype == TRUE))
+            elif ctype in (I32, I64):  # the most common values, read here rather than in two calls
+                n = data[self.pos]
+                self.pos += 1
+                if n >= 0x80:
+                    n &= 0x7F
+                    shift = 7
+                    while True:
+                        b = data[self.pos]
+                        self.pos += 1
+                        n |= (b & 0x7F) << shift
+                        shift += 7
+                        if b < 0x80:
+                            break
+                        if shift > 63:
+                            raise ValueError("a Thrift varint longer than 10 bytes")
+                    if b == 0:
+                        raise ValueError("a Thrift varint with a redundant trailing byte")
+                fields.append((fid, ctype, (n >> 1) ^ -(n & 1)))
+            elif shape is None or ctype < LIST:
+                fields.append((fid, ctype, self.value(ctype)))
+            elif fid not in shape:  # left as its bytes, copied back verbatim
+                start = self.pos
+                self.pos = _skip(data, start, ctype)
+                fields.append((fid, ctype, Raw(data[start : self.pos])))
+            elif ctype == STRUCT:
+                fields.append((fid, ctype, self.struct(shape[fid])))
+            elif ctype == LIST and data[self.pos] & 0x0F == STRUCT:  # a list of structs, each shaped
+                etype, n = self.list_header()
+                fields.append((fid, ctype, (etype, [self.struct(shape[fid]) for _ in range(n)])))
+            else:
+                fields.append((fid, ctype, self.value(ctype)))
+
+    def list_header(self) -> tuple[int, int]:
+        """A list's or set's (element type, size)."""
+        head = self.data[self.pos]
+        self.pos += 1
+        n = head >> 4
+        if n == 15:
+            n = self.varint()
+            if n < 15:
+                raise ValueError("a Thrift list of fewer than 15 elements with the long header")
+        return head & 0x0F, n
+
+
+def _skip(data: bytes, pos: int, ctype: int) -> int:
+    """Where the value of type ``ctype`` at ``pos`` ends (read without building it: a quarter of
+    the time :func:`decode` takes)."""
+    if ctype in (I16, I32, I64):
+        while data[pos] >= 0x80:
+            pos += 1
+        return pos + 1
+    if ctype == STRUCT:
+        while True:
+            head = data[pos]
+            pos += 1
+            if head == STOP:
+                return pos
+            if not head >> 4:  # the long header: a zigzag field id follows
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            ctype = head & 0x0F
+            if ctype in (I32, I64, I16):  # the common fields skipped here, not in a call each
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            elif ctype == BINARY:
+                n = shift = 0
+                while True:
+                    b = data[pos]
+                    pos += 1
+                    n |= (b & 0x7F) << shift
+                    shift += 7
+                    if b < 0x80:
+                        break
+                pos += n
+            elif ctype > FALSE:  # (a bool field has no value after its header)
+                pos = _skip(data, pos, ctype)
+    if ctype in (BINARY, LIST, SET, MAP):
+        if ctype in (LIST, SET):
+            head = data[pos]
+            pos += 1
+            etype = head & 0x0F
+            n = head >> 4
+        if ctype not in (LIST, SET) or n == 15:
+            n = shift = 0
+            while True:
+                b = data[pos]
+                pos += 1
+                n |= (b & 0x7F) << shift
+                shift += 7
+                if b < 0x80:
+                    break
+        if ctype == BINARY:
+            return pos + n
+        if ctype == MAP:
+            if not n:
+                return pos
+            kt, etype = data[pos] >> 4, data[pos] & 0x0F
+            pos += 1
+            for _ in range(n):
+                pos = _skip(data, pos, kt)
+                pos = _skip(data, pos, etype)
+            return pos
+        if etype in (TRUE, FALSE, BYTE):  # one byte each
+            return pos + n
+        if etype in (I32, I64, I16):
+            for _ in range(n):
+                while data[pos] >= 0x80:
+                    pos += 1
+                pos += 1
+            return pos
+        for _ in range(n):
+            pos = _skip(data, pos, etype)
+        return pos
+    if ctype in (TRUE, FALSE, BYTE):  # a container's bool or a byte
+        return pos + 1
+    if ctype == DOUBLE:
+        return pos + 8
+    raise ValueError(f"unknown Thrift compact type {ctype}")
+
+
+def decode(data: bytes, shape: Shape | None = None) -> Struct:
+    """The struct ``data`` holds (all of it: trailing bytes are an error).
+
+    ``shape`` (field id to the shape of that field's struct, or of each struct of its list) decodes
+    only the containers it names: every other struct, list, set or map is kept as :class:`Raw`
+    bytes, which :func:`encode` writes back verbatim (:func:`merge` decodes the offsets alone)."""
+    reader = _Reader(data)
+    try:
+        out = reader.struct(shape)
+    except IndexError:
+        raise ValueError("a Thrift struct runs past the end of the footer") from None
+    if reader.pos != len(data):
+        raise ValueError(f"{len(data) - reader.pos} bytes after the footer's struct")
+    return out
+
+
+def _varint(out: bytearray, n: int) -> None:
+    while n >= 0x80:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+
+
+def _zigzag(out: bytearray, n: int) -> None:
+    _varint(out, (n << 1) ^ (n >> 63))
+
+
+def _value(out: bytearray, ctype: int, value: Any) -> None:
+    if ctype in (I16, I32, I64):
+        _zigzag(out, value)
+    elif isinstance(value, Raw):
+        out += value
+    elif ctype == BINARY:
+        _varint(out, len(value))
+        out += value
+    elif ctype == STRUCT:
+        _struct_into(out, value)
+    elif ctype in (LIST, SET):
+        etype, items = value
+        if len(items) < 15:
+            out.append((len(items) << 4) | etype)
+        else:
+            out.append(0xF0 | etype)
+            _varint(out, len(items))
+        for item in items:
+            _element(out, etype, item)
+    elif ctype == MAP:
+        kt, vt, pairs = value
+        _varint(out, len(pairs))
+        if pairs:
+            out.append((kt << 4) | vt)
+            for k, v in pairs:
+                _element(out, kt, k)
+                _element(out, vt, v)
+    elif ctype == BYTE:
+        out.append(value & 0xFF)
+    elif ctype == DOUBLE:
+        out += _struct.pack("<d", value)
+    else:
+        raise ValueError(f"unknown Thrift compact type {ctype}")
+
+
+def _element(out: bytearray, ctype: int, value: Any) -> None:
+    if ctype in (TRUE, FALSE):
+        out.append(TRUE if value else FALSE)
+    else:
+        _value(out, ctype, value)
+
+
+def _struct_into(out: bytearray, fields: Struct) -> None:
+    last = 0
+    for fid, ctype, value in fields:
+        if ctype in (TRUE, FALSE):  # the value is the header's type
+            ctype = TRUE if value else FALSE
+        delta = fid - last
+        if 0 < delta <= 15:
+            out.append((delta << 4) | ctype)
+        else:
+            out.append(ctype)
+            _zigzag(out, fid)
+        last = fid
+        if ctype in (I32, I64):  # the most common values, written here rather than in two calls
+            n = (value << 1) ^ (value >> 63)
+            while n >= 0x80:
+                out.append((n & 0x7F) | 0x80)
+                n >>= 7
+            out.append(n)
+        elif ctype not in (TRUE, FALSE):
+            _value(out, ctype, value)
+    out.append(STOP)
+
+
+def encode(fields: Struct) -> bytes:
+    """The compact protocol bytes of the struct ``fields`` (the inverse of :func:`decode`)."""
+    out = bytearray()
+    _struct_into(out, fields)
+    return bytes(out)
+
+
+def _get(fields: Struct, fid: int) -> Any:
+    for f, _, value in fields:
+        if f == fid:
+            return value
+    return None
+
+
+def _has(fields: Struct, fid: int) -> bool:
+    return any(f == fid for f, _, _ in fields)
+
+
+def _set(fields: Struct, fid: int, value: Any) -> Struct:
+    """``fields`` with field ``fid``'s value replaced (its type and place kept)."""
+    return [(f, t, value if f == fid else v) for f, t, v in fields]
+
+
+def read_footer(path: Path) -> tuple[int, bytes]:
+    """``(where the footer starts, the footer's bytes)`` of the Parquet file ``path``; a file that
+    is not a plain Parquet file is a :class:`ValueError`."""
+    with open(path, "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size < 12:
+            raise ValueError(f"{path}: {size} bytes, too short for a Parquet file")
+        head = f.read(4)
+        f.seek(size - 8)
+        tail = f.read(8)
+        if ENCRYPTED_MAGIC in (head, tail[4:]):
+            raise ValueError(f"{path}: an encrypted Parquet footer (PARE), which cannot be merged")
+        if head != MAGIC or tail[4:] != MAGIC:
+            raise ValueError(f"{path}: no PAR1 magic at the start and end; not a Parquet file")
+        length = int.from_bytes(tail[:4], "little")
+        start = size - 8 - length
+        if start < 4:
+            raise ValueError(f"{path}: a footer of {length} bytes does not fit in {size}")
+        f.seek(start)
+        return start, f.read(length)
+
+
+def _required(fields: Struct, fid: int, ctype: int, where: str) -> Any:
+    """The value of field ``fid``, which must be there with the type ``ctype``."""
+    for f, t, value in fields:
+        if f == fid and t == ctype:
+            return value
+    raise ValueError(f"{where}: no field {fid} of type {ctype} in the footer; not a Parquet footer")
+
+
+def _structs(value: tuple[int, list[Any]], where: str) -> list[Struct]:
+    """The elements of a list of structs."""
+    if value[0] != STRUCT:
+        raise ValueError(f"{where}: a list of type {value[0]} where the footer holds structs")
+    return value[1]
+
+
+def _move(offset: int, by: int, end: int, where: str) -> int:
+    """The absolute file position ``offset``, in a part's body (4 to ``end``), moved ``by`` bytes."""
+    if not 0 < offset < end:
+        raise ValueError(f"{where}: an offset {offset} outside the body (4 to {end})")
+    return offset + by
+
+
+def _moved(fields: Struct, offsets: frozenset[int], by: int, end: int, where: str) -> Struct:
+    """``fields`` with each of ``offsets`` (i64 absolute file positions) moved ``by`` bytes. A 0
+    stays 0: DuckDB writes ColumnChunk.file_offset 0 for "not given", and no offset points at the
+    magic."""
+    return [
+        (fid, ctype, _move(value, by, end, where) if fid in offsets and ctype == I64 and value else value)
+        for fid, ctype, value in fields
+    ]
+
+
+#: What :func:`merge` decodes of a footer: FileMetaData.row_groups, their columns and each
+#: column's meta_data, down to its offsets; the schema, statistics, encodings and every other
+#: container stay :class:`Raw` (0.17 CPU-s instead of 0.4 for the footers of 200,000 variants).
+FOOTER_SHAPE: Shape = {4: {1: {3: {}}}}
+#: The offsets of a ColumnChunk (file_offset, column_index_offset) and of its ColumnMetaData
+#: (data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset).
+_CHUNK_OFFSETS = frozenset((2, 6))
+_META_OFFSETS = frozenset((9, 10, 11, 14))
+#: ColumnChunk fields that refuse a merge: file_path (the chunk is in another file), an offset
+#: index (its page locations, in the body, hold absolute offsets a merge would leave unmoved),
+#: crypto_metadata and encrypted_column_metadata.
+_CHUNK_REFUSED = {
+    1: "a column chunk in another file (file_path)",
+    4: "an offset index (its page locations would need moving too)",
+    8: "an encrypted column chunk",
+    9: "an encrypted column chunk",
+}
+
+
+def _moved_row_group(group: Struct, by: int, end: int, where: str) -> Struct:
+    """A row group whose part's body now starts ``by`` bytes later (the part's body ends at ``end``)."""
+    out: Struct = []
+    for fid, ctype, value in group:
+        if fid == 1 and ctype == LIST:
+            columns = []
+            for chunk in _structs(value, where):
+                moved: Struct = []
+                for cf, ct, cv in chunk:
+                    if cf in _CHUNK_REFUSED:
+                        raise ValueError(f"{where}: {_CHUNK_REFUSED[cf]}, which cannot be merged")
+                    if cf == 3 and ct == STRUCT:
+                        cv = _moved(cv, _META_OFFSETS, by, end, where)
+                    elif cf in _CHUNK_OFFSETS and ct == I64 and cv:
+                        cv = _move(cv, by, end, where)
+                    moved.append((cf, ct, cv))
+                columns.append(moved)
+            value = (value[0], columns)
+        elif fid == 5 and ctype == I64 and value:  # RowGroup.file_offset
+            value = _move(value, by, end, where)
+        out.append((fid, ctype, value))
+    return out
+
+
+def merge(parts: Sequence[Path], target: Path) -> int:
+    """Write ``target``: the Parquet ``parts`` in order, their row groups' bytes copied unchanged
+    under one footer (the first part's, with the rows summed and every part's row groups); the rows
+    written. Parts whose schema or column orders differ from the first's, or that are not plain
+    Parquet (a bad magic, encryption, a column chunk in another file, an offset index) are a
+    :class:`ValueError`, raised before ``target`` is opened."""
+    if not parts:
+        raise ValueError("no parts to merge")
+    footers = [read_footer(Path(p)) for p in parts]
+    first = decode(footers[0][1], FOOTER_SHAPE)
+    groups: list[Struct] = []
+    rows = 0
+    position = 4  # where the next part's body starts in target
+    for k, (path, (start, footer)) in enumerate(zip(parts, footers, strict=True)):
+        meta = first if k == 0 else decode(footer, FOOTER_SHAPE)
+        for fid, what in ((2, "schema"), (7, "column orders")):
+            if _get(meta, fid) != _get(first, fid):
+                raise ValueError(f"{path}: another {what} than {parts[0]}'s; the parts cannot be merged")
+        if _has(meta, 8) or _has(meta, 9):
+            raise ValueError(f"{path}: an encrypted file (encryption_algorithm), which cannot be merged")
+        rows += _required(meta, 3, I64, str(path))
+        found = _required(meta, 4, LIST, str(path))
+        groups.extend(_moved_row_group(g, position - 4, start, str(path)) for g in _structs(found, str(path)))
+        position += start - 4
+    if any(_has(g, 7) for g in groups):
+        if len(groups) > 2**15:
+            raise ValueError(f"{len(groups)} row groups, more than RowGroup.ordinal (i16) numbers")
+        groups = [_set(g, 7, i) for i, g in enumerate(groups)]
+    footer = encode(_set(_set(first, 3, rows), 4, (STRUCT, groups)))
+    with open(target, "wb") as out:
+        out.write(MAGIC)
+        out.flush()
+        for path, (start, _) in zip(parts, footers, strict=True):
+            with open(path, "rb") as f:
+                _copy(f, out, 4, start - 4)
+        out.write(footer)
+        out.write(len(footer).to_bytes(4, "little"))
+        out.write(MAGIC)
+    return rows
+
+
+def _copy(src: BinaryIO, dst: BinaryIO, offset: int, count: int) -> None:
+    """``count`` bytes of ``src`` from ``offset`` appended to ``dst`` (flushed, at its end):
+    in the kernel where it can (``copy_file_range``, 0.3 CPU-s for 350 MB where reads and writes
+    of 4 MB took 0.43), else :data:`COPY_BYTES` at a time."""
+    copy_range = getattr(os, "copy_file_range", None)
+    done = 0
+    if copy_range is not None:
+        try:
+            while done < count:
+                n = copy_range(src.fileno(), dst.fileno(), count - done, offset + done)
+                if not n:
+                    break
+                done += n
+        except OSError:  # another file system or kernel (EXDEV, ENOSYS, EINVAL): read and write
+            pass
+        dst.seek(0, os.SEEK_END)  # the kernel moved the file's end, not the buffered writer's position
+    src.seek(offset + done)
+    buffer = memoryview(bytearray(min(COPY_BYTES, max(count - done, 1))))
+    while done < count:
+        n = src.readinto(buffer[: min(count - done, len(buffer))])
+        if not n:
+            raise ValueError(f"{src.name}: shorter than its footer says")
+        dst.write(buffer[:n])
+        done += n
+    dst.flush()
