@@ -358,31 +358,6 @@ def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
         assert memory["probabilities"][name]["probability"] == sql, name
 
 
-def test_a_sweep_in_memory_whose_parts_the_merge_refuses_is_written_from_memory(
-    plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import gigacampus.sweep as sweep
-
-    spec = prepare_sweep(plain, samples=20, vary=VARY[:4], sensitivity=False, seed=9)
-    merged = run_sweep(spec, tmp_path / "merged", chunk_size=7)  # three parts, merged
-
-    def refuse(parts: list[Path], target: Path) -> int:
-        assert len(parts) == 3 and all(p.exists() for p in parts)
-        raise ValueError("refused")
-
-    monkeypatch.setattr(sweep.parquet, "merge", refuse)
-    whole = run_sweep(spec, tmp_path / "whole", chunk_size=7)
-    assert whole == merged and _rows(tmp_path / "whole") == _rows(tmp_path / "merged")
-    assert sorted(p.name for p in (tmp_path / "whole").iterdir()) == ["variants.parquet"]
-    import duckdb
-
-    def row_groups(folder: Path) -> int:
-        sql = f"SELECT count(DISTINCT row_group_id) FROM parquet_metadata('{folder / 'variants.parquet'}')"
-        return duckdb.sql(sql).fetchall()[0][0]
-
-    assert row_groups(tmp_path / "merged") == 3 and row_groups(tmp_path / "whole") == 1  # the chunks' / one
-
-
 def test_a_grid_axis_of_whole_and_fractional_numbers_keeps_its_values_in_every_store(
     plain: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

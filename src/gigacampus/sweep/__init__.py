@@ -19,7 +19,7 @@ import numpy as np
 
 from gigacampus import pipeline
 from gigacampus.errors import InputError, Problem
-from gigacampus.sweep import parquet, store, summary
+from gigacampus.sweep import store, summary
 from gigacampus.sweep.engine import (
     GridAxis,
     Groups,
@@ -124,12 +124,18 @@ def _run_local(
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for x in first_inputs.values())
     per_variant += sum(x.itemsize * x.shape[1] for x in out0.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
-        stats_threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1  # a thread pays off on a large sweep
-        if folder is None:
-            columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, threads)
-            return _numbers(spec, list(columns), summary.memory_reader(columns), stats_threads)
+        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, threads)
+        if folder is None:  # both cores on the statistics of a large sweep (a thread pays off there)
+            threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1
+            return _numbers(spec, list(columns), summary.memory_reader(columns), threads)
         folder.mkdir(parents=True, exist_ok=True)
-        return _in_memory_to(folder, spec, chunks, (first_inputs, first_groups), progress, threads, stats_threads)
+        target = folder / "variants.parquet"
+        # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
+        with ThreadPoolExecutor(1) as pool:
+            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE, plain=True)
+            numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
+            written.result()
+        return numbers
     first = (first_inputs, assemble(b0 - a0, first_groups))
     del first_groups
     with _parts_folder(folder) as parts:
@@ -163,67 +169,17 @@ def _parts_folder(folder: Path | None) -> Iterator[Path]:
     yield parts
 
 
-def _in_memory_to(
-    folder: Path,
-    spec: SweepSpec,
-    chunks: list[tuple[int, int, int]],
-    first: tuple[dict[str, np.ndarray], Groups],
-    progress: Callable[[int, int], None] | None,
-    threads: int,
-    stats_threads: int,
-) -> dict[str, Any]:
-    """A sweep held in memory, written to ``folder/variants.parquet`` while it runs: each chunk,
-    once in place, is written as a Parquet part by a DuckDB thread (it lets go of the GIL) while
-    the next chunks are computed; the parts are then merged (their row groups copied, not
-    re-encoded) while numpy computes the numbers. Parts the merge refuses (their column types
-    differ, say) give way to the whole columns written from memory in one piece."""
-    parts = folder / "parts"
-    parts.mkdir()
-    files: list[Path] = []
-    target = folder / "variants.parquet"
-
-    def merge_or_write(columns: dict[str, np.ndarray]) -> None:
-        try:
-            parquet.merge(files, target)
-        except ValueError:
-            target.unlink(missing_ok=True)
-            store.write_columns(target, columns, row_group_size=ROW_GROUP_SIZE, plain=True)
-
-    with ThreadPoolExecutor(1) as pool:
-        pending: list[Any] = []
-
-        def write(i: int, a: int, b: int, ins: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> None:
-            data: dict[str, np.ndarray] = {"variant": np.arange(a, b, dtype=np.int64), **ins}
-            for name, by_year in outputs.items():
-                data.update({f"{name}.{y}": by_year[t, a:b] for t, y in enumerate(spec.years)})
-            files.append(parts / f"part-{i:06d}.parquet")
-            # a part is one row group: the merged file's row groups are the chunks
-            pending.append(pool.submit(store.write_columns, files[-1], data, row_group_size=b - a, plain=True))
-
-        columns = _in_memory(spec, chunks, first, progress, threads, write)
-        for f in pending:
-            f.result()
-        merged = pool.submit(merge_or_write, columns)
-        numbers = _numbers(spec, list(columns), summary.memory_reader(columns), stats_threads)
-        merged.result()
-    _remove(files, parts)
-    return numbers
-
-
 def _in_memory(
     spec: SweepSpec,
     chunks: list[tuple[int, int, int]],
     first: tuple[dict[str, np.ndarray], Groups],
     progress: Callable[[int, int], None] | None,
     threads: int,
-    done: Callable[[int, int, int, dict[str, np.ndarray], dict[str, np.ndarray]], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``).
 
     Each group's outputs go straight to their variants' places in the sweep's ``(T, N)`` columns
-    (one copy; :func:`chunk_columns` would first gather the chunk's own ``(n, T)`` columns).
-    ``done(i, a, b, inputs, outputs)`` is called once chunk ``i`` (variants ``a`` to ``b - 1``) is
-    in place, with its inputs and the whole ``(T, N)`` outputs (later chunks fill other places)."""
+    (one copy; :func:`chunk_columns` would first gather the chunk's own ``(n, T)`` columns)."""
     n = spec.n_variants
     years = spec.years
     inputs: dict[str, list[np.ndarray]] = {}
@@ -243,8 +199,6 @@ def _in_memory(
             for name, col in res.items():
                 outputs[name][:, where] = col.T
         del groups  # before the next chunk is computed
-        if done is not None:
-            done(i, a, b, ins, outputs)
         if progress is not None:
             progress(b, n)
     columns: dict[str, np.ndarray] = {"variant": np.arange(n, dtype=np.int64)}
