@@ -126,13 +126,14 @@ def _run_local(
     if n * (per_variant + 8) <= MEMORY_BYTES:
         columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, threads)
         if folder is None:  # both cores on the statistics of a large sweep (a thread pays off there)
-            threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1
-            return _numbers(spec, list(columns), summary.memory_reader(columns), threads)
+            stats_threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1
+            return _numbers(spec, list(columns), summary.memory_reader(columns), stats_threads)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "variants.parquet"
-        # DuckDB writes the file in a thread (it lets go of the GIL) while numpy computes the numbers
+        # the file is written in a thread (from the numpy buffers; file writes let go of the GIL)
+        # while numpy computes the numbers on this one: a second statistics thread slowed both
         with ThreadPoolExecutor(1) as pool:
-            written = pool.submit(store.write_columns, target, columns, row_group_size=ROW_GROUP_SIZE, plain=True)
+            written = pool.submit(store.write_whole, target, columns, row_group_size=ROW_GROUP_SIZE)
             numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
             written.result()
         return numbers

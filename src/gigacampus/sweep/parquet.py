@@ -35,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["Field", "Raw", "Shape", "Struct", "decode", "encode", "merge", "read_footer"]
+__all__ = ["Field", "Raw", "Shape", "Struct", "decode", "encode", "field", "merge", "read_footer", "write_plain"]
 
 # compact protocol type ids (the low nibble of a field header, or of a list's element type)
 STOP = 0
@@ -395,6 +395,11 @@ def encode(fields: Struct) -> bytes:
     return bytes(out)
 
 
+def field(fields: Struct, fid: int) -> Any:
+    """The value of field ``fid`` of a decoded struct (``None`` if it is not there)."""
+    return _get(fields, fid)
+
+
 def _get(fields: Struct, fid: int) -> Any:
     for f, _, value in fields:
         if f == fid:
@@ -574,3 +579,165 @@ def _copy(src: BinaryIO, dst: BinaryIO, offset: int, count: int) -> None:
         dst.write(buffer[:n])
         done += n
     dst.flush()
+
+
+# --- writing: whole numpy columns as one plain, uncompressed Parquet file ---------------------
+#
+# parquet.thrift field numbers used below (the same file and commit as above): ``FileMetaData`` 1
+# version, 2 schema, 3 num_rows, 4 row_groups, 6 created_by, 7 column_orders; ``SchemaElement`` 1
+# type, 3 repetition_type (1 OPTIONAL), 4 name, 5 num_children; ``RowGroup`` 1 columns, 2
+# total_byte_size, 3 num_rows, 5 file_offset, 6 total_compressed_size; ``ColumnChunk`` 2
+# file_offset, 3 meta_data; ``ColumnMetaData`` 1 type, 2 encodings, 3 path_in_schema, 4 codec (0
+# UNCOMPRESSED), 5 num_values, 6 total_uncompressed_size, 7 total_compressed_size, 9
+# data_page_offset, 12 statistics (``Statistics`` 3 null_count); ``PageHeader`` 1 type (0
+# DATA_PAGE), 2 uncompressed_page_size, 3 compressed_page_size, 5 data_page_header
+# (``DataPageHeader`` 1 num_values, 2 encoding (0 PLAIN), 3 definition_level_encoding and 4
+# repetition_level_encoding (3 RLE)). Physical types: 2 INT64, 5 DOUBLE, 6 BYTE_ARRAY.
+
+_INT64, _DOUBLE, _BYTE_ARRAY = 2, 5, 6
+_OPTIONAL = 1
+_PLAIN, _RLE = 0, 3
+
+
+def write_plain(target: Path, columns: dict[str, Any], schema: Struct, row_group_size: int, created_by: str) -> int:
+    """Write ``columns`` (1-D numpy arrays of one length, in order) to ``target`` as Parquet: one
+    PLAIN, uncompressed data page per column and row group, a NaN float or a ``None`` as NULL;
+    the rows written.
+
+    ``schema`` is a ``FileMetaData``'s schema list (field 2) for these columns, e.g. one DuckDB
+    wrote for the first rows: its column types are kept, so that the file reads back as DuckDB's
+    own would. Every column must be OPTIONAL, and float64 for DOUBLE, int64 for INT64, text or
+    ``None`` for BYTE_ARRAY; anything else is a :class:`ValueError` raised before ``target`` is
+    opened. No statistics but null counts are written (nothing a reader could prune wrongly by).
+    """
+    import numpy as np  # here: merging parts needs no numpy
+
+    etype, elements = schema
+    names = list(columns)
+    if etype != STRUCT or len(elements) != len(names) + 1 or _get(elements[0], 5) != len(names):
+        raise ValueError("the schema does not list these columns")
+    kinds = []
+    for name, element in zip(names, elements[1:], strict=True):
+        if _get(element, 4) != name.encode() or _get(element, 3) != _OPTIONAL or _has(element, 5):
+            raise ValueError(f"column {name!r}: not an OPTIONAL leaf of that name in the schema")
+        kind, x = _get(element, 1), columns[name]
+        wanted = {_DOUBLE: "f8", _INT64: "i8", _BYTE_ARRAY: "O"}.get(kind)
+        if wanted is None or x.dtype != np.dtype(wanted) or x.ndim != 1:
+            raise ValueError(f"column {name!r}: {x.dtype} against Parquet type {kind}")
+        kinds.append(kind)
+    n = len(columns[names[0]]) if names else 0
+    if any(len(columns[c]) != n for c in names):
+        raise ValueError("columns of different lengths")
+    size = max(1, int(row_group_size))
+    groups: list[Struct] = []
+    with open(target, "wb") as out:
+        out.write(MAGIC)
+        position = len(MAGIC)
+        for start in range(0, n, size):
+            rows = min(size, n - start)
+            chunks: list[Struct] = []
+            first = position
+            for name, kind in zip(names, kinds, strict=True):
+                levels, values, nulls = _page(columns[name][start : start + rows], kind, np)
+                page = len(levels) + values.nbytes
+                if page >= 2**31:
+                    raise ValueError(f"column {name!r}: a page over 2 GiB (lower the rows per row group)")
+                header = encode(
+                    [
+                        (1, I32, 0),
+                        (2, I32, page),
+                        (3, I32, page),
+                        (5, STRUCT, [(1, I32, rows), (2, I32, _PLAIN), (3, I32, _RLE), (4, I32, _RLE)]),
+                    ]
+                )
+                out.write(header)
+                out.write(levels)
+                out.write(values)
+                written = len(header) + page
+                meta: Struct = [
+                    (1, I32, kind),
+                    (2, LIST, (I32, [_PLAIN, _RLE])),
+                    (3, LIST, (BINARY, [name.encode()])),
+                    (4, I32, 0),
+                    (5, I64, rows),
+                    (6, I64, written),
+                    (7, I64, written),
+                    (9, I64, position),
+                    (12, STRUCT, [(3, I64, nulls)]),
+                ]
+                chunks.append([(2, I64, position), (3, STRUCT, meta)])
+                position += written
+            groups.append(
+                [
+                    (1, LIST, (STRUCT, chunks)),
+                    (2, I64, position - first),
+                    (3, I64, rows),
+                    (5, I64, first),
+                    (6, I64, position - first),
+                ]
+            )
+        footer = encode(
+            [
+                (1, I32, 1),
+                (2, LIST, schema),
+                (3, I64, n),
+                (4, LIST, (STRUCT, groups)),
+                (6, BINARY, created_by.encode()),
+                (7, LIST, (STRUCT, [[(1, STRUCT, [])] for _ in names])),  # TypeDefinedOrder for each
+            ]
+        )
+        out.write(footer)
+        out.write(len(footer).to_bytes(4, "little"))
+        out.write(MAGIC)
+    return n
+
+
+def _page(x: Any, kind: int, np: Any) -> tuple[bytes, Any, int]:
+    """A data page: its definition levels (length-prefixed), its values that are not NULL (a
+    buffer), and its NULL count. Text is a :class:`ValueError` unless every value is a ``str`` or
+    ``None``."""
+    if kind == _BYTE_ARRAY:
+        values, valid = _texts(x, np)
+    else:
+        valid = ~np.isnan(x) if kind == _DOUBLE else None
+        whole = valid is None or bool(valid.all())
+        values = memoryview(np.ascontiguousarray(x if whole else x[valid])).cast("B")
+        valid = None if whole else valid
+    nulls = 0 if valid is None else len(x) - int(np.count_nonzero(valid))
+    levels = bytearray()
+    # the RLE / bit-packing hybrid at bit width 1: one repeated run of 1s, or bit-packed runs of 8
+    if nulls == 0:
+        _varint(levels, len(x) << 1)
+        levels.append(1)
+    else:
+        _varint(levels, ((len(x) + 7) // 8) << 1 | 1)
+        levels += np.packbits(valid, bitorder="little").tobytes()
+    return len(levels).to_bytes(4, "little") + bytes(levels), values, nulls
+
+
+def _texts(x: Any, np: Any) -> tuple[Any, Any]:
+    """PLAIN BYTE_ARRAY values of an object column's texts (each a 4-byte little-endian length,
+    then its UTF-8 bytes), built from one joined string; and which values are not ``None``."""
+    valid = np.asarray(np.not_equal(x, None), dtype=bool)  # (a text is never equal to None)
+    texts = x[valid].tolist()
+    try:
+        joined = "".join(texts)  # a TypeError for anything but text
+    except TypeError:
+        raise ValueError("a text column holds values other than text and None") from None
+    if joined.isascii():
+        data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    else:
+        encoded = [t.encode("utf-8") for t in texts]
+        data = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    if (lengths >= 2**31).any():
+        raise ValueError("a text longer than Parquet's 2**31 bytes")
+    starts = np.arange(len(texts), dtype=np.int64) * 4 + np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    out = np.empty(4 * len(texts) + len(data), dtype=np.uint8)
+    is_data = np.ones(len(out), dtype=bool)
+    for k in range(4):  # each length's four bytes, least significant first
+        out[starts + k] = (lengths >> (8 * k)) & 0xFF
+        is_data[starts + k] = False
+    out[is_data] = data
+    return memoryview(out), (None if valid.all() else valid)

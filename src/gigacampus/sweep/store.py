@@ -34,6 +34,7 @@ __all__ = [
     "read_columns",
     "write_columns",
     "write_part",
+    "write_whole",
 ]
 
 #: Memory DuckDB may use to join the parts (it spills beyond it).
@@ -110,6 +111,32 @@ def write_columns(
     finally:
         con.close()
     return len(next(iter(columns.values())))
+
+
+#: Rows DuckDB writes to give :func:`write_whole` the file's schema.
+SCHEMA_ROWS = 2048
+
+
+def write_whole(path: Path, columns: Mapping[str, np.ndarray], *, row_group_size: int = ROW_GROUP_SIZE) -> int:
+    """A whole sweep held in memory as one Parquet file (the columns in this order); the rows.
+
+    DuckDB writes the first :data:`SCHEMA_ROWS` rows, whose schema :func:`parquet.write_plain`
+    then writes the whole columns under, plain and uncompressed, from the numpy buffers (no
+    value is converted one by one but the text). Columns it refuses (a text column whose first
+    rows are all NULL gets another type from DuckDB, say) are written by DuckDB whole instead,
+    :data:`PLAIN_OPTIONS`. DuckDB reads either back to the same values."""
+    from gigacampus import __version__
+
+    head = path.with_name(path.name + ".schema")
+    try:
+        write_columns(head, {k: v[:SCHEMA_ROWS] for k, v in columns.items()}, plain=True)
+        _, footer = parquet.read_footer(head)
+        schema = parquet.field(parquet.decode(footer), 2)
+        return parquet.write_plain(path, dict(columns), schema, row_group_size, f"gigacampus version {__version__}")
+    except ValueError:
+        return write_columns(path, columns, row_group_size=row_group_size, plain=True)
+    finally:
+        head.unlink(missing_ok=True)
 
 
 def column_names(path: Path) -> list[str]:
