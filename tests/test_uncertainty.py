@@ -105,7 +105,9 @@ def test_bad_distributions_name_the_key(text: str, message: str | None) -> None:
         _one(text)
 
 
-@pytest.mark.parametrize(("d", "m", "seed"), [(1, 0, 0), (1, 3, 1), (2, 5, 2), (9, 12, 3), (18, 9, 4), (40, 4, 5)])
+@pytest.mark.parametrize(
+    ("d", "m", "seed"), [(1, 0, 0), (1, 3, 1), (2, 5, 2), (9, 12, 3), (18, 9, 4), (40, 4, 5), (9, 17, 6)]
+)
 def test_sobol_points_are_scipy_s_scrambled_sobol_bit_for_bit(d: int, m: int, seed: int) -> None:
     from scipy.stats import qmc
 

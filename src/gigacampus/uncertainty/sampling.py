@@ -96,6 +96,8 @@ def _directions(d: int) -> np.ndarray:
 
 def sobol_points(d: int, m: int, rng: np.random.Generator) -> np.ndarray:
     """``2**m`` scrambled Sobol points in ``d`` dimensions, ``(2**m, d)`` (draws from ``rng``)."""
+    if m > _BITS:
+        raise ValueError(f"at most 2**{_BITS} Sobol points")
     if d == 0:
         return np.zeros((2**m, 0))
     v = _directions(d)
@@ -109,10 +111,12 @@ def sobol_points(d: int, m: int, rng: np.random.Generator) -> np.ndarray:
     # scrambled direction j: bit (bits - 1 - p) is the parity of row p AND direction j
     parity = np.bitwise_count(rows[:, :, None] & v[:, None, :]) & 1  # (d, p, j)
     sv = (parity.astype(np.uint64) << np.arange(_BITS - 1, -1, -1, dtype=np.uint64)[None, :, None]).sum(axis=1)
-    k = np.arange(2**m, dtype=np.uint64)
-    gray = k ^ (k >> np.uint64(1))
-    q = np.repeat(shift[None, :], len(k), axis=0)
-    for bit in range(min(m, _BITS)):
-        on = ((gray >> np.uint64(bit)) & np.uint64(1)).astype(bool)
-        q[on] ^= sv[:, bit]
+    # point k is the shift XOR the directions of the bits of gray(k) = k ^ (k >> 1); the points
+    # 2**b .. 2**(b+1) - 1 are the first 2**b with gray bits b and b - 1 flipped, so the set doubles
+    # by one XOR of a copy (XOR is exact: the same bits as one XOR per set bit, in any order)
+    q = np.empty((2**m, d), dtype=np.uint64)
+    q[0] = shift
+    for bit in range(m):
+        flip = sv[:, bit] if bit == 0 else sv[:, bit] ^ sv[:, bit - 1]
+        np.bitwise_xor(q[: 2**bit], flip, out=q[2**bit : 2 ** (bit + 1)])
     return q.astype(np.float64) * 2.0**-_BITS
