@@ -218,6 +218,18 @@ class _Reader:
         return head & 0x0F, n
 
 
+def _size(data: bytes, pos: int) -> tuple[int, int]:
+    """The unsigned varint at ``pos`` (a binary's or a container's size) and where it ends."""
+    n = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        n |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return n, pos
+
+
 def _skip(data: bytes, pos: int, ctype: int) -> int:
     """Where the value of type ``ctype`` at ``pos`` ends (read without building it: a quarter of
     the time :func:`decode` takes)."""
@@ -241,14 +253,7 @@ def _skip(data: bytes, pos: int, ctype: int) -> int:
                     pos += 1
                 pos += 1
             elif ctype == BINARY:
-                n = shift = 0
-                while True:
-                    b = data[pos]
-                    pos += 1
-                    n |= (b & 0x7F) << shift
-                    shift += 7
-                    if b < 0x80:
-                        break
+                n, pos = _size(data, pos)
                 pos += n
             elif ctype > FALSE:  # (a bool field has no value after its header)
                 pos = _skip(data, pos, ctype)
@@ -259,14 +264,7 @@ def _skip(data: bytes, pos: int, ctype: int) -> int:
             etype = head & 0x0F
             n = head >> 4
         if ctype not in (LIST, SET) or n == 15:
-            n = shift = 0
-            while True:
-                b = data[pos]
-                pos += 1
-                n |= (b & 0x7F) << shift
-                shift += 7
-                if b < 0x80:
-                    break
+            n, pos = _size(data, pos)
         if ctype == BINARY:
             return pos + n
         if ctype == MAP:
