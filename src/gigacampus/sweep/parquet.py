@@ -86,24 +86,15 @@ class _Reader:
         data = self.data
         pos = self.pos
         b = data[pos]
-        pos += 1
         if b < 0x80:  # most values: one byte
-            self.pos = pos
+            self.pos = pos + 1
             return b
-        out = b & 0x7F
-        shift = 7
-        while True:
-            b = data[pos]
-            pos += 1
-            out |= (b & 0x7F) << shift
-            shift += 7
-            if b < 0x80:
-                break
-            if shift > 63:
-                raise ValueError("a Thrift varint longer than 10 bytes")
-        if b == 0:  # a padded varint would not be written back to the same bytes
+        out, end = _size(data, pos)
+        if end - pos > 10:
+            raise ValueError("a Thrift varint longer than 10 bytes")
+        if data[end - 1] == 0:  # a padded varint would not be written back to the same bytes
             raise ValueError("a Thrift varint with a redundant trailing byte")
-        self.pos = pos
+        self.pos = end
         return out
 
     def zigzag(self) -> int:
