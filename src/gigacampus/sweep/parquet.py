@@ -466,6 +466,8 @@ FOOTER_SHAPE: Shape = {4: {1: {3: {}}}}
 #: The offsets of a ColumnChunk (file_offset, column_index_offset) and of its ColumnMetaData
 #: (data_page_offset, index_page_offset, dictionary_page_offset, bloom_filter_offset).
 _CHUNK_OFFSETS = frozenset((2, 6))
+#: The offset of a RowGroup (file_offset).
+_GROUP_OFFSETS = frozenset((5,))
 _META_OFFSETS = frozenset((9, 10, 11, 14))
 #: ColumnChunk fields that refuse a merge: file_path (the chunk is in another file), an offset
 #: index (its page locations, in the body, hold absolute offsets a merge would leave unmoved),
@@ -481,23 +483,20 @@ _CHUNK_REFUSED = {
 def _moved_row_group(group: Struct, by: int, end: int, where: str) -> Struct:
     """A row group whose part's body now starts ``by`` bytes later (the part's body ends at ``end``)."""
     out: Struct = []
-    for fid, ctype, value in group:
+    for fid, ctype, value in _moved(group, _GROUP_OFFSETS, by, end, where):
         if fid == 1 and ctype == LIST:
             columns = []
             for chunk in _structs(value, where):
-                moved: Struct = []
-                for cf, ct, cv in chunk:
+                for cf, _, _ in chunk:
                     if cf in _CHUNK_REFUSED:
                         raise ValueError(f"{where}: {_CHUNK_REFUSED[cf]}, which cannot be merged")
-                    if cf == 3 and ct == STRUCT:
-                        cv = _moved(cv, _META_OFFSETS, by, end, where)
-                    elif cf in _CHUNK_OFFSETS and ct == I64 and cv:
-                        cv = _move(cv, by, end, where)
-                    moved.append((cf, ct, cv))
-                columns.append(moved)
+                columns.append(
+                    [
+                        (cf, ct, _moved(cv, _META_OFFSETS, by, end, where) if cf == 3 and ct == STRUCT else cv)
+                        for cf, ct, cv in _moved(chunk, _CHUNK_OFFSETS, by, end, where)
+                    ]
+                )
             value = (value[0], columns)
-        elif fid == 5 and ctype == I64 and value:  # RowGroup.file_offset
-            value = _move(value, by, end, where)
         out.append((fid, ctype, value))
     return out
 

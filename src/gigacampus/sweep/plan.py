@@ -309,11 +309,7 @@ def _derived(
     campus_leaves = [k for k in flat0 if k[0] == "campus"]
     for seen in per_input:
         for _, flat in seen:
-            changed = [
-                k
-                for k in campus_leaves
-                if not (_identical(flat[k], flat0[k]) or np.array_equal(flat[k], flat0[k], equal_nan=True))
-            ]
+            changed = [k for k in campus_leaves if not _unchanged(flat[k], flat0[k])]
             if not changed:
                 continue
             candidate = {k[1:]: flat[k] for k in changed}
