@@ -64,3 +64,17 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
     result = runner.invoke(app, ["run", str(tmp_path)])
     assert result.exit_code == 2
     assert "is a directory" in result.stderr
+
+
+def test_input_error_survives_pickling() -> None:
+    """A worker process (dask's, or the local engine's) sends an error back pickled: it must
+    arrive with the same problems, not its joined message split into characters."""
+    import pickle
+
+    from gigacampus.errors import Problem
+
+    sent = InputError([Problem("a.toml", "site.pue", "found 0; allowed: 1 or more", "1.3"), Problem("b", "", "x")])
+    got = pickle.loads(pickle.dumps(sent))
+    assert type(got) is InputError
+    assert got.problems == sent.problems
+    assert str(got) == str(sent)

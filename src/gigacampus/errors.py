@@ -62,6 +62,11 @@ class InputError(GigacampusError):
         self.problems: tuple[Problem, ...] = tuple(problems)
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[tuple[Problem, ...]]]:
+        # rebuilt from its problems (the default would pass the joined message as the problems),
+        # as when a worker process (dask, or the local engine's) sends one back
+        return (type(self), (self.problems,))
+
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice closest to ``word`` (case-insensitive), or ``None`` if none is close."""
