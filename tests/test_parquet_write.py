@@ -141,3 +141,12 @@ def _schema_of(tmp: Path, columns: dict[str, np.ndarray]) -> object:
     head = tmp / "head.parquet"
     store.write_columns(head, {k: v[: store.SCHEMA_ROWS] for k, v in columns.items()}, plain=True)
     return parquet.field(parquet.decode(parquet.read_footer(head)[1]), 2)
+
+
+def test_a_text_column_of_many_distinct_values(tmp_path: Path) -> None:
+    # more distinct texts than the writer joins by lookup: the one-joined-string way, ASCII or not
+    n = 3 * parquet._FEW_TEXTS
+    for alphabet in ("grid-", "φ-"):
+        words = np.asarray([None if i % 11 == 0 else f"{alphabet}{i}" for i in range(n)], dtype=object)
+        assert len(set(words.tolist())) > parquet._FEW_TEXTS
+        _check({"variant": np.arange(n, dtype=np.int64), "s": words}, tmp_path, 500)

@@ -703,15 +703,27 @@ def _page(x: Any, kind: int, np: Any) -> tuple[bytes, Any, int]:
     return len(levels).to_bytes(4, "little") + bytes(levels), values, nulls
 
 
+#: Most distinct texts a column may hold for :func:`_texts` to lay out by code (one pass per text).
+_FEW_TEXTS = 16
+
+
 def _texts(x: Any, np: Any) -> tuple[Any, Any]:
     """PLAIN BYTE_ARRAY values of an object column's texts (each a 4-byte little-endian length,
-    then its UTF-8 bytes), built from one joined string; and which values are not ``None``."""
+    then its UTF-8 bytes), and which values are not ``None``. A sweep's text columns hold a few
+    distinct values (binding constraints, grid values): each distinct text's record is encoded
+    once and the records joined in order; a column of many distinct texts is built from one
+    joined string instead."""
     valid = np.asarray(np.not_equal(x, None), dtype=bool)  # (a text is never equal to None)
     texts = x[valid].tolist()
     try:
-        joined = "".join(texts)  # a TypeError for anything but text
-    except TypeError:
+        distinct = set(texts)
+    except TypeError:  # an unhashable value: not text
         raise ValueError("a text column holds values other than text and None") from None
+    if not all(isinstance(t, str) for t in distinct):
+        raise ValueError("a text column holds values other than text and None")
+    if len(distinct) <= _FEW_TEXTS:
+        return _few_texts(x[valid], list(distinct), np), (None if valid.all() else valid)
+    joined = "".join(texts)
     if joined.isascii():
         data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
@@ -729,3 +741,29 @@ def _texts(x: Any, np: Any) -> tuple[Any, Any]:
         is_data[starts + k] = False
     out[is_data] = data
     return memoryview(out), (None if valid.all() else valid)
+
+
+def _few_texts(texts: Any, distinct: list[str], np: Any) -> Any:
+    """The records of ``texts`` (an object array of these ``distinct`` texts) in order: each
+    text's code found with one comparison pass per distinct text, then each value's record taken
+    from a table of the records, padded to one width, and its padding dropped."""
+    if not distinct:
+        return memoryview(b"")
+    codes = np.zeros(len(texts), dtype=np.intp)
+    for c, t in enumerate(distinct[1:], start=1):
+        codes[texts == t] = c
+    records = [_record(t) for t in distinct]
+    sizes = np.asarray([len(r) for r in records])
+    table = np.zeros((len(records), int(sizes.max())), dtype=np.uint8)
+    for c, r in enumerate(records):
+        table[c, : len(r)] = np.frombuffer(r, dtype=np.uint8)
+    used = np.arange(table.shape[1]) < sizes[:, None]
+    return memoryview(table[codes][used[codes]])  # row by row: each record's bytes in order
+
+
+def _record(text: str) -> bytes:
+    """One PLAIN BYTE_ARRAY value: the UTF-8 bytes' length (4 bytes, little-endian), then the bytes."""
+    data = text.encode("utf-8")
+    if len(data) >= 2**31:
+        raise ValueError("a text longer than Parquet's 2**31 bytes")
+    return len(data).to_bytes(4, "little") + data
