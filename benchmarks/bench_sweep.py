@@ -4,7 +4,8 @@ reliability and training), each as a fresh process, side by side in one run.
 Targets (issue #11):
 
 - 100,000 variants take at most 5 times one cold ``gigacampus run`` of the same file;
-- 1,000,000 variants stay under 2 GiB peak memory (resident set of the process tree);
+- 1,000,000 variants stay under 2 GiB peak memory (of the whole process tree: the sum of its
+  processes' proportional set sizes, which counts a page shared by forked workers once);
 - dask with 2 workers against the local engine on 1,000,000 variants (target >= 1.6x faster);
 - dask workers with and without dask's ``MALLOC_TRIM_THRESHOLD_=65536`` (CPU seconds).
 
@@ -19,8 +20,9 @@ an installed gigacampus loads its bytecode: this machine sets ``PYTHONDONTWRITEB
 a checkout would otherwise compile every module at every start (about 0.35 s of a sweep's start).
 ``BYTECODE=as-is`` runs the trees as they are.
 
-The local engine runs a chunk's groups on the cores' threads (``--workers``, default: the
-cores); the dask comparison also times it on one (``--workers 1``), the engine a worker is.
+The local engine runs the chunks on the cores' forked worker processes (``--workers``, default:
+the cores); the dask comparison also times it on one (``--workers 1``: one process, the chunk's
+groups on one thread), the engine each dask worker is.
 """
 
 from __future__ import annotations
@@ -51,15 +53,39 @@ run_sweep(spec, Path(sys.argv[3]), engine="dask", workers=2, keep_malloc_trim=sy
 
 
 def _child(args: list[str], src: Path) -> tuple[float, float, float]:
-    """(wall s, CPU s of the process and everything it waited for, peak RSS of one child [GiB])."""
+    """(wall s, CPU s of the process and everything it waited for, peak memory of its process
+    tree [GiB]: the sum of its processes' proportional set sizes, sampled every 20 ms; the local
+    engine's forked workers share their parent's pages, which PSS counts once)."""
     env = {**os.environ, "PYTHONPATH": str(src)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
+    peak = 0
+    while proc.poll() is None:
+        peak = max(peak, _tree_pss(proc.pid))
+        time.sleep(0.02)
     wall = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, args)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu, after.ru_maxrss / 2**20  # ru_maxrss: KiB on Linux; a maximum over all children so far
+    return wall, cpu, peak / 2**30
+
+
+def _tree_pss(pid: int) -> int:
+    """Bytes: the proportional set sizes of ``pid`` and its descendants (0 for one already gone)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                total += next(int(line.split()[1]) * 1024 for line in f if line.startswith("Pss:"))
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except (OSError, StopIteration, ValueError):
+            continue
+    return total
 
 
 def _sweep(n: int, out: str | None, workers: int | None = None) -> list[str]:
@@ -72,23 +98,23 @@ def _sweep(n: int, out: str | None, workers: int | None = None) -> list[str]:
 def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None], src: Path) -> None:
     """The ``big``-variant sweep on the local engine, then dask with 2 workers, with and without
     dask's ``MALLOC_TRIM_THRESHOLD_``, against the local engine on ``dask_n`` variants: on the
-    cores' threads (its default) and on one thread (what each dask worker runs)."""
+    cores' processes (its default) and on one (what each dask worker runs)."""
     wall, cpu, rss = _child(_sweep(big, f"{tmp}/s1m"), src)
     add(
         {
             "name": f"sweep {big:,} local",
-            "metric": "wall; CPU; peak RSS (target < 2 GiB)",
+            "metric": "wall; CPU; peak PSS of the process tree (target < 2 GiB)",
             "value": wall,
             "unit": "s",
             "cpu_s": cpu,
-            "peak_rss_gib": rss,
+            "peak_gib": rss,
         }
     )
     lw = wall if dask_n == big else _child(_sweep(dask_n, f"{tmp}/l"), src)[0]
     one, one_cpu, _ = _child(_sweep(dask_n, f"{tmp}/l1", workers=1), src)
     add(
         {
-            "name": f"sweep {dask_n:,} local, 1 thread",
+            "name": f"sweep {dask_n:,} local, 1 worker",
             "metric": "wall; CPU",
             "value": one,
             "unit": "s",
@@ -100,15 +126,15 @@ def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None], src: Pa
         add(
             {
                 "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
-                "metric": "wall; CPU of the tree; speed-up over local on the cores' threads and on 1 (target >= 1.6)",
+                "metric": "wall; CPU of the tree; speed-up over local on the cores' processes and on 1 (target >= 1.6)",
                 "value": w,
                 "unit": "s",
                 "cpu_s": cp,
                 "local_s": lw,
                 "speedup": lw / w,
-                "local_1_thread_s": one,
-                "speedup_over_1_thread": one / w,
-                "peak_rss_gib": r,
+                "local_1_worker_s": one,
+                "speedup_over_1_worker": one / w,
+                "peak_gib": r,
             }
         )
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +19,7 @@ import numpy as np
 
 from gigacampus import pipeline
 from gigacampus.errors import InputError, Problem
-from gigacampus.sweep import store, summary
+from gigacampus.sweep import forked, store, summary
 from gigacampus.sweep.engine import (
     GridAxis,
     Groups,
@@ -30,10 +30,12 @@ from gigacampus.sweep.engine import (
     chunk_groups,
     chunk_plan,
     default_chunk_size,
+    even_chunk_size,
     input_records,
     parse_grid,
     prepare_sweep,
     recorded_names,
+    run_chunk,
     sample_points,
     sensitivity_outputs,
 )
@@ -62,8 +64,6 @@ MEMORY_BYTES = 384 * 2**20
 STATS_THREADS = min(2, os.cpu_count() or 1)
 #: Fewest variants whose statistics go to :data:`STATS_THREADS` threads (a web sweep's 256 do not).
 STATS_THREADS_MIN = 20_000
-#: Rows per Parquet row group of ``variants.parquet``.
-ROW_GROUP_SIZE = store.ROW_GROUP_SIZE
 
 
 def run_sweep(
@@ -92,7 +92,7 @@ def run_sweep(
     if scheduler and folder is None:
         raise InputError([Problem("--scheduler", scheduler, "needs --out: a folder every worker can write")])
     n = spec.n_variants
-    size = chunk_size or default_chunk_size(spec)
+    size = chunk_size or even_chunk_size(n, default_chunk_size(spec))
     if size < 1 or -(-n // size) > MAX_CHUNKS:
         raise InputError(
             [Problem("--chunk-size", "", f"found {size}; allowed: 1 or more, at most {MAX_CHUNKS:,} chunks")]
@@ -115,46 +115,125 @@ def _run_local(
     chunks: list[tuple[int, int, int]],
     folder: Path | None,
     progress: Callable[[int, int], None] | None,
-    threads: int,
+    workers: int,
 ) -> dict[str, Any]:
+    """The chunks on this machine: on ``workers`` forked processes where :func:`forked.usable`,
+    else here, each chunk's groups on ``workers`` threads. A sweep whose columns fit in
+    :data:`MEMORY_BYTES` is held in memory and written once, a larger one written as a Parquet
+    part per chunk and joined.
+
+    Before any fork, this process runs a probe of the first chunk's first
+    :data:`store.SCHEMA_ROWS` variants, which builds its groups' plans (inherited by the
+    processes) and shows the columns; its numbers are not kept (the chunks are run whole, as
+    every engine runs them). Without processes it runs the first chunk itself instead."""
     n = spec.n_variants
+    fork = forked.usable(workers) and len(chunks) > 1
     _, a0, b0 = chunks[0]
-    first_inputs, first_groups = chunk_groups(spec, a0, b0, threads)
+    stop = min(b0, a0 + store.SCHEMA_ROWS) if fork else b0
+    first_inputs, first_groups = chunk_groups(spec, a0, stop, workers)
     out0 = blanks(first_groups, 0)
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for x in first_inputs.values())
     per_variant += sum(x.itemsize * x.shape[1] for x in out0.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
-        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, threads)
-        if folder is None:  # both cores on the statistics of a large sweep (a thread pays off there)
-            stats_threads = STATS_THREADS if n >= STATS_THREADS_MIN else 1
-            return _numbers(spec, list(columns), summary.memory_reader(columns), stats_threads)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / "variants.parquet"
-        # the file is written in a thread (from the numpy buffers; file writes let go of the GIL)
-        # while numpy computes the numbers on this one: a second statistics thread slowed both
-        with ThreadPoolExecutor(1) as pool:
-            written = pool.submit(store.write_whole, target, columns, row_group_size=ROW_GROUP_SIZE)
-            numbers = _numbers(spec, list(columns), summary.memory_reader(columns))
-            written.result()
-        return numbers
-    first = (first_inputs, assemble(b0 - a0, first_groups))
-    del first_groups
+        schema: list[Any] = []  # the file's, found while the processes run the chunks
+        head = None if folder is None or not fork else lambda cols: schema.append(_schema(folder, cols))
+        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, workers, fork, head)
+        return _memory_numbers(spec, columns, folder, workers, fork, schema[0] if schema else None)
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
-        rows = 0
-        for (i, a, b), f in zip(chunks, files, strict=True):
-            inputs, outputs = first if i == 0 else chunk_columns(spec, a, b, threads)
-            first = ({}, {})  # let the first chunk go
-            rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
-            if progress is not None:
-                progress(b, n)
+        if fork:
+            del first_inputs, first_groups
+            rows = _parts_forked(spec, chunks, parts, progress, workers)
+        else:
+            first = (first_inputs, assemble(b0 - a0, first_groups))
+            del first_inputs, first_groups
+            rows = 0
+            for (i, a, b), f in zip(chunks, files, strict=True):
+                inputs, outputs = first if i == 0 else chunk_columns(spec, a, b, workers)
+                first = ({}, {})  # let the first chunk go
+                rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
+                if progress is not None:
+                    progress(b, n)
         _check_rows(rows, n)
-        if folder is None:  # the statistics straight from the parts
+        target = None if folder is None else folder / "variants.parquet"
+        if fork:  # the statistics from the parts on the processes, while this one joins them
+            numbers = _numbers_forked(
+                spec,
+                store.column_names(files[0]),
+                lambda cols: store.read_columns(files, cols),
+                workers,
+                meanwhile=None if target is None else lambda: store.join_parts(files, target),
+            )
+            if target is not None:
+                _remove(files, parts)
+            return numbers
+        if target is None:  # the statistics straight from the parts
             return _numbers(spec, store.column_names(files[0]), lambda names: store.read_columns(files, names))
-        target = folder / "variants.parquet"
         store.join_parts(files, target)
         _remove(files, parts)
     return _numbers(spec, store.column_names(target), lambda names: store.read_columns([target], names))
+
+
+def _parts_forked(
+    spec: SweepSpec,
+    chunks: list[tuple[int, int, int]],
+    parts: Path,
+    progress: Callable[[int, int], None] | None,
+    workers: int,
+) -> int:
+    """Each chunk computed and written as its part by the worker processes; the rows written."""
+    written = [0]
+
+    def work(chunk: tuple[int, int, int]) -> int:
+        i, a, b = chunk
+        return run_chunk(spec, i, a, b, str(parts))
+
+    def done(_: int, rows: int) -> None:
+        written[0] += rows
+        if progress is not None:
+            progress(written[0], spec.n_variants)
+
+    forked.run(work, chunks, workers, done)
+    return written[0]
+
+
+def _schema(folder: Path, head: dict[str, np.ndarray]) -> Any:
+    folder.mkdir(parents=True, exist_ok=True)
+    return store.plain_schema(folder / "variants.parquet", head)
+
+
+def _memory_numbers(
+    spec: SweepSpec,
+    columns: dict[str, np.ndarray],
+    folder: Path | None,
+    workers: int,
+    fork: bool,
+    schema: Any = None,
+) -> dict[str, Any]:
+    """The numbers of a sweep held in memory, and its ``variants.parquet`` when there is a folder
+    (under ``schema`` if already found): the file is written on this process while the worker
+    processes compute the statistics, or on a thread while this one does."""
+    names = list(columns)
+    read = summary.memory_reader(columns)
+    write = None
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / "variants.parquet"
+
+        def write() -> None:
+            store.write_whole(target, columns, schema=schema)
+
+    if fork and spec.n_variants >= STATS_THREADS_MIN:
+        return _numbers_forked(spec, names, read, workers, meanwhile=write)
+    if write is None:  # both cores on the statistics of a large sweep (a thread pays off there)
+        return _numbers(spec, names, read, STATS_THREADS if spec.n_variants >= STATS_THREADS_MIN else 1)
+    # the file is written in a thread (from the numpy buffers; file writes let go of the GIL)
+    # while numpy computes the numbers on this one: a second statistics thread slowed both
+    with ThreadPoolExecutor(1) as pool:
+        written = pool.submit(write)
+        numbers = _numbers(spec, names, read)
+        written.result()
+    return numbers
 
 
 @contextmanager
@@ -176,41 +255,93 @@ def _in_memory(
     first: tuple[dict[str, np.ndarray], Groups],
     progress: Callable[[int, int], None] | None,
     threads: int,
+    fork: bool = False,
+    head: Callable[[dict[str, np.ndarray]], Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``).
 
     Each group's outputs go straight to their variants' places in the sweep's ``(T, N)`` columns
-    (one copy; :func:`chunk_columns` would first gather the chunk's own ``(n, T)`` columns)."""
+    (one copy; :func:`chunk_columns` would first gather the chunk's own ``(n, T)`` columns).
+    ``first`` is the first chunk, run here; with ``fork``, the probe of :func:`_run_local`, and
+    every chunk runs on ``threads`` worker processes, which write the numeric columns into memory
+    shared with this process (:func:`forked.shared`, every cell written by the chunk holding its
+    variant, NaN where its group records no such column) and send back their inputs and text
+    columns; meanwhile this process hands ``head`` the probe's columns."""
     n = spec.n_variants
-    years = spec.years
-    inputs: dict[str, list[np.ndarray]] = {}
-    outputs: dict[str, np.ndarray] = {}
-    names: list[str] = []
-    for i, a, b in chunks:
-        ins, groups = first if i == 0 else chunk_groups(spec, a, b, threads)
-        if i == 0:
-            outputs = blanks(groups, n, years_first=True)
-            names = list(outputs)
-        elif recorded_names(groups) != names:
+    first_inputs, first_groups = first
+    outputs = blanks(first_groups, n, years_first=True, numeric=forked.shared if fork else None)
+    names = list(outputs)
+    text = [name for name, x in outputs.items() if x.dtype.kind == "O"]
+    numeric = [name for name, x in outputs.items() if x.dtype.kind != "O"]
+    inputs: dict[int, dict[str, np.ndarray]] = {}
+
+    def fill(i: int, a: int, ins: dict[str, np.ndarray], groups: Groups) -> None:
+        if recorded_names(groups) != names:
             raise RuntimeError(f"chunk {i} recorded other columns than the first chunk")
-        for name, x in ins.items():
-            inputs.setdefault(name, []).append(x)
+        inputs[i] = ins
         for idx, res in groups:
             where = a + idx
             for name, col in res.items():
                 outputs[name][:, where] = col.T
-        del groups  # before the next chunk is computed
-        if progress is not None:
-            progress(b, n)
+            if fork:  # the shared columns start as zeros: NaN where a group does not record a column
+                for name in numeric:
+                    if name not in res:
+                        outputs[name][:, where] = np.nan
+
+    done_so_far = [0]
+    if fork:
+
+        def work(chunk: tuple[int, int, int]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+            i, a, b = chunk  # in a worker process: numeric columns land in the shared memory
+            ins, groups = chunk_groups(spec, a, b)
+            fill(i, a, ins, groups)
+            return ins, {name: outputs[name][:, a:b] for name in text}
+
+        def arrived(k: int, got: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]) -> None:
+            i, a, b = chunks[k]
+            inputs[i], texts = got
+            for name, values in texts.items():
+                outputs[name][:, a:b] = values
+            done_so_far[0] += b - a
+            if progress is not None:
+                progress(done_so_far[0], n)
+
+        meanwhile = None
+        if head is not None:
+            rows = sum(len(idx) for idx, _ in first_groups)
+            probe = {name: col.T for name, col in assemble(rows, first_groups).items()}
+
+            def meanwhile() -> None:
+                head(_columns(rows, [first_inputs], probe, spec.years))
+
+        del first, first_groups
+        forked.run(work, chunks, threads, arrived, meanwhile)
+    else:
+        del first_inputs, first_groups
+        for i, a, b in chunks:
+            fill(i, a, *(first if i == 0 else chunk_groups(spec, a, b, threads)))
+            first = ({}, [])  # let the first chunk go
+            if progress is not None:
+                progress(b, n)
+    return _columns(n, [inputs[i] for i, _, _ in chunks], outputs, spec.years)
+
+
+def _columns(
+    n: int, inputs: list[dict[str, np.ndarray]], outputs: dict[str, np.ndarray], years: Sequence[int]
+) -> dict[str, np.ndarray]:
+    """The file's columns of the first ``n`` variants: ``variant``, each input (its chunks' values
+    in order) and each output's years (its ``(T, N)`` rows)."""
     columns: dict[str, np.ndarray] = {"variant": np.arange(n, dtype=np.int64)}
-    for name, xs in inputs.items():
+    for name in inputs[0]:
+        xs = [chunk[name] for chunk in inputs]
         columns[name] = (
             np.concatenate(xs)
             if len({x.dtype.kind for x in xs}) == 1
             else np.concatenate([x.astype(object) for x in xs])
         )
     for name, by_year in outputs.items():
-        columns.update({f"{name}.{y}": by_year[t] for t, y in enumerate(years)})  # each a contiguous row
+        # each a contiguous row (a head's rows are copied)
+        columns.update({f"{name}.{y}": np.ascontiguousarray(by_year[t, :n]) for t, y in enumerate(years)})
     return columns
 
 
@@ -250,13 +381,7 @@ def _run_dask(
         )
         if folder is not None:
             _remove(files, parts)
-    merged: dict[str, Any] = {"stats": {}, "distributions": {}}
-    for piece in pieces:
-        merged["stats"].update(piece["stats"])
-        merged["distributions"].update(piece["distributions"])
-        if "probabilities" in piece:
-            merged["probabilities"] = piece["probabilities"]
-    return {**_layout(spec, names), **merged}
+    return {**_layout(spec, names), **_merged(pieces)}
 
 
 def _check_rows(rows: int, n: int) -> None:
@@ -298,16 +423,55 @@ def _numbers(spec: SweepSpec, names: list[str], read: summary.Reader, threads: i
     return {**lay, **got}
 
 
-def _summary_jobs(spec: SweepSpec, names: list[str], files: list[str], workers: int) -> list[tuple[Any, ...]]:
-    """Arguments of :func:`summary.summarise_files` that split a sweep's numbers between workers:
-    the events and histograms in one, the statistics' columns in batches."""
+def _numbers_forked(
+    spec: SweepSpec,
+    names: list[str],
+    read: summary.Reader,
+    workers: int,
+    meanwhile: Callable[[], Any] | None = None,
+) -> dict[str, Any]:
+    """:func:`_numbers` on ``workers`` forked processes, each a share of :func:`_split_numbers`'s
+    jobs, while this process runs ``meanwhile`` (writes or joins ``variants.parquet``)."""
     lay = _layout(spec, names)
+    jobs = _split_numbers(lay, workers)
+    pieces: list[dict[str, Any]] = [{} for _ in jobs]
+
+    def work(job: tuple[list[str], set[str] | None, list[str]]) -> dict[str, Any]:
+        stats, have, histograms = job
+        return summary.summarise(read, spec.years, stats, have, histograms, batch=max(1, len(stats)))
+
+    def done(k: int, piece: dict[str, Any]) -> None:
+        pieces[k] = piece
+
+    forked.run(work, jobs, workers, done, meanwhile)
+    return {**lay, **_merged(pieces)}
+
+
+def _split_numbers(lay: dict[str, Any], workers: int) -> list[tuple[list[str], set[str] | None, list[str]]]:
+    """:func:`summary.summarise`'s arguments (statistics' columns, output columns for the events,
+    histograms' columns) that split a sweep's numbers between workers: the events and histograms
+    in one job, the statistics' columns in batches (about four a worker, 32 columns at most)."""
     cols = lay["stat_columns"]
-    years = list(spec.years)
-    out: list[tuple[Any, ...]] = [(files, years, [], lay["have"], lay["histogram_columns"])]
+    out: list[tuple[list[str], set[str] | None, list[str]]] = [([], lay["have"], lay["histogram_columns"])]
     step = max(1, min(32, -(-len(cols) // (4 * workers))))
-    out += [(files, years, cols[i : i + step], None, []) for i in range(0, len(cols), step)]
+    out += [(cols[i : i + step], None, []) for i in range(0, len(cols), step)]
     return out
+
+
+def _merged(pieces: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The pieces of :func:`_split_numbers`'s jobs as one set of numbers."""
+    merged: dict[str, Any] = {"stats": {}, "distributions": {}}
+    for piece in pieces:
+        merged["stats"].update(piece["stats"])
+        merged["distributions"].update(piece["distributions"])
+        if "probabilities" in piece:
+            merged["probabilities"] = piece["probabilities"]
+    return merged
+
+
+def _summary_jobs(spec: SweepSpec, names: list[str], files: list[str], workers: int) -> list[tuple[Any, ...]]:
+    """Arguments of :func:`summary.summarise_files` that split a sweep's numbers between dask workers."""
+    return [(files, list(spec.years), *job) for job in _split_numbers(_layout(spec, names), workers)]
 
 
 def _document(

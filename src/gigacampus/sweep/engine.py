@@ -46,6 +46,7 @@ __all__ = [
     "chunk_groups",
     "chunk_plan",
     "default_chunk_size",
+    "even_chunk_size",
     "input_records",
     "object_column",
     "parse_grid",
@@ -343,13 +344,24 @@ Groups = list[tuple[np.ndarray, dict[str, np.ndarray]]]
 """Each group's variants (indices) and its recorded columns, ``(variants of the group, T)``."""
 
 
-def blank(shape: tuple[int, ...], col: np.ndarray) -> np.ndarray:
-    """Room for a recorded column: NaN floats for a numeric one, ``None`` for any other (what a
-    variant whose group does not record the column keeps)."""
-    return np.full(shape, np.nan) if col.dtype.kind in "fiub" else np.empty(shape, object)
+def blank(
+    shape: tuple[int, ...], col: np.ndarray, numeric: Callable[[tuple[int, ...]], np.ndarray] | None = None
+) -> np.ndarray:
+    """Room for a recorded column: NaN floats for a numeric one (made by ``numeric(shape)`` if
+    given: shared memory, say), ``None`` for any other (what a variant whose group does not record
+    the column keeps)."""
+    if col.dtype.kind not in "fiub":
+        return np.empty(shape, object)
+    return np.full(shape, np.nan) if numeric is None else numeric(shape)
 
 
-def blanks(groups: Groups, n: int, *, years_first: bool = False) -> dict[str, np.ndarray]:
+def blanks(
+    groups: Groups,
+    n: int,
+    *,
+    years_first: bool = False,
+    numeric: Callable[[tuple[int, ...]], np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """A :func:`blank` column of ``n`` variants for each column the groups record, in the order
     they first appear (each column's kind from the first group recording it): ``(n, T)``, or
     ``(T, n)`` with ``years_first``."""
@@ -357,7 +369,7 @@ def blanks(groups: Groups, n: int, *, years_first: bool = False) -> dict[str, np
     for _, res in groups:
         for name, col in res.items():
             if name not in out:
-                out[name] = blank((col.shape[1], n) if years_first else (n, col.shape[1]), col)
+                out[name] = blank((col.shape[1], n) if years_first else (n, col.shape[1]), col, numeric)
     return out
 
 
@@ -432,6 +444,14 @@ def default_chunk_size(spec: SweepSpec, n_columns: int = 64) -> int:
     """Variants per chunk so that a chunk stays within :data:`CHUNK_BYTES`."""
     per_variant = _BYTES_PER_VALUE * n_columns * len(spec.years)
     return int(max(256, min(_MAX_CHUNK, CHUNK_BYTES // per_variant)))
+
+
+def even_chunk_size(n: int, most: int) -> int:
+    """The chunk size that splits ``n`` variants into as few chunks of at most ``most`` as it
+    can, all of one size but the last, which is shorter by fewer variants than there are chunks:
+    the worker processes then get even shares, where ``most`` itself could leave one short chunk."""
+    chunks = max(1, -(-n // max(1, most)))
+    return max(1, -(-n // chunks))
 
 
 def chunk_plan(n: int, size: int) -> list[tuple[int, int, int]]:

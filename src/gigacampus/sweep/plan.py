@@ -91,8 +91,17 @@ def _flat(bundle: Bundle) -> dict[tuple[str, ...], np.ndarray]:
 
 
 def outputs_of(run: pipeline.BatchRun) -> dict[str, np.ndarray]:
-    """The per-year columns a sweep records, ``(S, T)`` each (the Monte Carlo's are left out)."""
-    return {k: v for k, v in run.columns.items() if k != "year" and k not in MONTE_CARLO_COLUMNS}
+    """The per-year columns a sweep records, ``(S, T)`` each (the Monte Carlo's are left out); a
+    text column as an object array holding one ``str`` per distinct text (a sweep's text columns
+    hold a few: copied value by value, each element would become a string of its own)."""
+    return {k: _shared_texts(v) for k, v in run.columns.items() if k != "year" and k not in MONTE_CARLO_COLUMNS}
+
+
+def _shared_texts(x: np.ndarray) -> np.ndarray:
+    if x.dtype.kind != "U":
+        return x
+    values, codes = np.unique(x, return_inverse=True)
+    return values.astype(object)[codes.reshape(x.shape)]
 
 
 @dataclass(frozen=True)
@@ -270,7 +279,8 @@ def _maps(
                     continuous[j].path,
                     f"changes whole-number or unbounded inputs ({'.'.join(key)}); give it as choice(...) or --grid",
                 )
-            slope = np.where(fl1[key] == f0, 0.0, fl1[key] - f0)[0] / (v1 - anchor[j])
+            with np.errstate(invalid="ignore"):  # inf - inf where an unbounded leaf is unchanged (slope 0)
+                slope = np.where(fl1[key] == f0, 0.0, fl1[key] - f0)[0] / (v1 - anchor[j])
             for v2, fl2 in rest:
                 predicted = f0 + slope[None] * (v2 - anchor[j])
                 if not np.all(_close(predicted, fl2[key])):
