@@ -57,3 +57,12 @@ def scenario_text(
         f'[scenario]\nname = "Test"\nstart_year = {start}\nend_year = {end}\n'
         f"[site]\npue = {pue}\noverhead_fraction = {overhead}\n{phases}{extra}"
     )
+
+
+@pytest.fixture(scope="module")
+def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The flagship without its [uncertainty] section: only what a sweep test varies is varied."""
+    text = (SCENARIOS / "stargate-uae.toml").read_text(encoding="utf-8")
+    path = tmp_path_factory.mktemp("plain") / "stargate-uae.toml"
+    path.write_text(text[: text.index("\n[uncertainty]")] + "\n", encoding="utf-8")
+    return path

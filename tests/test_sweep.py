@@ -36,15 +36,6 @@ VARY = (
 )
 
 
-@pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The flagship without its [uncertainty] section: only what a test varies is varied."""
-    text = UAE.read_text(encoding="utf-8")
-    path = tmp_path_factory.mktemp("plain") / "stargate-uae.toml"
-    path.write_text(text[: text.index("\n[uncertainty]")] + "\n", encoding="utf-8")
-    return path
-
-
 def _rows(folder: Path) -> tuple[list[str], list[tuple]]:
     names, rows, _ = query(folder, "SELECT * FROM variants ORDER BY variant")
     return names, rows

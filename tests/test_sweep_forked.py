@@ -16,16 +16,6 @@ from gigacampus.sweep import forked, prepare_sweep, run_sweep, store
 from gigacampus.sweep.store import query
 from tests.test_sweep import VARY
 
-UAE = Path(__file__).resolve().parent.parent / "scenarios" / "stargate-uae.toml"
-
-
-@pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    text = UAE.read_text(encoding="utf-8")
-    path = tmp_path_factory.mktemp("plain") / "stargate-uae.toml"
-    path.write_text(text[: text.index("\n[uncertainty]")] + "\n", encoding="utf-8")
-    return path
-
 
 @pytest.fixture
 def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
