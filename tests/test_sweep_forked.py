@@ -105,3 +105,21 @@ def test_with_another_thread_running_the_engine_stays_in_its_process(plain: Path
     assert forks == []
     assert _without_engine(threaded) == _without_engine(run_sweep(spec, None, workers=2, chunk_size=6))
     assert forks == [4]
+
+
+def test_no_more_processes_than_cores(plain: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # each process holds a chunk: --workers 7 on two cores forks two (threads would have been 7)
+    assert forked.usable(2), f"cannot fork here: threads {threading.enumerate()}"
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    asked: list[int] = []
+    real = forked.run
+
+    def counted(work, items, workers, done, meanwhile=None):  # type: ignore[no-untyped-def]
+        asked.append(workers)
+        return real(work, items, workers, done, meanwhile)
+
+    monkeypatch.setattr(forked, "run", counted)
+    spec = prepare_sweep(plain, samples=30, vary=VARY[:3], seed=4, sensitivity=False)
+    doc = run_sweep(spec, None, workers=7, chunk_size=5)
+    assert asked == [2] and doc["engine"]["workers"] == 7
+    assert _without_engine(doc) == _without_engine(run_sweep(spec, None, workers=1, chunk_size=5))

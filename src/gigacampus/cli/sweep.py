@@ -65,7 +65,8 @@ def sweep(
             "--workers",
             min=1,
             max=256,
-            help="dask worker processes, or the local engine's (forked on Linux, else threads; default: the cores).",
+            help="dask worker processes, or the local engine's (forked on Linux, at most the cores; "
+            "else threads; default: the cores).",
         ),
     ] = None,
     scheduler: Annotated[

@@ -117,8 +117,8 @@ def _run_local(
     progress: Callable[[int, int], None] | None,
     workers: int,
 ) -> dict[str, Any]:
-    """The chunks on this machine: on ``workers`` forked processes where :func:`forked.usable`,
-    else here, each chunk's groups on ``workers`` threads. A sweep whose columns fit in
+    """The chunks on this machine: on ``workers`` forked processes (at most the cores) where
+    :func:`forked.usable`, else here, each chunk's groups on ``workers`` threads. A sweep whose columns fit in
     :data:`MEMORY_BYTES` is held in memory and written once, a larger one written as a Parquet
     part per chunk and joined.
 
@@ -127,7 +127,10 @@ def _run_local(
     processes) and shows the columns; its numbers are not kept (the chunks are run whole, as
     every engine runs them). Without processes it runs the first chunk itself instead."""
     n = spec.n_variants
-    fork = forked.usable(workers) and len(chunks) > 1
+    # at most one process a core: more would not run faster here, and each holds a chunk
+    processes = min(workers, os.cpu_count() or 1)
+    fork = forked.usable(processes) and len(chunks) > 1
+    k = processes if fork else workers  # the processes, or each chunk's threads
     _, a0, b0 = chunks[0]
     stop = min(b0, a0 + store.SCHEMA_ROWS) if fork else b0
     first_inputs, first_groups = chunk_groups(spec, a0, stop, workers)
@@ -137,13 +140,13 @@ def _run_local(
     if n * (per_variant + 8) <= MEMORY_BYTES:
         schema: list[Any] = []  # the file's, found while the processes run the chunks
         head = None if folder is None or not fork else lambda cols: schema.append(_schema(folder, cols))
-        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, workers, fork, head)
-        return _memory_numbers(spec, columns, folder, workers, fork, schema[0] if schema else None)
+        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, k, fork, head)
+        return _memory_numbers(spec, columns, folder, k, fork, schema[0] if schema else None)
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
         if fork:
             del first_inputs, first_groups
-            rows = _parts_forked(spec, chunks, parts, progress, workers)
+            rows = _parts_forked(spec, chunks, parts, progress, k)
         else:
             first = (first_inputs, assemble(b0 - a0, first_groups))
             del first_inputs, first_groups
@@ -161,7 +164,7 @@ def _run_local(
                 spec,
                 store.column_names(files[0]),
                 lambda cols: store.read_columns(files, cols),
-                workers,
+                k,
                 meanwhile=None if target is None else lambda: store.join_parts(files, target),
             )
             if target is not None:
