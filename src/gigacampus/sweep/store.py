@@ -40,9 +40,9 @@ __all__ = [
 
 #: Memory DuckDB may use to join the parts (it spills beyond it).
 JOIN_MEMORY = "256MB"
-#: Rows per row group of a ``variants.parquet`` written at once (a sweep held in memory) or by
-#: :func:`copy_parts`. A merged one keeps its parts' row groups: DuckDB's default (122,880 rows at
-#: most), one a part of up to 50,000 variants. Parts written in groups of this size instead took
+#: Rows per row group of a ``variants.parquet`` joined by :func:`copy_parts` (one written whole
+#: takes :data:`WHOLE_ROW_GROUP_SIZE`). A merged one keeps its parts' row groups: DuckDB's default
+#: (122,880 rows at most), one a part of up to 50,000 variants. Parts written in groups of this size instead took
 #: as long to write and to read back (200 output columns of 200,000 variants: 1.7-1.9 CPU-s
 #: either way) and end each part in a small group (16,384 rows and 2,340 of a 18,724-variant chunk).
 ROW_GROUP_SIZE = 16384
