@@ -150,3 +150,16 @@ def test_a_text_column_of_many_distinct_values(tmp_path: Path) -> None:
         words = np.asarray([None if i % 11 == 0 else f"{alphabet}{i}" for i in range(n)], dtype=object)
         assert len(set(words.tolist())) > parquet._FEW_TEXTS
         _check({"variant": np.arange(n, dtype=np.int64), "s": words}, tmp_path, 500)
+
+
+def test_a_numpy_text_column_is_written_by_the_plain_writer(tmp_path: Path) -> None:
+    # a --grid axis of text is a numpy str column: written plain, not handed to DuckDB whole
+    n = 3000
+    columns = {
+        "variant": np.arange(n, dtype=np.int64),
+        "policy.regime": np.asarray(["us-uae-2025", "none", "ai-diffusion-2025", "ρ"] * (n // 4)),
+    }
+    assert columns["policy.regime"].dtype.kind == "U"
+    parquet.write_plain(tmp_path / "direct.parquet", columns, _schema_of(tmp_path, columns), 1000, "test")
+    assert _read(tmp_path / "direct.parquet")[1]["policy.regime"] == columns["policy.regime"].tolist()
+    _check(columns, tmp_path, 1000)

@@ -267,12 +267,13 @@ def _in_memory(
     (one copy; :func:`chunk_columns` would first gather the chunk's own ``(n, T)`` columns).
     ``first`` is the first chunk, run here; with ``fork``, the probe of :func:`_run_local`, and
     every chunk runs on ``threads`` worker processes, which write the numeric columns into memory
-    shared with this process (:func:`forked.shared`, every cell written by the chunk holding its
-    variant, NaN where its group records no such column) and send back their inputs and text
-    columns; meanwhile this process hands ``head`` the probe's columns."""
+    shared with this process (:func:`forked.shared`) and send back their inputs and text columns;
+    meanwhile this process hands ``head`` the probe's columns. Either way every cell is written by
+    the chunk holding its variant, NaN where its group records no such column."""
     n = spec.n_variants
     first_inputs, first_groups = first
-    outputs = blanks(first_groups, n, years_first=True, numeric=forked.shared if fork else None)
+    # no NaN filled in beforehand: every cell is written by the chunk holding its variant (fill)
+    outputs = blanks(first_groups, n, years_first=True, numeric=forked.shared if fork else np.empty)
     names = list(outputs)
     text = [name for name, x in outputs.items() if x.dtype.kind == "O"]
     numeric = [name for name, x in outputs.items() if x.dtype.kind != "O"]
@@ -286,10 +287,9 @@ def _in_memory(
             where = a + idx
             for name, col in res.items():
                 outputs[name][:, where] = col.T
-            if fork:  # the shared columns start as zeros: NaN where a group does not record a column
-                for name in numeric:
-                    if name not in res:
-                        outputs[name][:, where] = np.nan
+            for name in numeric:
+                if name not in res:  # a column the group does not record
+                    outputs[name][:, where] = np.nan
 
     done_so_far = [0]
     if fork:

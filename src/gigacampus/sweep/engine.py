@@ -347,9 +347,9 @@ Groups = list[tuple[np.ndarray, dict[str, np.ndarray]]]
 def blank(
     shape: tuple[int, ...], col: np.ndarray, numeric: Callable[[tuple[int, ...]], np.ndarray] | None = None
 ) -> np.ndarray:
-    """Room for a recorded column: NaN floats for a numeric one (made by ``numeric(shape)`` if
-    given: shared memory, say), ``None`` for any other (what a variant whose group does not record
-    the column keeps)."""
+    """Room for a recorded column: NaN floats for a numeric one, or ``numeric(shape)`` if given
+    (shared or uninitialised memory that the caller fills whole), and ``None`` for any other (what
+    a variant whose group does not record the column keeps)."""
     if col.dtype.kind not in "fiub":
         return np.empty(shape, object)
     return np.full(shape, np.nan) if numeric is None else numeric(shape)

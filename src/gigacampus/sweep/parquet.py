@@ -595,8 +595,9 @@ def write_plain(target: Path, columns: dict[str, Any], schema: Struct, row_group
     ``schema`` is a ``FileMetaData``'s schema list (field 2) for these columns, e.g. one DuckDB
     wrote for the first rows: its column types are kept, so that the file reads back as DuckDB's
     own would. Every column must be OPTIONAL, and float64 for DOUBLE, int64 for INT64, text or
-    ``None`` for BYTE_ARRAY; anything else is a :class:`ValueError` raised before ``target`` is
-    opened. No statistics but null counts are written (nothing a reader could prune wrongly by).
+    ``None`` (an object array) or a numpy text array for BYTE_ARRAY; anything else is a
+    :class:`ValueError` raised before ``target`` is opened. No statistics but null counts are
+    written (nothing a reader could prune wrongly by).
     """
     import numpy as np  # here: merging parts needs no numpy
 
@@ -610,7 +611,8 @@ def write_plain(target: Path, columns: dict[str, Any], schema: Struct, row_group
             raise ValueError(f"column {name!r}: not an OPTIONAL leaf of that name in the schema")
         kind, x = _get(element, 1), columns[name]
         wanted = {_DOUBLE: "f8", _INT64: "i8", _BYTE_ARRAY: "O"}.get(kind)
-        if wanted is None or x.dtype != np.dtype(wanted) or x.ndim != 1:
+        text = kind == _BYTE_ARRAY and x.dtype.kind == "U"  # numpy text: taken as its strings
+        if wanted is None or (x.dtype != np.dtype(wanted) and not text) or x.ndim != 1:
             raise ValueError(f"column {name!r}: {x.dtype} against Parquet type {kind}")
         kinds.append(kind)
     n = len(columns[names[0]]) if names else 0
@@ -708,13 +710,18 @@ _FEW_TEXTS = 16
 
 
 def _texts(x: Any, np: Any) -> tuple[Any, Any]:
-    """PLAIN BYTE_ARRAY values of an object column's texts (each a 4-byte little-endian length,
-    then its UTF-8 bytes), and which values are not ``None``. A sweep's text columns hold a few
-    distinct values (binding constraints, grid values): each distinct text's record is encoded
-    once and the records joined in order; a column of many distinct texts is built from one
-    joined string instead."""
+    """PLAIN BYTE_ARRAY values of a text column's texts (each a 4-byte little-endian length,
+    then its UTF-8 bytes), and which values are not ``None`` (``None``: all are). A sweep's text
+    columns hold a few distinct values (binding constraints, grid values): each distinct text's
+    record is encoded once and laid out by code (:func:`_few_texts`); a column of many distinct
+    texts is built from one joined string instead. A numpy text array (``str`` dtype, a grid
+    axis of text) has no NULL."""
+    if x.dtype.kind == "U":
+        x = x.astype(object)
     valid = np.asarray(np.not_equal(x, None), dtype=bool)  # (a text is never equal to None)
-    texts = x[valid].tolist()
+    present = x[valid]
+    mask = None if valid.all() else valid
+    texts = present.tolist()
     try:
         distinct = set(texts)
     except TypeError:  # an unhashable value: not text
@@ -722,7 +729,7 @@ def _texts(x: Any, np: Any) -> tuple[Any, Any]:
     if not all(isinstance(t, str) for t in distinct):
         raise ValueError("a text column holds values other than text and None")
     if len(distinct) <= _FEW_TEXTS:
-        return _few_texts(x[valid], list(distinct), np), (None if valid.all() else valid)
+        return _few_texts(present, list(distinct), np), mask
     joined = "".join(texts)
     if joined.isascii():
         data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
@@ -740,7 +747,7 @@ def _texts(x: Any, np: Any) -> tuple[Any, Any]:
         out[starts + k] = (lengths >> (8 * k)) & 0xFF
         is_data[starts + k] = False
     out[is_data] = data
-    return memoryview(out), (None if valid.all() else valid)
+    return memoryview(out), mask
 
 
 def _few_texts(texts: Any, distinct: list[str], np: Any) -> Any:
