@@ -318,7 +318,8 @@ def test_dask_engine_gives_the_local_numbers(plain: Path, tmp_path: Path) -> Non
     import subprocess
     import sys
 
-    pytest.importorskip("distributed")
+    # distributed is imported in that process only: importing it here would also install tblib's
+    # pickling of exceptions in this one, which changes what the forked engine's tests see
     spec = prepare_sweep(plain, samples=16, vary=VARY[:4], sensitivity=False, seed=5)
     local = run_sweep(spec, tmp_path / "local", chunk_size=6)
     # dask in a process of its own: its client leaves a thread behind ("Dask-Offload"), and the
