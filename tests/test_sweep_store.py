@@ -14,7 +14,7 @@ from scipy.special import ndtri
 
 from gigacampus.sweep import summary
 from gigacampus.sweep.store import read_columns, write_columns
-from gigacampus.sweep.summary import percentiles, stats_of
+from gigacampus.sweep.summary import percentiles, percentiles_by_sort, stats_of
 from gigacampus.uncertainty.inputs import Z95
 from tests.test_cli_lazy import ROOT, _modules_after
 
@@ -72,13 +72,13 @@ levels = st.lists(st.floats(0, 100), min_size=1, max_size=6)
 
 @settings(max_examples=500, deadline=None)
 @given(arrays(np.float64, st.integers(1, 300), elements=finite), levels)
-def test_percentiles_equal_numpys_bit_for_bit(x: np.ndarray, q: list[float]) -> None:
-    assert _bits(percentiles(x.copy(), q)) == _bits(np.percentile(x.copy(), q))
+def test_percentiles_by_sort_equal_numpys_bit_for_bit(x: np.ndarray, q: list[float]) -> None:
+    assert _bits(percentiles_by_sort(x.copy(), q)) == _bits(np.percentile(x.copy(), q))
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 120_000), st.integers(1, 1000), st.sampled_from([0, 1, 2]))
-def test_percentiles_of_large_columns_with_ties_equal_numpys(seed: int, n: int, distinct: int, zeros: int) -> None:
+def test_percentiles_by_sort_of_large_columns_with_ties_equal_numpys(seed: int, n: int, distinct: int, zeros: int) -> None:
     """Sweep-sized columns (numpy's sort and partition take their vectorised paths), many ties;
     ``zeros``: none added, 0.0 added, 0.0 and -0.0 added."""
     rng = np.random.default_rng(seed)
@@ -88,13 +88,41 @@ def test_percentiles_of_large_columns_with_ties_equal_numpys(seed: int, n: int, 
     if zeros == 2:
         x[rng.random(n) < 0.1] = -0.0
     q = [5, 50, 95, *rng.random(2) * 100]
-    assert _bits(percentiles(x.copy(), q)) == _bits(np.percentile(x.copy(), q))
+    assert _bits(percentiles_by_sort(x.copy(), q)) == _bits(np.percentile(x.copy(), q))
 
 
-def test_percentiles_leave_the_column_as_it_was() -> None:
+def test_percentiles_by_sort_leave_the_column_as_it_was() -> None:
     x = np.array([3.0, 1.0, 2.0, -0.0, 0.0])
-    percentiles(x, [5, 50, 95])
+    percentiles_by_sort(x, [5, 50, 95])
     assert _bits(x) == _bits(np.array([3.0, 1.0, 2.0, -0.0, 0.0]))
+
+
+@pytest.mark.parametrize("sort_faster", [True, False])
+def test_percentiles_take_the_way_found_faster_with_numpys_numbers(
+    monkeypatch: pytest.MonkeyPatch, sort_faster: bool
+) -> None:
+    """A sweep-sized column goes by sort or by numpy as :func:`summary.sort_is_faster` says, to
+    numpy's numbers either way; a small one always to numpy."""
+    calls: list[str] = []
+    monkeypatch.setattr(summary, "sort_is_faster", lambda: sort_faster)
+    real = summary.percentiles_by_sort
+    monkeypatch.setattr(summary, "percentiles_by_sort", lambda x, q: calls.append("sort") or real(x, q))
+    rng = np.random.default_rng(3)
+    big = rng.lognormal(size=summary._CALIBRATE_FROM + 1)
+    assert _bits(summary.percentiles(big, [5, 50, 95])) == _bits(np.percentile(big, [5, 50, 95]))
+    assert calls == (["sort"] if sort_faster else [])
+    small = big[:100]
+    assert _bits(summary.percentiles(small, [5, 95])) == _bits(np.percentile(small, [5, 95]))
+    assert calls == (["sort"] if sort_faster else [])
+
+
+def test_the_faster_way_is_timed_once_a_process() -> None:
+    summary.sort_is_faster.cache_clear()
+    first = summary.sort_is_faster()
+    assert isinstance(first, bool)
+    assert summary.sort_is_faster.cache_info().misses == 1
+    assert summary.sort_is_faster() is first
+    assert summary.sort_is_faster.cache_info().hits == 1
 
 
 def test_mixed_signed_zeros_go_to_numpy() -> None:

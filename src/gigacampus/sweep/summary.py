@@ -9,6 +9,8 @@ with NaN for NULL and text columns as object arrays (``None`` for NULL).
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,6 +25,8 @@ __all__ = [
     "histogram",
     "memory_reader",
     "percentiles",
+    "percentiles_by_sort",
+    "sort_is_faster",
     "stats_of",
 ]
 
@@ -62,14 +66,52 @@ def stats_of(x: np.ndarray) -> dict[str, float | None]:
 
 def percentiles(x: np.ndarray, q: Sequence[float]) -> np.ndarray:
     """``numpy.percentile(x, q)`` (linear interpolation) bit for bit, for a non-empty float64 ``x``
-    without NaN, about 3x faster on a sweep's columns.
+    without NaN: by numpy itself or by :func:`percentiles_by_sort`, whichever finds order
+    statistics faster on this machine (:func:`sort_is_faster`); the numbers are the same."""
+    if x.size >= _CALIBRATE_FROM and sort_is_faster():
+        return percentiles_by_sort(x, q)
+    return np.percentile(x, q)
 
-    numpy finds the order statistics it interpolates between with ``np.partition`` (introselect,
-    about 2.8 ms for 100,000 values); ``np.sort`` (vectorised, about 0.9 ms) finds the same
-    values, and the interpolation below is numpy's, operation for operation. The values are the
-    same whichever way they are found, since no two values compare equal with different bits,
-    except 0.0 and -0.0: with both among the values the algorithm decides which one sits at an
-    index, so those go to numpy itself."""
+
+#: Fewest values for which :func:`percentiles` asks which way is faster (below, numpy's own:
+#: the two differ by microseconds).
+_CALIBRATE_FROM = 20_000
+
+
+@functools.cache
+def sort_is_faster() -> bool:
+    """Whether ``np.sort`` of a sweep-sized column beats numpy's ``np.partition`` at the six
+    order statistics of p5, p50 and p95, timed once a process on 65,536 fixed pseudo-random
+    values (best of three each, about 20 ms in all).
+
+    It depends on the processor: numpy sorts with vectorised code on some and not on others.
+    Where this was first measured (2026-12-03) the sort took 0.9 ms for 100,000 values against
+    the partition's 2.8; on this project's machine of 2026-12-04 (an AMD EPYC, numpy 2.4.6) the
+    sort took 3.7 ms against numpy's percentile's 1.5, and 16.1 s against 4.9 s for the 328
+    varying columns of the flagship's 1,000,000 variants (benchmarks/RESULTS.md)."""
+    x = np.random.default_rng(0).random(1 << 16)
+    n = x.size
+    kth = sorted({i for p in (0.05, 0.5, 0.95) for i in (int(p * (n - 1)), int(p * (n - 1)) + 1)})
+
+    def best(f: Callable[[], Any]) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            f()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    return best(lambda: np.sort(x)) < best(lambda: np.partition(x, kth))
+
+
+def percentiles_by_sort(x: np.ndarray, q: Sequence[float]) -> np.ndarray:
+    """``numpy.percentile(x, q)`` bit for bit, its order statistics found by one ``np.sort``.
+
+    numpy finds the order statistics it interpolates between with ``np.partition``
+    (introselect); ``np.sort`` finds the same values, and the interpolation below is numpy's,
+    operation for operation. The values are the same whichever way they are found, since no two
+    values compare equal with different bits, except 0.0 and -0.0: with both among the values
+    the algorithm decides which one sits at an index, so those go to numpy itself."""
     s = np.sort(x)
     if np.searchsorted(s, 0.0, side="left") < np.searchsorted(s, 0.0, side="right"):  # a zero among them
         # (looked up in x: numpy's vectorised sort may give back 0.0 for -0.0 or -0.0 for 0.0)
