@@ -163,7 +163,7 @@ def _run_local(
             numbers = _numbers_forked(
                 spec,
                 store.column_names(files[0]),
-                lambda cols: store.read_columns(files, cols),
+                store.column_reader(files),
                 k,
                 meanwhile=None if target is None else lambda: store.join_parts(files, target),
             )
@@ -171,10 +171,10 @@ def _run_local(
                 _remove(files, parts)
             return numbers
         if target is None:  # the statistics straight from the parts
-            return _numbers(spec, store.column_names(files[0]), lambda names: store.read_columns(files, names))
+            return _numbers(spec, store.column_names(files[0]), store.column_reader(files))
         store.join_parts(files, target)
         _remove(files, parts)
-    return _numbers(spec, store.column_names(target), lambda names: store.read_columns([target], names))
+    return _numbers(spec, store.column_names(target), store.column_reader([target]))
 
 
 def _parts_forked(

@@ -35,7 +35,20 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["Field", "Raw", "Shape", "Struct", "decode", "encode", "field", "merge", "read_footer", "write_plain"]
+__all__ = [
+    "Field",
+    "Raw",
+    "Shape",
+    "Struct",
+    "decode",
+    "encode",
+    "field",
+    "merge",
+    "plain_layout",
+    "read_chunk",
+    "read_footer",
+    "write_plain",
+]
 
 # compact protocol type ids (the low nibble of a field header, or of a list's element type)
 STOP = 0
@@ -756,9 +769,13 @@ def _few_texts(texts: Any, distinct: list[str], np: Any) -> Any:
     from a table of the records, padded to one width, and its padding dropped."""
     if not distinct:
         return memoryview(b"")
-    codes = np.zeros(len(texts), dtype=np.intp)
-    for c, t in enumerate(distinct[1:], start=1):
-        codes[texts == t] = c
+    if any("\x00" in t for t in distinct):  # numpy's comparison with a text drops its trailing NULs
+        index = {t: c for c, t in enumerate(distinct)}
+        codes = np.fromiter((index[t] for t in texts), dtype=np.intp, count=len(texts))
+    else:
+        codes = np.zeros(len(texts), dtype=np.intp)
+        for c, t in enumerate(distinct[1:], start=1):
+            codes[texts == t] = c
     records = [_record(t) for t in distinct]
     sizes = np.asarray([len(r) for r in records])
     table = np.zeros((len(records), int(sizes.max())), dtype=np.uint8)
@@ -774,3 +791,137 @@ def _record(text: str) -> bytes:
     if len(data) >= 2**31:
         raise ValueError("a text longer than Parquet's 2**31 bytes")
     return len(data).to_bytes(4, "little") + data
+
+
+# --- reading: numeric columns of plain, uncompressed pages, as write_plain writes them --------
+#
+# The same parquet.thrift fields as above, read back: ``FileMetaData`` 2 schema (``SchemaElement``
+# 4 name, 5 num_children), 4 row_groups (``RowGroup`` 1 columns, 3 num_rows); ``ColumnChunk`` 1
+# file_path, 3 meta_data (``ColumnMetaData`` 1 type, 4 codec, 5 num_values, 7
+# total_compressed_size, 9 data_page_offset, 11 dictionary_page_offset); ``PageHeader`` 1 type, 2
+# uncompressed_page_size, 3 compressed_page_size, 5 data_page_header (``DataPageHeader`` 1
+# num_values, 2 encoding, 3 definition_level_encoding).
+
+#: What :func:`plain_layout` decodes of a footer: the schema's elements and the row groups' column
+#: chunks down to their meta data (whose lists and statistics stay :class:`Raw`).
+LAYOUT_SHAPE: Shape = {2: {}, 4: {1: {3: {}}}}
+
+
+def plain_layout(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
+    """The columns of the flat Parquet file ``path`` that :func:`read_chunk` may read: each
+    DOUBLE or INT64 column whose every chunk is uncompressed and has no dictionary, as its row
+    groups' ``(physical type, rows, the chunk's first byte, the chunk's bytes)``. Other columns
+    (text, compressed, dictionary-encoded) are left out; a file that is not flat Parquet (nested
+    columns, chunks in other files, offsets outside the body) is a :class:`ValueError`."""
+    where = str(path)
+    start, footer = read_footer(path)
+    meta = decode(footer, LAYOUT_SHAPE)
+    schema = _structs(_required(meta, 2, LIST, where), where)
+    if not schema or _get(schema[0], 5) != len(schema) - 1 or any(_has(e, 5) for e in schema[1:]):
+        raise ValueError(f"{where}: not a flat schema")
+    names = [bytes(_required(e, 4, BINARY, where)).decode("utf-8", "replace") for e in schema[1:]]
+    if len(set(names)) != len(names):
+        raise ValueError(f"{where}: two columns of one name")
+    found: dict[str, list[tuple[int, int, int, int]]] = {name: [] for name in names}
+    usable = set(names)
+    for group in _structs(_required(meta, 4, LIST, where), where):
+        rows = _required(group, 3, I64, where)
+        chunks = _structs(_required(group, 1, LIST, where), where)
+        if len(chunks) != len(names):
+            raise ValueError(f"{where}: a row group of {len(chunks)} columns for {len(names)} in the schema")
+        for name, chunk in zip(names, chunks, strict=True):
+            if _has(chunk, 1):
+                raise ValueError(f"{where}: a column chunk in another file (file_path)")
+            m = _get(chunk, 3)
+            kind = None if m is None else _get(m, 1)
+            if m is None or kind not in (_DOUBLE, _INT64) or _get(m, 4) != 0 or _has(m, 11):
+                usable.discard(name)
+                continue
+            offset, size = _required(m, 9, I64, where), _required(m, 7, I64, where)
+            if _required(m, 5, I64, where) != rows or not 4 <= offset < offset + size <= start:
+                raise ValueError(f"{where}: column {name!r}: a chunk outside the body or of other rows")
+            found[name].append((kind, rows, offset, size))
+    return {name: found[name] for name in names if name in usable}
+
+
+def read_chunk(f: BinaryIO, kind: int, rows: int, offset: int, size: int, out: Any) -> None:
+    """Fill ``out`` (a float64 array of ``rows``) with one column chunk of an open Parquet file
+    (an entry of :func:`plain_layout`): NaN for NULL, an INT64 value rounded to the nearest
+    float64 (as DuckDB's ``CAST(... AS DOUBLE)``). A chunk that is not one PLAIN data page with
+    RLE definition levels, as :func:`write_plain` writes, is a :class:`ValueError`."""
+    import numpy as np
+
+    f.seek(offset)
+    data = f.read(size)
+    if len(data) != size:
+        raise ValueError(f"{f.name}: shorter than its footer says")
+    reader = _Reader(data)
+    try:
+        header = reader.struct()
+    except IndexError:
+        raise ValueError(f"{f.name}: a page header runs past its column chunk") from None
+    begin = reader.pos
+    page = _get(header, 3)
+    levels_header = _get(header, 5)
+    if (
+        _get(header, 1) != 0
+        or page is None
+        or _get(header, 2) != page
+        or begin + page != size
+        or not isinstance(levels_header, list)
+        or _get(levels_header, 1) != rows
+        or _get(levels_header, 2) != _PLAIN
+        or _get(levels_header, 3) != _RLE
+        or page < 4
+    ):
+        raise ValueError(f"{f.name}: a column chunk that is not one plain data page")
+    length = int.from_bytes(data[begin : begin + 4], "little")
+    values = begin + 4 + length
+    if values > size:
+        raise ValueError(f"{f.name}: definition levels past their page")
+    valid = _levels(data[begin + 4 : values], rows)
+    count = rows if valid is None else int(np.count_nonzero(valid))
+    if size - values != 8 * count:
+        raise ValueError(f"{f.name}: {size - values} bytes of values for {count}")
+    x = np.frombuffer(data, dtype="<f8" if kind == _DOUBLE else "<i8", count=count, offset=values)
+    if valid is None:
+        out[:] = x
+    else:
+        out[:] = np.nan
+        out[valid] = x
+
+
+def _levels(data: bytes, rows: int) -> Any:
+    """Definition levels at bit width 1 (the RLE / bit-packing hybrid): which of ``rows`` values
+    are not NULL as a bool array, or ``None`` when all are. Each run takes at least one byte of
+    ``data``, so the loop ends."""
+    import numpy as np
+
+    runs: list[Any] = []
+    got = pos = 0
+    while got < rows:
+        if pos >= len(data):
+            raise ValueError("definition levels end before their values")
+        try:
+            header, pos = _size(data, pos)
+        except IndexError:
+            raise ValueError("a run header past the definition levels") from None
+        count = header >> 1
+        left = rows - got
+        if count == 0 or count > (-(-left // 8) if header & 1 else left):
+            raise ValueError(f"a run of definition levels of {count} for {left} values left")
+        if header & 1:  # bit-packed: count groups of 8 values, a byte each
+            if pos + count > len(data):
+                raise ValueError("bit-packed definition levels past their page")
+            bits = np.unpackbits(np.frombuffer(data, dtype=np.uint8, count=count, offset=pos), bitorder="little")
+            runs.append(bits.astype(bool))
+            pos += count
+            got += 8 * count
+        else:  # a run of one level, in one byte
+            if pos >= len(data) or data[pos] > 1:
+                raise ValueError("a run of definition levels other than 0 or 1")
+            runs.append(np.full(count, bool(data[pos])))
+            pos += 1
+            got += count
+    valid = runs[0][:rows] if len(runs) == 1 else np.concatenate(runs)[:rows]
+    return None if valid.all() else valid

@@ -258,10 +258,7 @@ def summarise_files(
     histograms: Sequence[str],
 ) -> dict[str, Any]:
     """:func:`summarise` over Parquet files read in order (the parts of a sweep: a dask task; its
-    columns read at once, each read opening every part)."""
-    from pathlib import Path
+    columns read at once)."""
+    from gigacampus.sweep.store import column_reader
 
-    from gigacampus.sweep.store import read_columns
-
-    paths = [Path(f) for f in files]
-    return summarise(lambda names: read_columns(paths, names), years, stats, have, histograms, max(1, len(stats)))
+    return summarise(column_reader(files), years, stats, have, histograms, max(1, len(stats)))
