@@ -62,6 +62,14 @@ def test_a_reader_reads_its_footers_once(tmp_path: Path, monkeypatch: pytest.Mon
     assert calls == [f]
 
 
+def test_a_file_written_again_is_read_again(tmp_path: Path) -> None:
+    f = tmp_path / "v.parquet"
+    store.write_whole(f, {"variant": np.arange(10, dtype=np.int64), "x": np.ones(10)})
+    assert store.read_columns([f], ["x"])["x"].tolist() == [1.0] * 10
+    store.write_whole(f, {"variant": np.arange(12, dtype=np.int64), "x": np.full(12, 2.0)})
+    assert store.read_columns([f], ["x"])["x"].tolist() == [2.0] * 12  # not the layout kept for the first
+
+
 def test_files_duckdb_wrote_are_read_by_duckdb_to_the_same_values(tmp_path: Path) -> None:
     columns = _columns(3000, 2)
     names = list(columns)

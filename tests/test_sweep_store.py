@@ -14,7 +14,7 @@ from scipy.special import ndtri
 
 from gigacampus.sweep import summary
 from gigacampus.sweep.store import read_columns, write_columns
-from gigacampus.sweep.summary import percentiles, percentiles_by_sort, stats_of
+from gigacampus.sweep.summary import percentiles_by_sort, stats_of
 from gigacampus.uncertainty.inputs import Z95
 from tests.test_cli_lazy import ROOT, _modules_after
 
@@ -78,7 +78,9 @@ def test_percentiles_by_sort_equal_numpys_bit_for_bit(x: np.ndarray, q: list[flo
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 120_000), st.integers(1, 1000), st.sampled_from([0, 1, 2]))
-def test_percentiles_by_sort_of_large_columns_with_ties_equal_numpys(seed: int, n: int, distinct: int, zeros: int) -> None:
+def test_percentiles_by_sort_of_large_columns_with_ties_equal_numpys(
+    seed: int, n: int, distinct: int, zeros: int
+) -> None:
     """Sweep-sized columns (numpy's sort and partition take their vectorised paths), many ties;
     ``zeros``: none added, 0.0 added, 0.0 and -0.0 added."""
     rng = np.random.default_rng(seed)

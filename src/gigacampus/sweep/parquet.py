@@ -1,4 +1,5 @@
-"""Parquet files joined byte for byte: the parts' bodies copied behind one another under one footer.
+"""Parquet files joined byte for byte (the parts' bodies copied behind one another under one
+footer), written from numpy columns as plain pages, and those pages read back with numpy.
 
 A Parquet file is ``PAR1``, a body (the row groups' pages, then any bloom filters and page
 indexes), a footer (the ``FileMetaData`` struct in the Thrift compact protocol), the footer's

@@ -1,12 +1,13 @@
-"""The run store of a sweep: Parquet parts written with DuckDB, merged into ``variants.parquet``,
-and the statistics and SQL queries read back from it.
+"""The run store of a sweep: Parquet parts merged into ``variants.parquet``, and the statistics
+and SQL queries read back from it.
 
-DuckDB alone writes and reads the Parquet (no pyarrow): it is already a dependency for the
-queries and its ``COPY ... (FORMAT parquet)`` compresses each column. The parts are merged byte
-for byte (:mod:`gigacampus.sweep.parquet`), or joined by DuckDB when the merge refuses them. NaN
-outputs (a year with no campus job) are stored as NULL. The statistics are computed in
-:mod:`gigacampus.sweep.summary`. DuckDB is imported on first use (about 0.1 s): a sweep held in
-memory never loads it.
+No Parquet library but DuckDB, already a dependency for the queries: a sweep's columns are
+written as plain pages by :func:`parquet.write_plain` under the schema DuckDB gives their first
+rows (DuckDB's ``COPY`` writes what that writer refuses), the parts are merged byte for byte
+(:mod:`gigacampus.sweep.parquet`, or joined by DuckDB when the merge refuses them), and the
+numeric columns are read back with numpy (text columns, and files written otherwise, by DuckDB).
+NaN outputs (a year with no campus job) are stored as NULL. The statistics are computed in
+:mod:`gigacampus.sweep.summary`. DuckDB is imported on first use (about 0.1 s).
 """
 
 from __future__ import annotations
@@ -53,9 +54,8 @@ ROW_GROUP_SIZE = 16384
 #: default (dictionary, snappy) takes 2.3 CPU-s for 186 MB, no dictionary (``DICTIONARY_SIZE_LIMIT
 #: 1``: DuckDB gives up the dictionary of any column whose dictionary passes one byte) 1.8 CPU-s for
 #: 199 MB, and this 1.4 CPU-s for 276 MB; queries read it as fast. DuckDB reads every encoding back
-#: to the same values. Not for the parts of a larger sweep: they become ``variants.parquet`` as
-#: they are, and :func:`copy_parts` (one thread, a memory limit) took 52 CPU-s to join the 100,000
-#: variants' six parts written so, 3.4 written with the defaults.
+#: to the same values. (A larger sweep's parts are written by :func:`write_whole` too, which the
+#: byte-for-byte merge keeps as they are; only :func:`copy_parts`, the fallback, re-encodes them.)
 PLAIN_OPTIONS = "COMPRESSION uncompressed, DICTIONARY_SIZE_LIMIT 1"
 #: How :func:`copy_parts` (the fallback of :func:`join_parts`) encodes ``variants.parquet``:
 #: snappy, no dictionary (2.7-2.9 CPU-s instead of 3.3-3.4 to join the 100,000 variants' parts,
@@ -204,8 +204,10 @@ def column_reader(files: Sequence[str | Path]) -> Callable[[Sequence[str]], dict
 
     Numeric columns of plain pages (:func:`write_whole`'s, and so a sweep's parts and the
     ``variants.parquet`` merged from them) are read with numpy straight from the file
-    (:func:`parquet.read_chunk`: 0.02 s a column of 1,000,000 variants with DuckDB, about 0.003
-    this way); text columns, and every column of files written otherwise, are read with DuckDB."""
+    (:func:`parquet.read_chunk`: for 28 columns of the flagship's 1,000,000 variants, 4 ms a
+    column, where DuckDB took 16, once the footer is decoded, which takes 0.5 s for that file
+    and is kept for the file as it is); text columns, and every column of files written
+    otherwise, are read with DuckDB."""
     paths = [Path(f) for f in files]
     layouts: list[dict[str, list[tuple[int, int, int, int]]]] | None = None
 
@@ -213,7 +215,7 @@ def column_reader(files: Sequence[str | Path]) -> Callable[[Sequence[str]], dict
         nonlocal layouts
         if layouts is None:
             try:
-                layouts = [parquet.plain_layout(p) for p in paths]
+                layouts = [_plain_layout(p) for p in paths]
             except ValueError:
                 layouts = []
         plain = [c for c in names if layouts and all(c in layout for layout in layouts)]
@@ -229,6 +231,25 @@ def column_reader(files: Sequence[str | Path]) -> Callable[[Sequence[str]], dict
         return {c: out[c] for c in names}
 
     return read
+
+
+def _plain_layout(path: Path) -> dict[str, list[tuple[int, int, int, int]]]:
+    """:func:`parquet.plain_layout`, kept for the file as it is (its size and modification time):
+    the statistics' tasks of one sweep read the same parts, and decoding the footers of
+    1,000,000 variants' parts takes about 0.5 s."""
+    st = os.stat(path)
+    key = (str(path), st.st_size, st.st_mtime_ns)
+    layout = _LAYOUTS.get(key)
+    if layout is None:
+        layout = parquet.plain_layout(path)
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            _LAYOUTS.clear()
+        _LAYOUTS[key] = layout
+    return layout
+
+
+_LAYOUTS: dict[tuple[str, int, int], dict[str, list[tuple[int, int, int, int]]]] = {}
+_MAX_LAYOUTS = 1024
 
 
 def _read_plain(
