@@ -348,7 +348,7 @@ def test_a_sweep_held_in_memory_equals_one_through_parquet_parts_and_sql(
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     memory = run_sweep(spec, tmp_path / "memory", chunk_size=7)
     assert run_sweep(spec, None, chunk_size=7) == memory  # no file at all
-    monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)  # every chunk a Parquet part, joined, read back
+    monkeypatch.setattr(sweep, "MEMORY_BYTES", 0)  # every chunk appended to one file (parts without one), read back
     parts = run_sweep(spec, tmp_path / "parts", chunk_size=7)
     assert memory == parts
     assert run_sweep(spec, None, chunk_size=7) == memory  # read from the parts, never joined

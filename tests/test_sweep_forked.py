@@ -45,7 +45,7 @@ def _without_engine(doc: dict) -> dict:
 def test_processes_give_the_numbers_and_the_file_of_one_worker(
     plain: Path, tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch, held_in_memory: bool
 ) -> None:
-    if not held_in_memory:  # every sweep written as parts, joined
+    if not held_in_memory:  # every sweep written chunk by chunk into one file
         monkeypatch.setattr(sweep_module, "MEMORY_BYTES", 0)
     monkeypatch.setattr(sweep_module, "STATS_THREADS_MIN", 1)  # the statistics on the processes too
     spec = prepare_sweep(plain, samples=40, vary=VARY[:5], seed=5, sensitivity=False)

@@ -19,7 +19,7 @@ import numpy as np
 
 from gigacampus import pipeline
 from gigacampus.errors import InputError, Problem
-from gigacampus.sweep import forked, store, summary
+from gigacampus.sweep import forked, parquet, store, summary
 from gigacampus.sweep.engine import (
     GridAxis,
     Groups,
@@ -144,12 +144,25 @@ def _run_local(
         return _memory_numbers(spec, columns, folder, k, fork, schema[0] if schema else None)
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+        rows = b0 - a0 if not fork else sum(len(idx) for idx, _ in first_groups)
+        first_outputs = assemble(rows, first_groups)
+        schema = None
+        if folder is not None:  # the file's schema, from the first rows (the probe's, or the first chunk's)
+            head = store.part_columns(np.arange(a0, a0 + rows), first_inputs, first_outputs, spec.years)
+            schema = store.plain_schema(
+                folder / "variants.parquet", {c: x[: store.SCHEMA_ROWS] for c, x in head.items()}
+            )
+            del head
+        if folder is not None and schema is not None:
+            first = None if fork else (first_inputs, first_outputs)
+            del first_inputs, first_groups, first_outputs
+            return _one_file(spec, chunks, parts, folder / "variants.parquet", schema, progress, k, fork, first)
         if fork:
-            del first_inputs, first_groups
+            del first_inputs, first_groups, first_outputs
             rows = _parts_forked(spec, chunks, parts, progress, k)
         else:
-            first = (first_inputs, assemble(b0 - a0, first_groups))
-            del first_inputs, first_groups
+            first = (first_inputs, first_outputs)
+            del first_inputs, first_groups, first_outputs
             rows = 0
             for (i, a, b), f in zip(chunks, files, strict=True):
                 inputs, outputs = first if i == 0 else chunk_columns(spec, a, b, workers)
@@ -175,6 +188,61 @@ def _run_local(
         store.join_parts(files, target)
         _remove(files, parts)
     return _numbers(spec, store.column_names(target), store.column_reader([target]))
+
+
+def _one_file(
+    spec: SweepSpec,
+    chunks: list[tuple[int, int, int]],
+    parts: Path,
+    target: Path,
+    schema: Any,
+    progress: Callable[[int, int], None] | None,
+    workers: int,
+    fork: bool,
+    first: tuple[dict[str, np.ndarray], dict[str, np.ndarray]] | None,
+) -> dict[str, Any]:
+    """A sweep too large for memory written straight into one file: each chunk's row groups
+    appended to ``parts/body.parquet`` by the process that computed it (on ``workers`` forked
+    processes with ``fork``, else here, ``first`` being the first chunk's columns), whose footer
+    then lists them in variant order and which becomes ``target`` (:func:`store.finish_body`;
+    nothing is copied). The numbers are then computed from ``target``, on the processes with
+    ``fork``. A chunk the schema does not take is written to its own part and joined by DuckDB."""
+    n = spec.n_variants
+    body = parts / "body.parquet"
+    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+    parquet.start_plain(body)
+    results: list[tuple[int, Any]] = [(0, None)] * len(chunks)
+    got = [0]
+
+    def append(i: int, a: int, b: int, columns: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]) -> tuple[int, Any]:
+        return store.append_part(body, schema, np.arange(a, b), *columns, spec.years, files[i])
+
+    def arrived(k: int, result: tuple[int, Any]) -> None:
+        results[k] = result
+        got[0] += result[0]
+        if progress is not None:
+            progress(got[0], n)
+
+    if fork:
+
+        def work(chunk: tuple[int, int, int]) -> tuple[int, Any]:
+            i, a, b = chunk  # in a worker process
+            return append(i, a, b, chunk_columns(spec, a, b))
+
+        forked.run(work, chunks, workers, arrived)
+    else:
+        for k, (i, a, b) in enumerate(chunks):
+            columns = first if i == 0 and first is not None else chunk_columns(spec, a, b, workers)
+            first = None  # let the first chunk go
+            arrived(k, append(i, a, b, columns))
+            del columns
+    _check_rows(got[0], n)
+    store.finish_body(body, target, schema, results, files)
+    for f in [body, *files]:
+        f.unlink(missing_ok=True)
+    parts.rmdir()
+    names, read = store.column_names(target), store.column_reader([target])
+    return _numbers_forked(spec, names, read, workers) if fork else _numbers(spec, names, read)
 
 
 def _parts_forked(

@@ -41,13 +41,16 @@ __all__ = [
     "Raw",
     "Shape",
     "Struct",
+    "append_plain",
     "decode",
     "encode",
     "field",
+    "finish_plain",
     "merge",
     "plain_layout",
     "read_chunk",
     "read_footer",
+    "start_plain",
     "write_plain",
 ]
 
@@ -613,6 +616,65 @@ def write_plain(target: Path, columns: dict[str, Any], schema: Struct, row_group
     :class:`ValueError` raised before ``target`` is opened. No statistics but null counts are
     written (nothing a reader could prune wrongly by).
     """
+    names, kinds, n = _checked(columns, schema)
+    with open(target, "wb") as out:
+        out.write(MAGIC)
+        groups = _write_groups(out, len(MAGIC), columns, names, kinds, n, row_group_size)
+        _write_footer(out, schema, n, groups, created_by)
+    return n
+
+
+def start_plain(target: Path) -> None:
+    """A new Parquet file that :func:`append_plain` adds row groups to and :func:`finish_plain` ends."""
+    with open(target, "wb") as out:
+        out.write(MAGIC)
+
+
+def append_plain(
+    target: Path, columns: dict[str, Any], schema: Struct, row_group_size: int
+) -> tuple[int, list[Struct]]:
+    """Append ``columns`` as :func:`write_plain` writes them to the body of ``target`` (begun by
+    :func:`start_plain`); the rows and their row groups, for :func:`finish_plain`.
+
+    The append holds an exclusive ``flock`` on ``target`` (where the platform has one), so that
+    processes on this machine may append to one file, each its row groups in one piece: the
+    footer lists the row groups in whatever order it is given, wherever they lie in the body.
+    Columns the schema does not take are a :class:`ValueError` raised before anything is written;
+    a failure while writing cuts the file back to where the append began."""
+    names, kinds, n = _checked(columns, schema)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not on Linux: one writer (the forked engine is Linux's)
+        fcntl = None
+    with open(target, "ab") as out:
+        if fcntl is not None:
+            fcntl.flock(out.fileno(), fcntl.LOCK_EX)
+        try:
+            position = os.fstat(out.fileno()).st_size
+            try:
+                groups = _write_groups(out, position, columns, names, kinds, n, row_group_size)
+                out.flush()
+            except BaseException:
+                out.flush()  # what was buffered, then cut back
+                os.ftruncate(out.fileno(), position)
+                raise
+        finally:
+            if fcntl is not None:
+                fcntl.flock(out.fileno(), fcntl.LOCK_UN)
+    return n, groups
+
+
+def finish_plain(target: Path, schema: Struct, rows: int, groups: list[Struct], created_by: str) -> None:
+    """End ``target`` (begun by :func:`start_plain`) with the footer of ``rows`` rows in ``groups``, in this order."""
+    if len(groups) > 2**15:
+        raise ValueError(f"{len(groups)} row groups, more than a reader's RowGroup.ordinal (i16) numbers")
+    with open(target, "ab") as out:
+        _write_footer(out, schema, rows, groups, created_by)
+
+
+def _checked(columns: dict[str, Any], schema: Struct) -> tuple[list[str], list[int], int]:
+    """The columns' names, their Parquet physical types under ``schema``, and their length;
+    columns the schema does not take are a :class:`ValueError`."""
     import numpy as np  # here: merging parts needs no numpy
 
     etype, elements = schema
@@ -632,68 +694,84 @@ def write_plain(target: Path, columns: dict[str, Any], schema: Struct, row_group
     n = len(columns[names[0]]) if names else 0
     if any(len(columns[c]) != n for c in names):
         raise ValueError("columns of different lengths")
+    return names, kinds, n
+
+
+def _write_groups(
+    out: BinaryIO,
+    position: int,
+    columns: dict[str, Any],
+    names: list[str],
+    kinds: list[int],
+    n: int,
+    row_group_size: int,
+) -> list[Struct]:
+    """Write the columns' row groups to ``out`` from file position ``position``; their footer entries."""
+    import numpy as np
+
     size = max(1, int(row_group_size))
     groups: list[Struct] = []
-    with open(target, "wb") as out:
-        out.write(MAGIC)
-        position = len(MAGIC)
-        for start in range(0, n, size):
-            rows = min(size, n - start)
-            chunks: list[Struct] = []
-            first = position
-            for name, kind in zip(names, kinds, strict=True):
-                levels, values, nulls = _page(columns[name][start : start + rows], kind, np)
-                page = len(levels) + values.nbytes
-                if page >= 2**31:
-                    raise ValueError(f"column {name!r}: a page over 2 GiB (lower the rows per row group)")
-                header = encode(
-                    [
-                        (1, I32, 0),
-                        (2, I32, page),
-                        (3, I32, page),
-                        (5, STRUCT, [(1, I32, rows), (2, I32, _PLAIN), (3, I32, _RLE), (4, I32, _RLE)]),
-                    ]
-                )
-                out.write(header)
-                out.write(levels)
-                out.write(values)
-                written = len(header) + page
-                meta: Struct = [
-                    (1, I32, kind),
-                    (2, LIST, (I32, [_PLAIN, _RLE])),
-                    (3, LIST, (BINARY, [name.encode()])),
-                    (4, I32, 0),
-                    (5, I64, rows),
-                    (6, I64, written),
-                    (7, I64, written),
-                    (9, I64, position),
-                    (12, STRUCT, [(3, I64, nulls)]),
-                ]
-                chunks.append([(2, I64, position), (3, STRUCT, meta)])
-                position += written
-            groups.append(
+    for start in range(0, n, size):
+        rows = min(size, n - start)
+        chunks: list[Struct] = []
+        first = position
+        for name, kind in zip(names, kinds, strict=True):
+            levels, values, nulls = _page(columns[name][start : start + rows], kind, np)
+            page = len(levels) + values.nbytes
+            if page >= 2**31:
+                raise ValueError(f"column {name!r}: a page over 2 GiB (lower the rows per row group)")
+            header = encode(
                 [
-                    (1, LIST, (STRUCT, chunks)),
-                    (2, I64, position - first),
-                    (3, I64, rows),
-                    (5, I64, first),
-                    (6, I64, position - first),
+                    (1, I32, 0),
+                    (2, I32, page),
+                    (3, I32, page),
+                    (5, STRUCT, [(1, I32, rows), (2, I32, _PLAIN), (3, I32, _RLE), (4, I32, _RLE)]),
                 ]
             )
-        footer = encode(
+            out.write(header)
+            out.write(levels)
+            out.write(values)
+            written = len(header) + page
+            meta: Struct = [
+                (1, I32, kind),
+                (2, LIST, (I32, [_PLAIN, _RLE])),
+                (3, LIST, (BINARY, [name.encode()])),
+                (4, I32, 0),
+                (5, I64, rows),
+                (6, I64, written),
+                (7, I64, written),
+                (9, I64, position),
+                (12, STRUCT, [(3, I64, nulls)]),
+            ]
+            chunks.append([(2, I64, position), (3, STRUCT, meta)])
+            position += written
+        groups.append(
             [
-                (1, I32, 1),
-                (2, LIST, schema),
-                (3, I64, n),
-                (4, LIST, (STRUCT, groups)),
-                (6, BINARY, created_by.encode()),
-                (7, LIST, (STRUCT, [[(1, STRUCT, [])] for _ in names])),  # TypeDefinedOrder for each
+                (1, LIST, (STRUCT, chunks)),
+                (2, I64, position - first),
+                (3, I64, rows),
+                (5, I64, first),
+                (6, I64, position - first),
             ]
         )
-        out.write(footer)
-        out.write(len(footer).to_bytes(4, "little"))
-        out.write(MAGIC)
-    return n
+    return groups
+
+
+def _write_footer(out: BinaryIO, schema: Struct, rows: int, groups: list[Struct], created_by: str) -> None:
+    columns = len(schema[1]) - 1
+    footer = encode(
+        [
+            (1, I32, 1),
+            (2, LIST, schema),
+            (3, I64, rows),
+            (4, LIST, (STRUCT, groups)),
+            (6, BINARY, created_by.encode()),
+            (7, LIST, (STRUCT, [[(1, STRUCT, [])] for _ in range(columns)])),  # TypeDefinedOrder for each
+        ]
+    )
+    out.write(footer)
+    out.write(len(footer).to_bytes(4, "little"))
+    out.write(MAGIC)
 
 
 def _page(x: Any, kind: int, np: Any) -> tuple[bytes, Any, int]:

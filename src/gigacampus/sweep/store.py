@@ -33,7 +33,10 @@ __all__ = [
     "plain_schema",
     "query",
     "column_names",
+    "append_part",
     "column_reader",
+    "finish_body",
+    "part_columns",
     "read_columns",
     "write_columns",
     "write_part",
@@ -87,13 +90,64 @@ def write_part(
     """One Parquet file: a row per variant; ``variant``, each input by key path, ``<column>.<year>``;
     written as :func:`write_whole` writes (plain pages, which :func:`join_parts` keeps and
     :func:`column_reader` reads back without DuckDB)."""
+    return write_whole(path, part_columns(variants, inputs, outputs, years))
+
+
+def part_columns(
+    variants: np.ndarray, inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray], years: Sequence[int]
+) -> dict[str, np.ndarray]:
+    """A chunk's file columns: ``variant``, each input by key path, each output's ``(n, T)``
+    columns as ``<column>.<year>``."""
     data: dict[str, np.ndarray] = {"variant": np.asarray(variants, dtype=np.int64)}
     for name, values in inputs.items():
         data[name] = np.asarray(values)
     for name, col in outputs.items():
         for t, year in enumerate(years):
             data[f"{name}.{year}"] = np.ascontiguousarray(col[:, t])
-    return write_whole(path, data)
+    return data
+
+
+def append_part(
+    body: Path,
+    schema: parquet.Struct,
+    variants: np.ndarray,
+    inputs: Mapping[str, np.ndarray],
+    outputs: Mapping[str, np.ndarray],
+    years: Sequence[int],
+    fallback: Path,
+) -> tuple[int, list[parquet.Struct] | None]:
+    """A chunk appended to the one file of a sweep, ``body`` (:func:`parquet.append_plain`, from
+    any process on this machine): its rows and row groups. A chunk the schema does not take is
+    written to its own file ``fallback`` instead (rows, ``None``), which :func:`finish_body` joins."""
+    data = part_columns(variants, inputs, outputs, years)
+    try:
+        return parquet.append_plain(body, data, schema, WHOLE_ROW_GROUP_SIZE)
+    except ValueError:
+        return write_columns(fallback, data), None
+
+
+def finish_body(
+    body: Path,
+    target: Path,
+    schema: parquet.Struct,
+    chunks: Sequence[tuple[int, list[parquet.Struct] | None]],
+    fallbacks: Sequence[Path],
+) -> int:
+    """``target``: the sweep's file from ``body``, its chunks' row groups listed in chunk order
+    (``chunks[i]``: what :func:`append_part` gave chunk ``i``, whose fallback file is
+    ``fallbacks[i]``); the rows. With no fallback file the footer ends ``body``, which becomes
+    ``target``: nothing is copied. Else the body's chunks and the fallback files are joined by
+    DuckDB in variant order (:func:`copy_parts`)."""
+    from gigacampus import __version__
+
+    groups = [g for _, gs in chunks if gs is not None for g in gs]
+    rows = sum(r for r, gs in chunks if gs is not None)
+    parquet.finish_plain(body, schema, rows, groups, f"gigacampus version {__version__}")
+    others = [f for (_, gs), f in zip(chunks, fallbacks, strict=True) if gs is None]
+    if not others:
+        os.replace(body, target)
+        return rows
+    return copy_parts([body, *others] if rows else others, target, order_by="variant")
 
 
 def write_columns(
@@ -315,10 +369,11 @@ def join_parts(parts: Sequence[Path], target: Path) -> int:
         return copy_parts(parts, target)
 
 
-def copy_parts(parts: Sequence[Path], target: Path) -> int:
+def copy_parts(parts: Sequence[Path], target: Path, order_by: str | None = None) -> int:
     """``target``: the parts in order, re-encoded by DuckDB (it streams them; insertion order is
-    kept); the rows written. The fallback of :func:`join_parts`: it reads any parts DuckDB reads,
-    and unifies their column types."""
+    kept), or sorted by the column ``order_by``; the rows written. The fallback of
+    :func:`join_parts` and :func:`finish_body`: it reads any parts DuckDB reads, and unifies
+    their column types."""
     files = "[" + ", ".join(_sql_path(p) for p in parts) + "]"
     con = _connect()
     try:
@@ -328,7 +383,8 @@ def copy_parts(parts: Sequence[Path], target: Path) -> int:
         con.execute(f"SET temp_directory = {_sql_path(target.parent / '.duckdb-tmp')}")
         con.execute("SET preserve_insertion_order = true")
         written = con.execute(
-            f"COPY (SELECT * FROM read_parquet({files})) TO {_sql_path(target)} "
+            f"COPY (SELECT * FROM read_parquet({files})"
+            f"{'' if order_by is None else ' ORDER BY ' + _q(order_by)}) TO {_sql_path(target)} "
             f"(FORMAT parquet, {JOIN_OPTIONS}, ROW_GROUP_SIZE {ROW_GROUP_SIZE})"
         ).fetchone()
     finally:
