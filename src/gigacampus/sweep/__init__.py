@@ -146,17 +146,13 @@ def _run_local(
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
         rows = b0 - a0 if not fork else sum(len(idx) for idx, _ in first_groups)
         first_outputs = assemble(rows, first_groups)
-        schema = None
-        if folder is not None:  # the file's schema, from the first rows (the probe's, or the first chunk's)
-            head = store.part_columns(np.arange(a0, a0 + rows), first_inputs, first_outputs, spec.years)
-            schema = store.plain_schema(
-                folder / "variants.parquet", {c: x[: store.SCHEMA_ROWS] for c, x in head.items()}
-            )
-            del head
-        if folder is not None and schema is not None:
-            first = None if fork else (first_inputs, first_outputs)
+        # the file's schema, from the first rows (the probe's, or the first chunk's)
+        file_schema = None if folder is None else _file_schema(folder, a0, first_inputs, first_outputs, spec.years)
+        if folder is not None and file_schema is not None:
+            first_chunk = None if fork else (first_inputs, first_outputs)
             del first_inputs, first_groups, first_outputs
-            return _one_file(spec, chunks, parts, folder / "variants.parquet", schema, progress, k, fork, first)
+            target = folder / "variants.parquet"
+            return _one_file(spec, chunks, parts, target, file_schema, progress, k, fork, first_chunk)
         if fork:
             del first_inputs, first_groups, first_outputs
             rows = _parts_forked(spec, chunks, parts, progress, k)
@@ -188,6 +184,22 @@ def _run_local(
         store.join_parts(files, target)
         _remove(files, parts)
     return _numbers(spec, store.column_names(target), store.column_reader([target]))
+
+
+def _file_schema(
+    folder: Path, a0: int, inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray], years: Sequence[int]
+) -> Any:
+    """The Parquet schema of ``folder/variants.parquet`` from the first chunk's first rows
+    (:func:`store.plain_schema`), or ``None`` when the plain writer does not write under it."""
+    rows = len(next(iter(outputs.values()))) if outputs else len(next(iter(inputs.values())))
+    take = min(rows, store.SCHEMA_ROWS)
+    head = store.part_columns(
+        np.arange(a0, a0 + take),
+        {c: x[:take] for c, x in inputs.items()},
+        {c: x[:take] for c, x in outputs.items()},
+        years,
+    )
+    return store.plain_schema(folder / "variants.parquet", head)
 
 
 def _one_file(
@@ -428,17 +440,33 @@ def _run_dask(
 
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+        # a cluster started here writes into one file (no parts, no join), under the schema of
+        # the first rows, computed here first
+        schema = None
+        if folder is not None and scheduler is None:
+            _, a0, b0 = chunks[0]
+            head_inputs, head_outputs = chunk_columns(spec, a0, min(b0, a0 + store.SCHEMA_ROWS))
+            schema = _file_schema(folder, a0, head_inputs, head_outputs, spec.years)
+            del head_inputs, head_outputs
+        body, target = parts / "body.parquet", None if folder is None else folder / "variants.parquet"
+        if schema is not None:
+            parquet.start_plain(body)
 
-        names: list[str] = []  # the parts' columns, read once the chunks have written them
+        names: list[str] = []  # the file's columns, read once the chunks have written them
 
-        def jobs(rows: int) -> list[tuple[Any, ...]]:
-            _check_rows(rows, spec.n_variants)
-            names[:] = store.column_names(files[0])
-            return _summary_jobs(spec, names, [str(f) for f in files], workers)
+        def jobs(results: list[Any]) -> list[tuple[Any, ...]]:
+            if schema is None or target is None:  # the parts' row counts
+                _check_rows(sum(results), spec.n_variants)
+                names[:] = store.column_names(files[0])
+                return _summary_jobs(spec, names, [str(f) for f in files], workers)
+            _check_rows(sum(rows for rows, _ in results), spec.n_variants)
+            store.finish_body(body, target, schema, results, files)
+            names[:] = store.column_names(target)
+            return _summary_jobs(spec, names, [str(target)], workers)
 
         def join() -> None:
-            if folder is not None:
-                store.join_parts(files, folder / "variants.parquet")
+            if target is not None and schema is None:
+                store.join_parts(files, target)
 
         pieces = run_on_dask(
             spec,
@@ -449,9 +477,12 @@ def _run_dask(
             keep_malloc_trim=keep_malloc_trim,
             summary_jobs=jobs,
             meanwhile=join,
+            into=None if schema is None else (str(body), schema),
         )
         if folder is not None:
-            _remove(files, parts)
+            for f in [body, *files]:
+                f.unlink(missing_ok=True)
+            parts.rmdir()
     return {**_layout(spec, names), **_merged(pieces)}
 
 

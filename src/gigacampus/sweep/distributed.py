@@ -3,7 +3,9 @@
 Without a scheduler address it starts a ``LocalCluster`` of ``workers`` processes (one thread
 each) on 127.0.0.1 and stops it afterwards; with one it uses that cluster. Each task writes its
 own Parquet part (the folder must be reachable from every worker: on several machines, a shared
-file system) and returns its row count. The spec is sent once to each worker (scattered). The
+file system) and returns its row count; on a cluster gigacampus started on this machine, each
+task appends its chunk to the sweep's one file instead and returns its row groups, which this
+process lists in the footer (no parts, no join). The spec is sent once to each worker (scattered). The
 workers then compute the sweep's statistics from the parts, a few columns a task, while the
 process that started the sweep joins the parts into ``variants.parquet``.
 
@@ -19,7 +21,7 @@ from contextlib import ExitStack
 from typing import Any
 
 from gigacampus.errors import InputError, Problem
-from gigacampus.sweep.engine import SweepSpec, run_chunk
+from gigacampus.sweep.engine import SweepSpec, run_chunk, run_chunk_into
 from gigacampus.sweep.summary import summarise_files
 
 __all__ = ["run_on_dask"]
@@ -35,10 +37,13 @@ def run_on_dask(
     workers: int,
     scheduler: str | None = None,
     keep_malloc_trim: bool = False,
-    summary_jobs: Callable[[int], Sequence[tuple[Any, ...]]],
+    summary_jobs: Callable[[list[Any]], Sequence[tuple[Any, ...]]],
     meanwhile: Callable[[], None],
+    into: tuple[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run every chunk on dask; then ``summary_jobs(rows written)`` gives the arguments of the
+    """Run every chunk on dask: :func:`run_chunk` into a part each, or with ``into = (file,
+    schema)`` :func:`run_chunk_into` that file (workers on this machine only). Then
+    ``summary_jobs(the chunks' results in chunk order)`` gives the arguments of the
     :func:`~gigacampus.sweep.summary.summarise_files` tasks the workers run while this process
     runs ``meanwhile`` (the join of the parts). Their results, in order."""
     try:
@@ -69,8 +74,14 @@ def run_on_dask(
             )
             client = stack.enter_context(Client(cluster))
         [shared] = client.scatter([spec], broadcast=True)
-        futures = [client.submit(run_chunk, shared, i, a, b, parts, pure=False) for i, a, b in chunks]
-        rows = int(sum(client.gather(futures)))
-        tasks = [client.submit(summarise_files, *job, pure=False) for job in summary_jobs(rows)]
+        if into is None:
+            futures = [client.submit(run_chunk, shared, i, a, b, parts, pure=False) for i, a, b in chunks]
+        else:
+            [schema] = client.scatter([into[1]], broadcast=True)
+            futures = [
+                client.submit(run_chunk_into, shared, i, a, b, into[0], schema, parts, pure=False) for i, a, b in chunks
+            ]
+        results = list(client.gather(futures))
+        tasks = [client.submit(summarise_files, *job, pure=False) for job in summary_jobs(results)]
         meanwhile()
         return list(client.gather(tasks))

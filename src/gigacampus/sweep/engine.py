@@ -487,6 +487,17 @@ def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) ->
     )
 
 
+def run_chunk_into(
+    spec: SweepSpec, index: int, start: int, stop: int, body: str, schema: Any, parts: str
+) -> tuple[int, Any]:
+    """Evaluate variants ``start`` to ``stop - 1`` and append them to the sweep's one file
+    ``body`` (:func:`store.append_part`; ``parts/part-<index>.parquet`` if ``schema`` does not
+    take them); the rows and the row groups written."""
+    columns, outputs = chunk_columns(spec, start, stop)
+    fallback = Path(parts) / f"part-{index:06d}.parquet"
+    return store.append_part(Path(body), schema, np.arange(start, stop), columns, outputs, spec.years, fallback)
+
+
 def input_records(inputs: Sequence[UncertainInput]) -> list[dict[str, Any]]:
     """The sweep document's ``inputs``: each varied key, its distribution and where it was given."""
     return [
