@@ -177,3 +177,37 @@ def test_a_numpy_text_column_is_written_by_the_plain_writer(tmp_path: Path) -> N
     parquet.write_plain(tmp_path / "direct.parquet", columns, _schema_of(tmp_path, columns), 1000, "test")
     assert _read(tmp_path / "direct.parquet")[1]["policy.regime"] == columns["policy.regime"].tolist()
     _check(columns, tmp_path, 1000)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kinds=st.lists(st.sampled_from(["f8", "i8", "text", "U", "text-with-none"]), min_size=1, max_size=6),
+    n=st.integers(1, 40),
+)
+def test_the_known_schema_is_the_one_duckdb_writes(tmp_path: Path, kinds: list[str], n: int) -> None:
+    rng = np.random.default_rng(n)
+    make = {
+        "f8": lambda: rng.normal(size=n),
+        "i8": lambda: rng.integers(-5, 5, n),
+        "text": lambda: np.asarray([f"t{i % 3}" for i in range(n)], dtype=object),
+        "U": lambda: np.asarray([f"u{i % 2}" for i in range(n)]),
+        "text-with-none": lambda: np.asarray(
+            ["quota"] + [None if i % 2 else "power" for i in range(n - 1)], dtype=object
+        ),
+    }
+    columns = {f"c{i} {kind} é": make[kind]() for i, kind in enumerate(kinds)}
+    known = store.known_schema(columns)
+    assert known is not None and known == _schema_of(tmp_path, columns)
+
+
+def test_columns_of_other_kinds_have_no_known_schema() -> None:
+    n = 4
+    for other in (
+        np.zeros(n, dtype=bool),
+        np.zeros(n, dtype=np.float32),
+        np.zeros(n, dtype=np.int32),
+        np.asarray([None] * n, dtype=object),  # DuckDB types an all-NULL column otherwise
+        np.asarray(["a", 1.5, None, "b"], dtype=object),
+        np.zeros((n, 2)),
+    ):
+        assert store.known_schema({"variant": np.arange(n, dtype=np.int64), "x": other}) is None

@@ -29,6 +29,7 @@ __all__ = [
     "MAX_QUERY_ROWS",
     "copy_parts",
     "join_parts",
+    "known_schema",
     "output_folder",
     "plain_schema",
     "query",
@@ -181,8 +182,12 @@ WHOLE_ROW_GROUP_SIZE = 122_880
 
 def plain_schema(path: Path, head: Mapping[str, np.ndarray]) -> parquet.Struct | None:
     """The Parquet schema DuckDB gives ``head`` (the first rows of a sweep's columns, in order),
-    for :func:`write_whole`: DuckDB writes them to a file beside ``path``, removed again. ``None``
-    when that schema is not one :func:`parquet.write_plain` writes under."""
+    for :func:`write_whole`: :func:`known_schema` where it knows DuckDB's answer, else DuckDB
+    writes them to a file beside ``path``, removed again. ``None`` when that schema is not one
+    :func:`parquet.write_plain` writes under."""
+    known = known_schema(head)
+    if known is not None:
+        return known
     scratch = path.with_name(path.name + ".schema")
     try:
         write_columns(scratch, dict(head), plain=True)
@@ -192,6 +197,36 @@ def plain_schema(path: Path, head: Mapping[str, np.ndarray]) -> parquet.Struct |
         return None
     finally:
         scratch.unlink(missing_ok=True)
+
+
+def known_schema(head: Mapping[str, np.ndarray]) -> parquet.Struct | None:
+    """The schema DuckDB (2.0) writes for columns of float64 (DOUBLE), int64 (INT64, converted
+    type INT_64) and text (BYTE_ARRAY, UTF8: numpy text, or objects of which ``head`` holds at
+    least one ``str`` and nothing but ``str`` and ``None``), every column OPTIONAL under a root
+    named ``duckdb_schema``, without asking DuckDB (writing its file of 2,048 rows and importing it
+    took 0.15 s). ``None`` for any other column, which DuckDB then types itself. The tests compare
+    it with DuckDB's own, byte for byte."""
+    i32, binary = parquet.I32, parquet.BINARY
+    elements: list[parquet.Struct] = [[(3, i32, 0), (4, binary, b"duckdb_schema"), (5, i32, len(head))]]
+    for name, x in head.items():
+        encoded = name.encode("utf-8")
+        if x.ndim != 1:
+            return None
+        if x.dtype == np.float64:
+            elements.append([(1, i32, 5), (3, i32, 1), (4, binary, encoded)])
+        elif x.dtype == np.int64:
+            elements.append([(1, i32, 2), (3, i32, 1), (4, binary, encoded), (6, i32, 18)])
+        elif x.dtype.kind == "U" or (x.dtype.kind == "O" and _text(x)):
+            elements.append([(1, i32, 6), (3, i32, 1), (4, binary, encoded), (6, i32, 0)])
+        else:
+            return None
+    return (parquet.STRUCT, elements)
+
+
+def _text(x: np.ndarray) -> bool:
+    """Whether an object column holds text and ``None`` only, and some text."""
+    kinds = {type(v) for v in x.tolist()}
+    return str in kinds and kinds <= {str, type(None)}
 
 
 def write_whole(
