@@ -138,9 +138,15 @@ def _run_local(
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for x in first_inputs.values())
     per_variant += sum(x.itemsize * x.shape[1] for x in out0.values())
     if n * (per_variant + 8) <= MEMORY_BYTES:
-        schema: list[Any] = []  # the file's, found while the processes run the chunks
-        head = None if folder is None or not fork else lambda cols: schema.append(_schema(folder, cols))
-        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, k, fork, head)
+        into = None
+        if fork and folder is not None:  # the processes append their chunks to the file as they go
+            known = store.known_schema(_probe_columns(spec, first_inputs, first_groups))
+            into = None if known is None else (folder / "parts", known)
+        schema: list[Any] = []  # else the file's, found while the processes run the chunks
+        head = None if folder is None or not fork or into else lambda cols: schema.append(_schema(folder, cols))
+        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, k, fork, head, into)
+        if into is not None:  # written: the numbers only
+            return _memory_numbers(spec, columns, None, k, fork)
         return _memory_numbers(spec, columns, folder, k, fork, schema[0] if schema else None)
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
@@ -340,6 +346,7 @@ def _in_memory(
     threads: int,
     fork: bool = False,
     head: Callable[[dict[str, np.ndarray]], Any] | None = None,
+    into: tuple[Path, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``).
 
@@ -348,8 +355,11 @@ def _in_memory(
     ``first`` is the first chunk, run here; with ``fork``, the probe of :func:`_run_local`, and
     every chunk runs on ``threads`` worker processes, which write the numeric columns into memory
     shared with this process (:func:`forked.shared`) and send back their inputs and text columns;
-    meanwhile this process hands ``head`` the probe's columns. Either way every cell is written by
-    the chunk holding its variant, NaN where its group records no such column."""
+    meanwhile this process hands ``head`` the probe's columns. With ``into = (parts, schema)``
+    each process also appends its chunks' file columns to ``parts/body.parquet``, which becomes
+    ``parts/../variants.parquet`` (:func:`store.finish_body`), so that nothing is left to write
+    once the last chunk is in. Either way every cell is written by the chunk holding its variant,
+    NaN where its group records no such column."""
     n = spec.n_variants
     first_inputs, first_groups = first
     # no NaN filled in beforehand: every cell is written by the chunk holding its variant (fill)
@@ -372,17 +382,28 @@ def _in_memory(
                     outputs[name][:, where] = np.nan
 
     done_so_far = [0]
+    written: list[tuple[int, Any]] = [(0, None)] * len(chunks)
+    if into is not None:
+        into[0].mkdir(parents=True, exist_ok=True)
+        body, fallbacks = into[0] / "body.parquet", [into[0] / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+        parquet.start_plain(body)
     if fork:
 
-        def work(chunk: tuple[int, int, int]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        def work(chunk: tuple[int, int, int]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], Any]:
             i, a, b = chunk  # in a worker process: numeric columns land in the shared memory
             ins, groups = chunk_groups(spec, a, b)
             fill(i, a, ins, groups)
-            return ins, {name: outputs[name][:, a:b] for name in text}
+            appended = None
+            if into is not None:  # this chunk's file columns, in the file's order (_columns)
+                data = {"variant": np.arange(a, b, dtype=np.int64), **{c: np.asarray(x) for c, x in ins.items()}}
+                for name, by_year in outputs.items():
+                    data.update({f"{name}.{y}": by_year[t, a:b] for t, y in enumerate(spec.years)})
+                appended = store.append_columns(body, into[1], data, fallbacks[i])
+            return ins, {name: outputs[name][:, a:b] for name in text}, appended
 
-        def arrived(k: int, got: tuple[dict[str, np.ndarray], dict[str, np.ndarray]]) -> None:
+        def arrived(k: int, got: tuple[dict[str, np.ndarray], dict[str, np.ndarray], Any]) -> None:
             i, a, b = chunks[k]
-            inputs[i], texts = got
+            inputs[i], texts, written[k] = got
             for name, values in texts.items():
                 outputs[name][:, a:b] = values
             done_so_far[0] += b - a
@@ -391,14 +412,19 @@ def _in_memory(
 
         meanwhile = None
         if head is not None:
-            rows = sum(len(idx) for idx, _ in first_groups)
-            probe = {name: col.T for name, col in assemble(rows, first_groups).items()}
+            probe = _probe_columns(spec, first_inputs, first_groups)
 
             def meanwhile() -> None:
-                head(_columns(rows, [first_inputs], probe, spec.years))
+                head(probe)
 
         del first, first_groups
         forked.run(work, chunks, threads, arrived, meanwhile)
+        if into is not None:
+            _check_rows(sum(r for r, _ in written), n)
+            store.finish_body(body, into[0].parent / "variants.parquet", into[1], written, fallbacks)
+            for f in [body, *fallbacks]:
+                f.unlink(missing_ok=True)
+            into[0].rmdir()
     else:
         del first_inputs, first_groups
         for i, a, b in chunks:
@@ -407,6 +433,13 @@ def _in_memory(
             if progress is not None:
                 progress(b, n)
     return _columns(n, [inputs[i] for i, _, _ in chunks], outputs, spec.years)
+
+
+def _probe_columns(spec: SweepSpec, inputs: dict[str, np.ndarray], groups: Groups) -> dict[str, np.ndarray]:
+    """The file columns of the probe (its inputs and groups), as :func:`_columns` lays them out."""
+    rows = sum(len(idx) for idx, _ in groups)
+    probe = {name: col.T for name, col in assemble(rows, groups).items()}
+    return _columns(rows, [inputs], probe, spec.years)
 
 
 def _columns(

@@ -34,6 +34,7 @@ __all__ = [
     "plain_schema",
     "query",
     "column_names",
+    "append_columns",
     "append_part",
     "column_reader",
     "finish_body",
@@ -120,11 +121,17 @@ def append_part(
     """A chunk appended to the one file of a sweep, ``body`` (:func:`parquet.append_plain`, from
     any process on this machine): its rows and row groups. A chunk the schema does not take is
     written to its own file ``fallback`` instead (rows, ``None``), which :func:`finish_body` joins."""
-    data = part_columns(variants, inputs, outputs, years)
+    return append_columns(body, schema, part_columns(variants, inputs, outputs, years), fallback)
+
+
+def append_columns(
+    body: Path, schema: parquet.Struct, columns: Mapping[str, np.ndarray], fallback: Path
+) -> tuple[int, list[parquet.Struct] | None]:
+    """:func:`append_part` of a chunk's file columns (``variant``, inputs, ``<column>.<year>``)."""
     try:
-        return parquet.append_plain(body, data, schema, WHOLE_ROW_GROUP_SIZE)
+        return parquet.append_plain(body, dict(columns), schema, WHOLE_ROW_GROUP_SIZE)
     except ValueError:
-        return write_columns(fallback, data), None
+        return write_columns(fallback, columns), None
 
 
 def finish_body(
