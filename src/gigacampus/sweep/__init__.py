@@ -7,6 +7,7 @@ into a folder (``variants.parquet``) and returns the ``sweep.json`` document.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -474,44 +475,54 @@ def _run_dask(
     with _parts_folder(folder) as parts:
         files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
         # a cluster started here writes into one file (no parts, no join), under the schema of
-        # the first rows, computed here first
-        schema = None
-        if folder is not None and scheduler is None:
+        # the first rows, computed here on a thread while the cluster starts
+        body, target = parts / "body.parquet", None if folder is None else folder / "variants.parquet"
+        found: list[Any] = [None]  # the schema the chunks were written under (None: parts)
+
+        def probe() -> Any:
+            assert folder is not None
             _, a0, b0 = chunks[0]
             head_inputs, head_outputs = chunk_columns(spec, a0, min(b0, a0 + store.SCHEMA_ROWS))
-            schema = _file_schema(folder, a0, head_inputs, head_outputs, spec.years)
-            del head_inputs, head_outputs
-        body, target = parts / "body.parquet", None if folder is None else folder / "variants.parquet"
-        if schema is not None:
-            parquet.start_plain(body)
+            return _file_schema(folder, a0, head_inputs, head_outputs, spec.years)
 
         names: list[str] = []  # the file's columns, read once the chunks have written them
 
         def jobs(results: list[Any]) -> list[tuple[Any, ...]]:
-            if schema is None or target is None:  # the parts' row counts
+            if found[0] is None or target is None:  # the parts' row counts
                 _check_rows(sum(results), spec.n_variants)
                 names[:] = store.column_names(files[0])
                 return _summary_jobs(spec, names, [str(f) for f in files], workers)
             _check_rows(sum(rows for rows, _ in results), spec.n_variants)
-            store.finish_body(body, target, schema, results, files)
+            store.finish_body(body, target, found[0], results, files)
             names[:] = store.column_names(target)
             return _summary_jobs(spec, names, [str(target)], workers)
 
         def join() -> None:
-            if target is not None and schema is None:
+            if target is not None and found[0] is None:
                 store.join_parts(files, target)
 
-        pieces = run_on_dask(
-            spec,
-            chunks,
-            str(parts),
-            workers=workers,
-            scheduler=scheduler,
-            keep_malloc_trim=keep_malloc_trim,
-            summary_jobs=jobs,
-            meanwhile=join,
-            into=None if schema is None else (str(body), schema),
-        )
+        with ThreadPoolExecutor(1) as pool:
+            pending = None
+            if folder is not None and scheduler is None:  # (the work budget in force applies there too)
+                pending = pool.submit(contextvars.copy_context().run, probe)
+
+            def schema() -> Any:
+                found[0] = None if pending is None else pending.result()
+                if found[0] is not None:
+                    parquet.start_plain(body)
+                return found[0]
+
+            pieces = run_on_dask(
+                spec,
+                chunks,
+                str(parts),
+                workers=workers,
+                scheduler=scheduler,
+                keep_malloc_trim=keep_malloc_trim,
+                summary_jobs=jobs,
+                meanwhile=join,
+                into=(str(body), schema),
+            )
         if folder is not None:
             for f in [body, *files]:
                 f.unlink(missing_ok=True)

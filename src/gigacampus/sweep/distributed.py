@@ -39,10 +39,11 @@ def run_on_dask(
     keep_malloc_trim: bool = False,
     summary_jobs: Callable[[list[Any]], Sequence[tuple[Any, ...]]],
     meanwhile: Callable[[], None],
-    into: tuple[str, Any] | None = None,
+    into: tuple[str, Callable[[], Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """Run every chunk on dask: :func:`run_chunk` into a part each, or with ``into = (file,
-    schema)`` :func:`run_chunk_into` that file (workers on this machine only). Then
+    schema)`` :func:`run_chunk_into` that file (workers on this machine only) when ``schema()``,
+    asked once the cluster is up, gives one (``None``: parts). Then
     ``summary_jobs(the chunks' results in chunk order)`` gives the arguments of the
     :func:`~gigacampus.sweep.summary.summarise_files` tasks the workers run while this process
     runs ``meanwhile`` (the join of the parts). Their results, in order."""
@@ -74,10 +75,11 @@ def run_on_dask(
             )
             client = stack.enter_context(Client(cluster))
         [shared] = client.scatter([spec], broadcast=True)
-        if into is None:
+        file_schema = None if into is None else into[1]()
+        if into is None or file_schema is None:
             futures = [client.submit(run_chunk, shared, i, a, b, parts, pure=False) for i, a, b in chunks]
         else:
-            [schema] = client.scatter([into[1]], broadcast=True)
+            [schema] = client.scatter([file_schema], broadcast=True)
             futures = [
                 client.submit(run_chunk_into, shared, i, a, b, into[0], schema, parts, pure=False) for i, a, b in chunks
             ]
