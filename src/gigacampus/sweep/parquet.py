@@ -636,31 +636,32 @@ def append_plain(
     """Append ``columns`` as :func:`write_plain` writes them to the body of ``target`` (begun by
     :func:`start_plain`); the rows and their row groups, for :func:`finish_plain`.
 
-    The append holds an exclusive ``flock`` on ``target`` (where the platform has one), so that
-    processes on this machine may append to one file, each its row groups in one piece: the
-    footer lists the row groups in whatever order it is given, wherever they lie in the body.
-    Columns the schema does not take are a :class:`ValueError` raised before anything is written;
-    a failure while writing cuts the file back to where the append began."""
+    The append holds an exclusive ``flock`` on ``target`` (where the platform has one) until the
+    file is closed, its buffer flushed, so that processes on this machine may append to one file,
+    each its row groups in one piece: the footer lists the row groups in whatever order it is
+    given, wherever they lie in the body. Columns the schema does not take are a
+    :class:`ValueError` raised before anything is written; a failure while writing cuts the file
+    back to where the append began (bytes a failing disk still takes at the close lie past every
+    row group, where no footer points)."""
     names, kinds, n = _checked(columns, schema)
     try:
         import fcntl
     except ImportError:  # pragma: no cover - not on Linux: one writer (the forked engine is Linux's)
         fcntl = None
-    with open(target, "ab") as out:
+    with open(target, "ab") as out:  # closing it lets go of the lock
         if fcntl is not None:
             fcntl.flock(out.fileno(), fcntl.LOCK_EX)
+        position = os.fstat(out.fileno()).st_size
         try:
-            position = os.fstat(out.fileno()).st_size
+            groups = _write_groups(out, position, columns, names, kinds, n, row_group_size)
+            out.flush()
+        except BaseException:
             try:
-                groups = _write_groups(out, position, columns, names, kinds, n, row_group_size)
-                out.flush()
-            except BaseException:
                 out.flush()  # what was buffered, then cut back
-                os.ftruncate(out.fileno(), position)
-                raise
-        finally:
-            if fcntl is not None:
-                fcntl.flock(out.fileno(), fcntl.LOCK_UN)
+            except OSError:
+                pass
+            os.ftruncate(out.fileno(), position)
+            raise
     return n, groups
 
 
