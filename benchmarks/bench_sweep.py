@@ -10,7 +10,9 @@ Targets (issue #11):
 - dask with 2 workers against the local engine on 1,000,000 variants (target >= 1.6x faster);
 - dask workers with and without dask's ``MALLOC_TRIM_THRESHOLD_=65536`` (CPU seconds).
 
-Sensitivity is off (``--no-sensitivity``) so that every variant timed is a sample variant.
+Sensitivity is off (``--no-sensitivity``) so that every variant timed is a sample variant. Every
+run starts after ``os.sync()``, and each run's output is removed once it is timed, so that no run
+pays for writing back an earlier run's files.
 
 With ``BASELINE_SRC=/path/to/an/older/src`` the 100,000-variant sweep is also timed with that
 source tree, interleaved with this one's (before / after in the same run). ``big`` = 0 times the
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -61,6 +64,9 @@ def _child(args: list[str], src: Path, monitor: bool = False) -> tuple[float, fl
     process for each ``smaps_rollup``, and a 1,000,000-variant sweep took 24.4 s sampled against
     18.5 s not (2026-12-04), so the times are taken from runs without it."""
     env = {**os.environ, "PYTHONPATH": str(src)}
+    # the earlier runs' files written back first, so that no run pays for another's (a sweep of
+    # 100,000 variants writes 338 MB; those left unwritten slowed the next writes by 0.3-0.5 s)
+    os.sync()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, env=env)
@@ -94,6 +100,12 @@ def _tree_pss(pid: int) -> int:
     return total
 
 
+def _gone(*folders: str) -> None:
+    """Remove the outputs of runs already timed (a sweep of 1,000,000 variants leaves 3.4 GB)."""
+    for f in folders:
+        shutil.rmtree(f, ignore_errors=True)
+
+
 def _sweep(n: int, out: str | None, workers: int | None = None) -> list[str]:
     """The sweep's command line; ``out=None``: no ``--out`` (the numbers only, nothing written)."""
     cmd = [PY, "-c", RUN, "sweep", str(SCENARIO), "--samples", str(n), "--no-sensitivity"]
@@ -106,7 +118,9 @@ def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None], src: Pa
     dask's ``MALLOC_TRIM_THRESHOLD_``, against the local engine on ``dask_n`` variants: on the
     cores' processes (its default) and on one (what each dask worker runs)."""
     wall, cpu, _ = _child(_sweep(big, f"{tmp}/s1m"), src)
+    _gone(f"{tmp}/s1m")
     rss = _child(_sweep(big, f"{tmp}/s1m-memory"), src, monitor=True)[2]  # its own run (the sampling slows it)
+    _gone(f"{tmp}/s1m-memory")
     add(
         {
             "name": f"sweep {big:,} local",
@@ -119,6 +133,7 @@ def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None], src: Pa
     )
     lw = wall if dask_n == big else _child(_sweep(dask_n, f"{tmp}/l"), src)[0]
     one, one_cpu, _ = _child(_sweep(dask_n, f"{tmp}/l1", workers=1), src)
+    _gone(f"{tmp}/l", f"{tmp}/l1")
     add(
         {
             "name": f"sweep {dask_n:,} local, 1 worker",
@@ -130,6 +145,7 @@ def _large(tmp: str, big: int, dask_n: int, add: Callable[[dict], None], src: Pa
     )
     for trim in ("drop", "keep"):
         w, cp, _ = _child([PY, "-c", DASK, str(SCENARIO), str(dask_n), f"{tmp}/d-{trim}", trim], src)
+        _gone(f"{tmp}/d-{trim}")
         add(
             {
                 "name": f"sweep {dask_n:,} dask 2 workers ({trim} MALLOC_TRIM_THRESHOLD_)",
@@ -167,6 +183,7 @@ def run(repeat: int, big: int = 1_000_000, dask_n: int = 1_000_000) -> list[dict
                     before.append(_child(_sweep(100_000, f"{tmp}/b100k-{i}"), old)[0])
                 sweeps.append(_child(_sweep(100_000, f"{tmp}/s100k-{i}"), here)[0])
                 bare.append(_child(_sweep(100_000, None), here)[0])
+                _gone(f"{tmp}/b100k-{i}", f"{tmp}/s100k-{i}")
         c, s = statistics.median(cold), statistics.median(sweeps)
         mode = os.environ.get("BYTECODE", "installed")
         add({"name": "cold run", "metric": "median wall", "value": c, "unit": "s", "load": load, "bytecode": mode})
