@@ -120,8 +120,10 @@ def _run_local(
 ) -> dict[str, Any]:
     """The chunks on this machine: on ``workers`` forked processes (at most the cores) where
     :func:`forked.usable`, else here, each chunk's groups on ``workers`` threads. A sweep whose columns fit in
-    :data:`MEMORY_BYTES` is held in memory and written once, a larger one written as a Parquet
-    part per chunk and joined.
+    :data:`MEMORY_BYTES` is held in memory (and written by the processes as they go, or once at
+    the end); a larger one is written chunk by chunk into one file (:func:`_one_file`), or, with
+    no folder or no schema the plain writer takes, as a Parquet part per chunk (joined if there
+    is a folder).
 
     Before any fork, this process runs a probe of the first chunk's first
     :data:`store.SCHEMA_ROWS` variants, which builds its groups' plans (inherited by the
@@ -138,38 +140,26 @@ def _run_local(
     out0 = blanks(first_groups, 0)
     per_variant = sum(x.itemsize if x.ndim == 1 else x.itemsize * x.shape[1] for x in first_inputs.values())
     per_variant += sum(x.itemsize * x.shape[1] for x in out0.values())
+    # the file's schema, from the first rows (the probe's, or the first chunk's)
+    schema = None if folder is None else _file_schema(folder, a0, first_inputs, first_groups, spec.years)
     if n * (per_variant + 8) <= MEMORY_BYTES:
-        into = None
-        if fork and folder is not None:  # the processes append their chunks to the file as they go
-            known = store.known_schema(_probe_columns(spec, first_inputs, first_groups))
-            into = None if known is None else (folder / "parts", known)
-        schema: list[Any] = []  # else the file's, found while the processes run the chunks
-        head = None if folder is None or not fork or into else lambda cols: schema.append(_schema(folder, cols))
-        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, k, fork, head, into)
-        if into is not None:  # written: the numbers only
-            return _memory_numbers(spec, columns, None, k, fork)
-        return _memory_numbers(spec, columns, folder, k, fork, schema[0] if schema else None)
+        # on processes, with a schema, each process appends its chunks to the file as it goes
+        into = None if folder is None or not fork or schema is None else (folder / "parts", schema)
+        columns = _in_memory(spec, chunks, (first_inputs, first_groups), progress, k, fork, into)
+        return _memory_numbers(spec, columns, None if into else folder, k, fork, schema)
     with _parts_folder(folder) as parts:
-        files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
-        rows = b0 - a0 if not fork else sum(len(idx) for idx, _ in first_groups)
-        first_outputs = assemble(rows, first_groups)
-        # the file's schema, from the first rows (the probe's, or the first chunk's)
-        file_schema = None if folder is None else _file_schema(folder, a0, first_inputs, first_outputs, spec.years)
-        if folder is not None and file_schema is not None:
-            first_chunk = None if fork else (first_inputs, first_outputs)
-            del first_inputs, first_groups, first_outputs
-            target = folder / "variants.parquet"
-            return _one_file(spec, chunks, parts, target, file_schema, progress, k, fork, first_chunk)
+        files = [store.part_file(parts, i) for i, _, _ in chunks]
+        first = None if fork else (first_inputs, assemble(b0 - a0, first_groups))
+        del first_inputs, first_groups
+        if folder is not None and schema is not None:
+            return _one_file(spec, chunks, parts, folder / "variants.parquet", schema, progress, k, fork, first)
         if fork:
-            del first_inputs, first_groups, first_outputs
             rows = _parts_forked(spec, chunks, parts, progress, k)
         else:
-            first = (first_inputs, first_outputs)
-            del first_inputs, first_groups, first_outputs
             rows = 0
             for (i, a, b), f in zip(chunks, files, strict=True):
-                inputs, outputs = first if i == 0 else chunk_columns(spec, a, b, workers)
-                first = ({}, {})  # let the first chunk go
+                inputs, outputs = first if i == 0 and first is not None else chunk_columns(spec, a, b, workers)
+                first = None  # let the first chunk go
                 rows += store.write_part(f, np.arange(a, b), inputs, outputs, spec.years)
                 if progress is not None:
                     progress(b, n)
@@ -193,20 +183,18 @@ def _run_local(
     return _numbers(spec, store.column_names(target), store.column_reader([target]))
 
 
-def _file_schema(
-    folder: Path, a0: int, inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray], years: Sequence[int]
-) -> Any:
-    """The Parquet schema of ``folder/variants.parquet`` from the first chunk's first rows
-    (:func:`store.plain_schema`), or ``None`` when the plain writer does not write under it."""
-    rows = len(next(iter(outputs.values()))) if outputs else len(next(iter(inputs.values())))
+def _file_schema(folder: Path, a0: int, inputs: dict[str, np.ndarray], groups: Groups, years: Sequence[int]) -> Any:
+    """The Parquet schema of ``folder/variants.parquet`` from the first :data:`store.SCHEMA_ROWS`
+    variants of the first chunk (its inputs and groups, variants from ``a0``):
+    :func:`store.plain_schema`, or ``None`` when the plain writer does not write under it."""
+    rows = len(next(iter(inputs.values()))) if inputs else sum(len(idx) for idx, _ in groups)
     take = min(rows, store.SCHEMA_ROWS)
-    head = store.part_columns(
-        np.arange(a0, a0 + take),
-        {c: x[:take] for c, x in inputs.items()},
-        {c: x[:take] for c, x in outputs.items()},
-        years,
+    head = [(idx[idx < take], {c: x[idx < take] for c, x in res.items()}) for idx, res in groups]
+    columns = store.part_columns(
+        np.arange(a0, a0 + take), {c: x[:take] for c, x in inputs.items()}, assemble(take, head), years
     )
-    return store.plain_schema(folder / "variants.parquet", head)
+    folder.mkdir(parents=True, exist_ok=True)  # (DuckDB may write a file of those rows there)
+    return store.plain_schema(folder / "variants.parquet", columns)
 
 
 def _one_file(
@@ -228,7 +216,7 @@ def _one_file(
     ``fork``. A chunk the schema does not take is written to its own part and joined by DuckDB."""
     n = spec.n_variants
     body = parts / "body.parquet"
-    files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+    files = [store.part_file(parts, i) for i, _, _ in chunks]
     parquet.start_plain(body)
     results: list[tuple[int, Any]] = [(0, None)] * len(chunks)
     got = [0]
@@ -257,8 +245,6 @@ def _one_file(
             del columns
     _check_rows(got[0], n)
     store.finish_body(body, target, schema, results, files)
-    for f in [body, *files]:
-        f.unlink(missing_ok=True)
     parts.rmdir()
     names, read = store.column_names(target), store.column_reader([target])
     return _numbers_forked(spec, names, read, workers) if fork else _numbers(spec, names, read)
@@ -285,11 +271,6 @@ def _parts_forked(
 
     forked.run(work, chunks, workers, done)
     return written[0]
-
-
-def _schema(folder: Path, head: dict[str, np.ndarray]) -> Any:
-    folder.mkdir(parents=True, exist_ok=True)
-    return store.plain_schema(folder / "variants.parquet", head)
 
 
 def _memory_numbers(
@@ -346,7 +327,6 @@ def _in_memory(
     progress: Callable[[int, int], None] | None,
     threads: int,
     fork: bool = False,
-    head: Callable[[dict[str, np.ndarray]], Any] | None = None,
     into: tuple[Path, Any] | None = None,
 ) -> dict[str, np.ndarray]:
     """Every chunk's columns, filled into the whole sweep's columns (``variant``, inputs, ``<column>.<year>``).
@@ -355,8 +335,8 @@ def _in_memory(
     (one copy; :func:`chunk_columns` would first gather the chunk's own ``(n, T)`` columns).
     ``first`` is the first chunk, run here; with ``fork``, the probe of :func:`_run_local`, and
     every chunk runs on ``threads`` worker processes, which write the numeric columns into memory
-    shared with this process (:func:`forked.shared`) and send back their inputs and text columns;
-    meanwhile this process hands ``head`` the probe's columns. With ``into = (parts, schema)``
+    shared with this process (:func:`forked.shared`) and send back their inputs and text columns.
+    With ``into = (parts, schema)``
     each process also appends its chunks' file columns to ``parts/body.parquet``, which becomes
     ``parts/../variants.parquet`` (:func:`store.finish_body`), so that nothing is left to write
     once the last chunk is in. Either way every cell is written by the chunk holding its variant,
@@ -386,7 +366,7 @@ def _in_memory(
     written: list[tuple[int, Any]] = [(0, None)] * len(chunks)
     if into is not None:
         into[0].mkdir(parents=True, exist_ok=True)
-        body, fallbacks = into[0] / "body.parquet", [into[0] / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+        body, fallbacks = into[0] / "body.parquet", [store.part_file(into[0], i) for i, _, _ in chunks]
         parquet.start_plain(body)
     if fork:
 
@@ -395,11 +375,11 @@ def _in_memory(
             ins, groups = chunk_groups(spec, a, b)
             fill(i, a, ins, groups)
             appended = None
-            if into is not None:  # this chunk's file columns, in the file's order (_columns)
-                data = {"variant": np.arange(a, b, dtype=np.int64), **{c: np.asarray(x) for c, x in ins.items()}}
-                for name, by_year in outputs.items():
-                    data.update({f"{name}.{y}": by_year[t, a:b] for t, y in enumerate(spec.years)})
-                appended = store.append_columns(body, into[1], data, fallbacks[i])
+            if into is not None:  # this chunk's file columns (rows of the shared memory)
+                mine = {name: by_year[:, a:b] for name, by_year in outputs.items()}
+                appended = store.append_columns(
+                    body, into[1], _columns(b - a, [ins], mine, spec.years, a), fallbacks[i]
+                )
             return ins, {name: outputs[name][:, a:b] for name in text}, appended
 
         def arrived(k: int, got: tuple[dict[str, np.ndarray], dict[str, np.ndarray], Any]) -> None:
@@ -411,20 +391,11 @@ def _in_memory(
             if progress is not None:
                 progress(done_so_far[0], n)
 
-        meanwhile = None
-        if head is not None:
-            probe = _probe_columns(spec, first_inputs, first_groups)
-
-            def meanwhile() -> None:
-                head(probe)
-
-        del first, first_groups
-        forked.run(work, chunks, threads, arrived, meanwhile)
+        del first, first_inputs, first_groups
+        forked.run(work, chunks, threads, arrived)
         if into is not None:
             _check_rows(sum(r for r, _ in written), n)
             store.finish_body(body, into[0].parent / "variants.parquet", into[1], written, fallbacks)
-            for f in [body, *fallbacks]:
-                f.unlink(missing_ok=True)
             into[0].rmdir()
     else:
         del first_inputs, first_groups
@@ -436,19 +407,12 @@ def _in_memory(
     return _columns(n, [inputs[i] for i, _, _ in chunks], outputs, spec.years)
 
 
-def _probe_columns(spec: SweepSpec, inputs: dict[str, np.ndarray], groups: Groups) -> dict[str, np.ndarray]:
-    """The file columns of the probe (its inputs and groups), as :func:`_columns` lays them out."""
-    rows = sum(len(idx) for idx, _ in groups)
-    probe = {name: col.T for name, col in assemble(rows, groups).items()}
-    return _columns(rows, [inputs], probe, spec.years)
-
-
 def _columns(
-    n: int, inputs: list[dict[str, np.ndarray]], outputs: dict[str, np.ndarray], years: Sequence[int]
+    n: int, inputs: list[dict[str, np.ndarray]], outputs: dict[str, np.ndarray], years: Sequence[int], start: int = 0
 ) -> dict[str, np.ndarray]:
-    """The file's columns of the first ``n`` variants: ``variant``, each input (its chunks' values
-    in order) and each output's years (its ``(T, N)`` rows)."""
-    columns: dict[str, np.ndarray] = {"variant": np.arange(n, dtype=np.int64)}
+    """The file's columns of ``n`` variants from variant ``start``: ``variant``, each input (its
+    chunks' values in order) and each output's years (the first ``n`` of its ``(T, N)`` rows)."""
+    columns: dict[str, np.ndarray] = {"variant": np.arange(start, start + n, dtype=np.int64)}
     for name in inputs[0]:
         xs = [chunk[name] for chunk in inputs]
         columns[name] = (
@@ -473,7 +437,7 @@ def _run_dask(
     from gigacampus.sweep.distributed import run_on_dask
 
     with _parts_folder(folder) as parts:
-        files = [parts / f"part-{i:06d}.parquet" for i, _, _ in chunks]
+        files = [store.part_file(parts, i) for i, _, _ in chunks]
         # a cluster started here writes into one file (no parts, no join), under the schema of
         # the first rows, computed here on a thread while the cluster starts
         body, target = parts / "body.parquet", None if folder is None else folder / "variants.parquet"
@@ -482,8 +446,7 @@ def _run_dask(
         def probe() -> Any:
             assert folder is not None
             _, a0, b0 = chunks[0]
-            head_inputs, head_outputs = chunk_columns(spec, a0, min(b0, a0 + store.SCHEMA_ROWS))
-            return _file_schema(folder, a0, head_inputs, head_outputs, spec.years)
+            return _file_schema(folder, a0, *chunk_groups(spec, a0, min(b0, a0 + store.SCHEMA_ROWS)), spec.years)
 
         names: list[str] = []  # the file's columns, read once the chunks have written them
 

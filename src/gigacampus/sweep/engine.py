@@ -482,9 +482,7 @@ def chunk_groups(spec: SweepSpec, start: int, stop: int, threads: int = 1) -> tu
 def run_chunk(spec: SweepSpec, index: int, start: int, stop: int, parts: str) -> int:
     """Evaluate variants ``start`` to ``stop - 1`` and write ``parts/part-<index>.parquet``; the row count."""
     columns, outputs = chunk_columns(spec, start, stop)
-    return store.write_part(
-        Path(parts) / f"part-{index:06d}.parquet", np.arange(start, stop), columns, outputs, spec.years
-    )
+    return store.write_part(store.part_file(Path(parts), index), np.arange(start, stop), columns, outputs, spec.years)
 
 
 def run_chunk_into(
@@ -494,7 +492,7 @@ def run_chunk_into(
     ``body`` (:func:`store.append_part`; ``parts/part-<index>.parquet`` if ``schema`` does not
     take them); the rows and the row groups written."""
     columns, outputs = chunk_columns(spec, start, stop)
-    fallback = Path(parts) / f"part-{index:06d}.parquet"
+    fallback = store.part_file(Path(parts), index)
     return store.append_part(Path(body), schema, np.arange(start, stop), columns, outputs, spec.years, fallback)
 
 

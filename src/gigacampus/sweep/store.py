@@ -39,6 +39,7 @@ __all__ = [
     "column_reader",
     "finish_body",
     "part_columns",
+    "part_file",
     "read_columns",
     "write_columns",
     "write_part",
@@ -95,6 +96,11 @@ def write_part(
     return write_whole(path, part_columns(variants, inputs, outputs, years))
 
 
+def part_file(parts: Path, index: int) -> Path:
+    """Where chunk ``index`` of a sweep writes its own Parquet part in the folder ``parts``."""
+    return Path(parts) / f"part-{index:06d}.parquet"
+
+
 def part_columns(
     variants: np.ndarray, inputs: Mapping[str, np.ndarray], outputs: Mapping[str, np.ndarray], years: Sequence[int]
 ) -> dict[str, np.ndarray]:
@@ -145,7 +151,7 @@ def finish_body(
     (``chunks[i]``: what :func:`append_part` gave chunk ``i``, whose fallback file is
     ``fallbacks[i]``); the rows. With no fallback file the footer ends ``body``, which becomes
     ``target``: nothing is copied. Else the body's chunks and the fallback files are joined by
-    DuckDB in variant order (:func:`copy_parts`)."""
+    DuckDB in variant order (:func:`copy_parts`), and then removed."""
     from gigacampus import __version__
 
     groups = [g for _, gs in chunks if gs is not None for g in gs]
@@ -155,7 +161,10 @@ def finish_body(
     if not others:
         os.replace(body, target)
         return rows
-    return copy_parts([body, *others] if rows else others, target, order_by="variant")
+    written = copy_parts([body, *others] if rows else others, target, order_by="variant")
+    for f in [body, *others]:
+        f.unlink()
+    return written
 
 
 def write_columns(
@@ -253,28 +262,34 @@ def write_whole(
     sweep), else found now. Columns it refuses (a text column whose first rows are all NULL gets
     another type from DuckDB, say) are written by DuckDB whole instead, :data:`PLAIN_OPTIONS`.
     DuckDB reads either back to the same values."""
-    from gigacampus import __version__
 
     key = tuple((name, x.dtype.str) for name, x in columns.items())
-    tries = [schema] if schema is not None else [s for s in (_SCHEMAS.get(key),) if s is not None]
-    tries.append(None)  # then this file's own (found below)
-    for known in tries:
-        found = known if known is not None else plain_schema(path, {k: v[:SCHEMA_ROWS] for k, v in columns.items()})
-        if found is None:
-            break
-        try:
-            rows = parquet.write_plain(path, dict(columns), found, row_group_size, f"gigacampus version {__version__}")
-        except ValueError:
-            continue
-        if len(_SCHEMAS) >= _MAX_SCHEMAS:
-            _SCHEMAS.clear()
-        _SCHEMAS[key] = found
-        return rows
-    return write_columns(path, columns, row_group_size=row_group_size, plain=True)
+    used = schema if schema is not None else _SCHEMAS.get(key)
+    rows = None if used is None else _plain(path, columns, used, row_group_size)
+    if rows is None:  # this file's own schema
+        used = plain_schema(path, {k: v[:SCHEMA_ROWS] for k, v in columns.items()})
+        rows = None if used is None else _plain(path, columns, used, row_group_size)
+    if rows is None:
+        return write_columns(path, columns, row_group_size=row_group_size, plain=True)
+    if len(_SCHEMAS) >= _MAX_SCHEMAS:
+        _SCHEMAS.clear()
+    _SCHEMAS[key] = used
+    return rows
 
 
-#: Schemas :func:`write_whole` wrote under, by the columns' names and numpy types (a sweep's
-#: parts share one: finding it takes DuckDB about 0.15 s, three times the write itself).
+def _plain(path: Path, columns: Mapping[str, np.ndarray], schema: parquet.Struct, row_group_size: int) -> int | None:
+    """:func:`parquet.write_plain` of ``columns`` under ``schema``; ``None`` if it refuses them."""
+    from gigacampus import __version__
+
+    try:
+        return parquet.write_plain(path, dict(columns), schema, row_group_size, f"gigacampus version {__version__}")
+    except ValueError:
+        return None
+
+
+#: Schemas :func:`write_whole` wrote under, by the columns' names and numpy types: a sweep's parts
+#: are written under the first one's, so that a later part whose text column begins with NULLs
+#: (which DuckDB would type otherwise) keeps the schema, and the parts merge byte for byte.
 _SCHEMAS: dict[tuple[tuple[str, str], ...], parquet.Struct] = {}
 _MAX_SCHEMAS = 16
 
